@@ -1,0 +1,215 @@
+"""A neutral Request through an ASGI 3 app (HTTP spec 2.4) into a neutral Response.
+
+The cycle is an explicit state machine: ``receive()`` hands over the whole body once, then
+reports ``http.disconnect`` only after the response is complete (an app that listens for a
+disconnect while streaming must not be cut short); ``send()`` accepts messages only in the
+order the spec allows, and its errors name the message and the state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any, Literal, TypedDict
+
+from .errors import AppTimeout, ProtocolError
+from .model import Request, Response
+
+__all__ = ["ASGIApp", "ASGIRunner", "CompletedWithError", "HTTPCycle", "request_to_scope"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class HTTPRequestEvent(TypedDict):
+    type: Literal["http.request"]
+    body: bytes
+    more_body: bool
+
+
+class HTTPDisconnectEvent(TypedDict):
+    type: Literal["http.disconnect"]
+
+
+_ASGI = {"version": "3.0", "spec_version": "2.4"}
+
+
+def request_to_scope(request: Request, state: dict[str, Any] | None) -> Scope:
+    """The HTTP connection scope. ``path`` and ``raw_path`` include ``root_path``: "PATH_INFO
+    can be derived by stripping root_path from path" (ASGI HTTP spec 2.5, as uvicorn >= 0.26
+    and Starlette >= 0.35 do), so routing strips it and ``url_for`` adds it back."""
+    root = request.root_path
+    scope: Scope = {
+        "type": "http",
+        "asgi": _ASGI,
+        "http_version": "1.1",
+        "method": request.method,
+        "scheme": request.scheme,
+        "path": root + request.path if root else request.path,
+        "raw_path": root.encode("utf-8") + request.raw_path if root else request.raw_path,
+        "query_string": request.query_string,
+        "root_path": root,
+        "headers": request.headers,
+        "client": request.client,
+        "server": request.server,
+        "extensions": {},
+        "aws.event": request.event,
+        "aws.context": request.context,
+    }
+    if state is not None:
+        # Each request gets a shallow copy, as uvicorn does: what a request stores stays its own.
+        scope["state"] = state.copy()
+    return scope
+
+
+class _State(enum.Enum):
+    REQUEST = "before http.response.start"
+    BODY = "after http.response.start"
+    DONE = "after the final http.response.body"
+
+
+class HTTPCycle:
+    """``receive``/``send`` for one request, collecting the response."""
+
+    __slots__ = ("_body", "_chunks", "_done", "_headers", "_state", "_status")
+
+    def __init__(self, body: bytes) -> None:
+        self._body: bytes | None = body
+        self._state = _State.REQUEST
+        self._status = 0
+        self._headers: list[tuple[bytes, bytes]] = []
+        self._chunks: list[bytes] = []
+        self._done: asyncio.Event | None = None
+
+    async def receive(self) -> Message:
+        if self._body is not None:
+            body, self._body = self._body, None
+            return {"type": "http.request", "body": body, "more_body": False}
+        if self._state is not _State.DONE:
+            # Nothing more will come in: wait until the app has answered, like a client that
+            # stays connected until the response ends.
+            if self._done is None:
+                self._done = asyncio.Event()
+            await self._done.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(self, message: Message) -> None:
+        kind = message.get("type")
+        state = self._state
+        if kind == "http.response.start" and state is _State.REQUEST:
+            status = message.get("status")
+            if not isinstance(status, int) or not 100 <= status <= 999:
+                raise ProtocolError(f"'http.response.start' has an invalid status: {status!r}")
+            self._status = status
+            self._headers = [
+                (bytes(name), bytes(value)) for name, value in message.get("headers", ())
+            ]
+            self._state = _State.BODY
+        elif kind == "http.response.body" and state is _State.BODY:
+            body = message.get("body", b"")
+            if not isinstance(body, bytes | bytearray | memoryview):
+                raise ProtocolError(
+                    f"'http.response.body' body must be bytes, got {type(body).__name__}"
+                )
+            if body:
+                self._chunks.append(bytes(body))
+            if not message.get("more_body", False):
+                self._state = _State.DONE
+                if self._done is not None:
+                    self._done.set()
+        else:
+            raise ProtocolError(f"ASGI app sent {kind!r} {state.value}")
+
+    async def run(self, app: ASGIApp, scope: Scope) -> Response:
+        """Run ``app`` and return what it answered; a broken cycle is a ProtocolError."""
+        try:
+            await app(scope, self.receive, self.send)
+        except Exception as exc:
+            if self._state is not _State.DONE:
+                raise
+            # The response was complete: the client gets it; the caller only logs this.
+            raise CompletedWithError(self.response()) from exc
+        if self._state is _State.REQUEST:
+            raise ProtocolError("ASGI app returned without sending 'http.response.start'")
+        if self._state is _State.BODY:
+            raise ProtocolError(
+                "ASGI app returned before the final 'http.response.body' (more_body=False)"
+            )
+        return self.response()
+
+    def response(self) -> Response:
+        chunks = self._chunks
+        return Response(
+            status=self._status,
+            headers=self._headers,
+            body=chunks[0] if len(chunks) == 1 else b"".join(chunks),
+        )
+
+
+class CompletedWithError(Exception):
+    """The app raised after its response was complete: the response stands, the error (the
+    ``__cause__``) is logged."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__("ASGI app raised after completing its response")
+        self.response = response
+
+
+class ASGIRunner:
+    """Runs an ASGI app for one execution environment: one persistent event loop, lifespan
+    started once on it, and every request run to completion on it.
+
+    A request is cancelled ``timeout_margin_ms`` before the invocation's deadline
+    (``context.get_remaining_time_in_millis()``), so the caller can answer 504 instead of
+    Lambda killing the environment mid-request.
+    """
+
+    def __init__(self, app: ASGIApp, *, lifespan: str, timeout_margin_ms: int) -> None:
+        from .lifespan import Lifespan
+
+        self.app = app
+        self.loop = asyncio.new_event_loop()
+        # Libraries that still call asyncio.get_event_loop() outside a coroutine find this one.
+        asyncio.set_event_loop(self.loop)
+        self.timeout_margin_ms = timeout_margin_ms
+        self.lifespan = Lifespan(app, self.loop, mode=lifespan)
+        self.lifespan.startup()
+
+    def __call__(self, request: Request) -> Response:
+        cycle = HTTPCycle(request.body)
+        scope = request_to_scope(request, self.lifespan.state)
+        loop = self.loop
+        task = loop.create_task(cycle.run(self.app, scope))
+        remaining = getattr(request.context, "get_remaining_time_in_millis", None)
+        if remaining is None:
+            return loop.run_until_complete(task)
+        expired = False
+
+        def expire() -> None:
+            nonlocal expired
+            expired = True
+            task.cancel()
+
+        timer = loop.call_later(max(0, remaining() - self.timeout_margin_ms) / 1000, expire)
+        try:
+            return loop.run_until_complete(task)
+        except asyncio.CancelledError:
+            if expired:
+                raise AppTimeout(
+                    f"ASGI app cancelled {self.timeout_margin_ms} ms before the Lambda "
+                    "deadline (context.get_remaining_time_in_millis())"
+                ) from None
+            raise
+        finally:
+            timer.cancel()
+
+    def close(self) -> None:
+        """Run lifespan shutdown and close the loop (the environment is ending)."""
+        if self.loop.is_closed():
+            return
+        self.lifespan.shutdown()
+        self.loop.close()

@@ -1,0 +1,224 @@
+"""The Lambda entry points: ``make_handler(app)`` and the zero-code ``lambda_handler``.
+
+This is the only place in the package with I/O concerns: logging, the event loop (through
+:mod:`.asgi`, imported only for ASGI apps), signal handling and importing the user's app.
+A fault in the app never escapes: it becomes a 500 (or 504) result and a log line with the
+traceback, and the environment goes on serving. An event that is not an HTTP request does
+escape, as an :class:`~handler.errors.EventError`: the invocation itself is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .errors import AppTimeout, ConfigurationError, ProtocolError
+from .events import detect, get_source
+from .events.base import DEFAULT_TEXT_MIME_TYPES, EventSource, Options
+from .model import Request, Response
+
+__all__ = ["LambdaHandler", "load_app", "make_handler"]
+
+logger = logging.getLogger("lambgate")
+
+LambdaHandler = Callable[[Any, Any], dict[str, Any]]
+
+_CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect at cold start
+
+_ERROR_HEADERS = [(b"content-type", b"text/plain; charset=utf-8")]
+_INTERNAL_ERROR = Response(status=500, headers=_ERROR_HEADERS, body=b"Internal Server Error")
+_TIMEOUT = Response(status=504, headers=_ERROR_HEADERS, body=b"Gateway Timeout")
+_NO_BODY_STATUSES = frozenset({204, 304})
+
+
+def is_asgi(app: Any) -> bool:
+    """Whether ``app`` is an ASGI 3 callable: its ``__call__`` (or itself) is ``async def``."""
+    for candidate in (app, type(app).__dict__.get("__call__") or type(app).__call__):
+        func = getattr(candidate, "__func__", candidate)
+        func = getattr(func, "func", func)  # functools.partial
+        code = getattr(func, "__code__", None)
+        if code is not None and code.co_flags & _CO_COROUTINE:
+            return True
+        if getattr(func, "_is_coroutine_marker", None) is not None:  # markcoroutinefunction
+            return True
+    return False
+
+
+def make_handler(
+    app: Any,
+    *,
+    interface: str = "auto",
+    lifespan: str = "auto",
+    base_path: str | None = None,
+    text_mime_types: Iterable[str] | None = None,
+    exclude_headers: Iterable[str] = (),
+    source: str | None = None,
+    logger: Any = None,
+    timeout_margin_ms: int = 500,
+) -> LambdaHandler:
+    """A Lambda handler ``fn(event, context) -> result`` serving ``app``.
+
+    ``interface``: ``"auto"`` (ASGI if the app is ``async``), ``"asgi"`` or ``"wsgi"``.
+    ``lifespan`` (ASGI): ``"auto"``, ``"on"`` or ``"off"``; startup runs now, during init.
+    ``base_path``: a custom domain's API mapping, such as ``"/v1"``.
+    ``text_mime_types``: media types sent as text in addition to the defaults.
+    ``exclude_headers``: response headers never passed to the gateway.
+    ``source``: force an event source (``rest``, ``http-v1``, ``http``, ``alb``,
+    ``alb-multi``, ``url``) instead of detecting it per event.
+    ``logger``: an aws-lambda-powertools ``Logger``: every log line of a request carries its
+    request id and the cold-start flag.
+    ``timeout_margin_ms``: an ASGI request is cancelled this long before the Lambda deadline.
+    """
+    if interface == "auto":
+        interface = "asgi" if is_asgi(app) else "wsgi"
+    run: Callable[[Request], Response]
+    if interface == "wsgi":
+        from .wsgi import run_wsgi
+
+        def run(request: Request) -> Response:
+            return run_wsgi(app, request)
+
+    elif interface == "asgi":
+        from .asgi import ASGIRunner
+
+        run = runner = ASGIRunner(app, lifespan=lifespan, timeout_margin_ms=timeout_margin_ms)
+        _close_on_exit(runner.close)
+    else:
+        raise ConfigurationError(f"interface must be 'auto', 'asgi' or 'wsgi', not {interface!r}")
+    if base_path:
+        base_path = "/" + base_path.strip("/")
+    options = Options(
+        base_path=base_path or "",
+        text_mime_types=DEFAULT_TEXT_MIME_TYPES
+        | {mime.lower() for mime in (text_mime_types or ())},
+        exclude_headers=frozenset(name.lower() for name in exclude_headers),
+    )
+    forced = get_source(source) if source else None
+    log = logger or globals()["logger"]
+
+    def handle(event: Any, context: Any) -> dict[str, Any]:
+        kind = forced or detect(event)
+        request = kind.event_to_request(event, context, options)
+        try:
+            response = run(request)
+        except AppTimeout as exc:
+            log.error("%s %s timed out: %s", request.method, request.path, exc)
+            response = _TIMEOUT
+        except Exception as exc:
+            response = _completed_or_500(exc, request, log)
+        return render(kind, response, request, options, log)
+
+    if logger is not None and hasattr(logger, "inject_lambda_context"):
+        # Powertools adds the request id and cold_start to every line logged during the call.
+        return logger.inject_lambda_context(handle)  # type: ignore[no-any-return]
+    return handle
+
+
+def _completed_or_500(exc: Exception, request: Request, log: Any) -> Response:
+    from .asgi import CompletedWithError
+
+    if isinstance(exc, CompletedWithError):
+        log.error(
+            "%s %s: app raised after its response was sent",
+            request.method,
+            request.path,
+            exc_info=exc.__cause__,
+        )
+        return exc.response
+    log.error("%s %s: app failed, answering 500", request.method, request.path, exc_info=exc)
+    return _INTERNAL_ERROR
+
+
+def render(
+    kind: EventSource, response: Response, request: Request, options: Options, log: Any
+) -> dict[str, Any]:
+    """The result for ``kind``, guarded like an HTTP server guards its output: no body where
+    HTTP forbids one, no forged headers, and nothing over the service's size limit."""
+    if response.body and (request.method == "HEAD" or response.status in _NO_BODY_STATUSES):
+        response = Response(status=response.status, headers=response.headers)
+    try:
+        result = kind.response_to_result(response, request, options)
+    except ProtocolError as exc:
+        log.error("%s %s: %s; answering 500", request.method, request.path, exc)
+        result = kind.response_to_result(_INTERNAL_ERROR, request, options)
+    body = result.get("body") or ""
+    # JSON escaping can grow a body up to 6 times; only a result that may be near the limit
+    # is serialised to measure it.
+    if len(body) * 6 + 8192 > kind.result_limit:
+        size = len(json.dumps(result, ensure_ascii=False).encode("utf-8"))
+        if size > kind.result_limit:
+            log.error(
+                "%s %s: the %s result is %d bytes, over the %d-byte limit of the %s source; "
+                "answering 500 instead of letting the invocation fail",
+                request.method,
+                request.path,
+                kind.name,
+                size,
+                kind.result_limit,
+                kind.name,
+            )
+            result = kind.response_to_result(_INTERNAL_ERROR, request, options)
+    return result
+
+
+def _close_on_exit(close: Callable[[], None]) -> None:
+    """Run ``close`` when the environment ends: at interpreter exit, and on SIGTERM, which
+    Lambda sends before shutting down an environment (the previous handler still runs)."""
+    import atexit
+    import signal
+    import threading
+
+    atexit.register(close)
+    if threading.current_thread() is not threading.main_thread():
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def on_sigterm(signum: int, frame: Any) -> None:
+        close()
+        if callable(previous):
+            previous(signum, frame)
+        else:
+            raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+
+
+def load_app(spec: str) -> Any:
+    """The object named by ``package.module:attr`` (``attr`` may be dotted), or a clear error."""
+    module_name, _, attr = spec.partition(":")
+    if not module_name or not attr:
+        raise ConfigurationError(f"app must be given as 'package.module:attr', got {spec!r}")
+    import importlib
+
+    try:
+        target: Any = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"cannot import module {module_name!r} for {spec!r}: {exc}"
+        ) from exc
+    for part in attr.split("."):
+        try:
+            target = getattr(target, part)
+        except AttributeError:
+            raise ConfigurationError(f"module {module_name!r} has no attribute {attr!r}") from None
+    return target
+
+
+def handler_from_environment(environ: dict[str, str] | None = None) -> LambdaHandler:
+    """The handler ``LAMBGATE_APP`` names, with options from ``LAMBGATE_*`` variables."""
+    env = os.environ if environ is None else environ
+    spec = env.get("LAMBGATE_APP")
+    if not spec:
+        raise ConfigurationError(
+            "handler.lambda_handler needs LAMBGATE_APP=package.module:attr in the environment"
+        )
+    return make_handler(
+        load_app(spec),
+        interface=env.get("LAMBGATE_INTERFACE", "auto"),
+        lifespan=env.get("LAMBGATE_LIFESPAN", "auto"),
+        base_path=env.get("LAMBGATE_BASE_PATH") or None,
+        source=env.get("LAMBGATE_SOURCE") or None,
+    )

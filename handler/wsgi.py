@@ -1,0 +1,161 @@
+"""A neutral Request through a WSGI app (PEP 3333) into a neutral Response.
+
+Lambda wants the whole result at once, so the body is buffered; "headers sent" in PEP 3333's
+sense is the moment the first non-empty body chunk (or ``write()``) arrives, which is what
+``exc_info`` is judged against. This module imports no asyncio: WSGI cold starts stay cheap.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from io import BytesIO
+from types import TracebackType
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+from .errors import ProtocolError
+from .model import Request, Response
+
+__all__ = ["WSGIApp", "request_to_environ", "run_wsgi"]
+
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
+StartResponse = Callable[..., Callable[[bytes], object]]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+# Headers that PEP 3333 names CONTENT_TYPE / CONTENT_LENGTH rather than HTTP_*.
+_CGI_NAMES = {b"content-type": "CONTENT_TYPE", b"content-length": "CONTENT_LENGTH"}
+
+
+def request_to_environ(request: Request) -> dict[str, Any]:
+    """The PEP 3333 environ for ``request``.
+
+    ``PATH_INFO`` and ``SCRIPT_NAME`` are the percent-decoded bytes read as latin-1, as PEP 3333
+    asks of every native string, so an app that re-encodes them gets the exact bytes back.
+    Repeated headers are joined with ``,`` (``;`` for Cookie), as HTTP allows and CGI needs.
+    """
+    raw_path = request.raw_path
+    if b"%" in raw_path:
+        raw_path = unquote_to_bytes(raw_path)
+    server = request.server or ("localhost", 443 if request.scheme == "https" else 80)
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": request.method,
+        "SCRIPT_NAME": request.root_path.encode("utf-8").decode("latin-1"),
+        "PATH_INFO": raw_path.decode("latin-1"),
+        "QUERY_STRING": request.query_string.decode("latin-1"),
+        "SERVER_NAME": server[0],
+        "SERVER_PORT": str(server[1]),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": request.client[0] if request.client else "127.0.0.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": request.scheme,
+        "wsgi.input": BytesIO(request.body),
+        "wsgi.errors": sys.stderr,
+        # One request at a time per execution environment, many environments at once, each
+        # reused for the next request.
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "wsgi.input_terminated": True,
+        "aws.event": request.event,
+        "aws.context": request.context,
+    }
+    for name, value in request.headers:
+        key = _CGI_NAMES.get(name)
+        if key is None:
+            key = "HTTP_" + name.decode("latin-1").upper().replace("-", "_")
+        text = value.decode("latin-1")
+        if key in environ:
+            text = environ[key] + ("; " if key == "HTTP_COOKIE" else ",") + text
+        environ[key] = text
+    if request.body:
+        # The gateway read the whole body: its length is known even when the client sent it
+        # chunked, and a GET with a body must still announce it.
+        environ["CONTENT_LENGTH"] = str(len(request.body))
+    return environ
+
+
+class _Cycle:
+    """One call of the app: tracks start_response and what has been "sent"."""
+
+    __slots__ = ("chunks", "headers", "sent", "status")
+
+    def __init__(self) -> None:
+        self.status: int | None = None
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.chunks: list[bytes] = []
+        self.sent = False
+
+    def start_response(
+        self,
+        status: str,
+        headers: list[tuple[str, str]],
+        exc_info: ExcInfo | None = None,
+    ) -> Callable[[bytes], None]:
+        if exc_info is not None:
+            if self.sent:
+                # PEP 3333: too late to change the response; re-raise the app's error.
+                raise exc_info[1].with_traceback(exc_info[2])
+        elif self.status is not None:
+            raise ProtocolError("start_response() called a second time without exc_info")
+        self.status = _parse_status(status)
+        self.headers = _encode_headers(headers)
+        return self.write
+
+    def write(self, data: bytes) -> None:
+        if self.status is None:
+            raise ProtocolError("write() called before start_response()")
+        if not isinstance(data, bytes):
+            raise ProtocolError(f"write() needs bytes, got {type(data).__name__}")
+        if data:
+            self.sent = True
+            self.chunks.append(data)
+
+
+def _parse_status(status: str) -> int:
+    if not isinstance(status, str) or len(status) < 4 or status[3] != " ":
+        raise ProtocolError(f"WSGI status must be like '200 OK', got {status!r}")
+    try:
+        code = int(status[:3])
+    except ValueError:
+        raise ProtocolError(f"WSGI status must start with 3 digits, got {status!r}") from None
+    if code < 100:
+        raise ProtocolError(f"WSGI status code out of range: {status!r}")
+    return code
+
+
+def _encode_headers(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    try:
+        return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+    except (AttributeError, ValueError, TypeError):
+        raise ProtocolError(
+            f"WSGI headers must be (str, str) pairs encodable as latin-1, got {headers!r}"
+        ) from None
+
+
+def run_wsgi(app: WSGIApp, request: Request) -> Response:
+    """Call ``app`` for ``request``; errors propagate (the caller answers 500), but the
+    app's iterable is closed whatever happens, as PEP 3333 requires."""
+    cycle = _Cycle()
+    result = app(request_to_environ(request), cycle.start_response)
+    try:
+        for chunk in result:
+            if not isinstance(chunk, bytes):
+                raise ProtocolError(f"WSGI body chunks must be bytes, got {type(chunk).__name__}")
+            if chunk:
+                if cycle.status is None:
+                    raise ProtocolError("WSGI app yielded body before calling start_response()")
+                cycle.sent = True
+                cycle.chunks.append(chunk)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    if cycle.status is None:
+        raise ProtocolError("WSGI app returned without calling start_response()")
+    chunks = cycle.chunks
+    return Response(
+        status=cycle.status,
+        headers=cycle.headers,
+        body=chunks[0] if len(chunks) == 1 else b"".join(chunks),
+    )

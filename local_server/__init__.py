@@ -1,0 +1,1 @@
+"""lambgate's local emulator of API Gateway, ALB, function URLs and the Lambda service."""

@@ -1,0 +1,12 @@
+"""The ``lambgate`` command line."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="lambgate", description=__doc__)
+    parser.parse_args(argv)
+    parser.print_help()
+    return 0
