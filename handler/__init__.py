@@ -10,9 +10,7 @@ is served.
 
 from __future__ import annotations
 
-from typing import Any
-
-from .entry import LambdaHandler, make_handler
+from .entry import make_handler
 from .errors import (
     ConfigurationError,
     EventError,
@@ -25,10 +23,15 @@ from .errors import (
 )
 from .model import Request, Response
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .types import LambdaHandler
+
 __all__ = [
     "ConfigurationError",
     "EventError",
-    "LambdaHandler",
     "LambgateError",
     "LifespanError",
     "MalformedEvent",

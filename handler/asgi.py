@@ -10,30 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import enum
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any, Literal, TypedDict
 
 from .errors import AppTimeout, ProtocolError
 from .model import Request, Response
 
-__all__ = ["ASGIApp", "ASGIRunner", "CompletedWithError", "HTTPCycle", "request_to_scope"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+    from .types import ASGIApp, Message, Scope
 
-
-class HTTPRequestEvent(TypedDict):
-    type: Literal["http.request"]
-    body: bytes
-    more_body: bool
-
-
-class HTTPDisconnectEvent(TypedDict):
-    type: Literal["http.disconnect"]
-
+__all__ = ["ASGIRunner", "CompletedWithError", "HTTPCycle", "request_to_scope"]
 
 _ASGI = {"version": "3.0", "spec_version": "2.4"}
 

@@ -9,22 +9,34 @@ escape, as an :class:`~handler.errors.EventError`: the invocation itself is wron
 
 from __future__ import annotations
 
-import json
-import logging
 import os
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from .errors import AppTimeout, ConfigurationError, ProtocolError
 from .events import detect, get_source
 from .events.base import DEFAULT_TEXT_MIME_TYPES, EventSource, Options
 from .model import Request, Response
 
-__all__ = ["LambdaHandler", "load_app", "make_handler"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
-logger = logging.getLogger("lambgate")
+    from .types import LambdaHandler
 
-LambdaHandler = Callable[[Any, Any], dict[str, Any]]
+__all__ = ["handler_from_environment", "is_asgi", "load_app", "make_handler"]
+
+
+class _LambgateLog:
+    """The ``lambgate`` logger, imported on first use: ``logging`` costs milliseconds of cold
+    start, and a healthy invocation never logs."""
+
+    def error(self, msg: str, *args: object, **kwargs: Any) -> None:
+        import logging
+
+        logging.getLogger("lambgate").error(msg, *args, **kwargs)
+
+
+_LOG = _LambgateLog()
 
 _CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect at cold start
 
@@ -97,7 +109,7 @@ def make_handler(
         exclude_headers=frozenset(name.lower() for name in exclude_headers),
     )
     forced = get_source(source) if source else None
-    log = logger or globals()["logger"]
+    log = logger if logger is not None else _LOG
 
     def handle(event: Any, context: Any) -> dict[str, Any]:
         kind = forced or detect(event)
@@ -148,6 +160,8 @@ def render(
     # JSON escaping can grow a body up to 6 times; only a result that may be near the limit
     # is serialised to measure it.
     if len(body) * 6 + 8192 > kind.result_limit:
+        import json
+
         size = len(json.dumps(result, ensure_ascii=False).encode("utf-8"))
         if size > kind.result_limit:
             log.error(

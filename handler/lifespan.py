@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigurationError, LifespanError
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .asgi import ASGIApp, Message
+    from typing import Any
+
+    from .types import ASGIApp, Message
 
 __all__ = ["Lifespan"]
 

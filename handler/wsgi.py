@@ -8,20 +8,20 @@ sense is the moment the first non-empty body chunk (or ``write()``) arrives, whi
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable
 from io import BytesIO
-from types import TracebackType
-from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from .errors import ProtocolError
 from .model import Request, Response
 
-__all__ = ["WSGIApp", "request_to_environ", "run_wsgi"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
-ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
-StartResponse = Callable[..., Callable[[bytes], object]]
-WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+    from .types import ExcInfo, WSGIApp
+
+__all__ = ["request_to_environ", "run_wsgi"]
 
 # Headers that PEP 3333 names CONTENT_TYPE / CONTENT_LENGTH rather than HTTP_*.
 _CGI_NAMES = {b"content-type": "CONTENT_TYPE", b"content-length": "CONTENT_LENGTH"}

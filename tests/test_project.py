@@ -43,7 +43,6 @@ def test_public_names_are_pinned() -> None:
     assert sorted(handler.__all__) == [
         "ConfigurationError",
         "EventError",
-        "LambdaHandler",
         "LambgateError",
         "LifespanError",
         "MalformedEvent",

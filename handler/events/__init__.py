@@ -14,11 +14,14 @@ The order of :data:`SOURCES` is the detection order, most specific shape first:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from ..errors import UnknownEventSource
 from . import alb, apigw_http, apigw_rest, function_url
 from .base import DEFAULT_INVOCATION, DEFAULT_OPTIONS, EventSource, Invocation, Options
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "DEFAULT_INVOCATION",

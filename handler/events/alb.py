@@ -12,8 +12,6 @@ headers otherwise"); the request tells which.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from http import HTTPStatus
-from typing import Any
 
 from ..errors import ResultError
 from ..model import Request, Response
@@ -29,6 +27,10 @@ from .encoding import (
 )
 from .headers import header_text, headers_to_multi_map, render_headers, single_or_multi
 from .results import result_body, result_headers, result_mapping, result_status
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["SOURCE", "SOURCE_MULTI"]
 
@@ -81,6 +83,8 @@ def event_to_request(event: Mapping[str, Any], context: Any, options: Options) -
 
 def status_description(status: int) -> str:
     """``"200 OK"``: ALB wants the code and reason phrase "separated by a single space"."""
+    from http import HTTPStatus  # here, not at import: it builds an enum (cold start)
+
     try:
         return f"{status} {HTTPStatus(status).phrase}"
     except ValueError:

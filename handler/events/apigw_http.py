@@ -15,9 +15,7 @@ Function URLs use the 2.0 format too; :mod:`.function_url` reuses the 2.0 builde
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from typing import Any
 
 from ..errors import MalformedEvent, ResultError
 from ..model import Request, Response
@@ -48,6 +46,10 @@ from .encoding import (
 )
 from .headers import as_latin1, header_text, headers_to_multi_map, render_headers
 from .results import result_body, result_headers, result_mapping, result_status
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["SOURCE", "SOURCE_V1"]
 
@@ -229,6 +231,8 @@ def v2_result_to_response(result: Any) -> Response:
     (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html).
     """
     if not isinstance(result, Mapping) or "statusCode" not in result:
+        import json  # the emulator's side only: not on the Lambda import path
+
         return Response(
             status=200,
             headers=[(b"content-type", b"application/json")],

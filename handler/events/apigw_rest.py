@@ -10,7 +10,6 @@ its own path rule and result leniency.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from ..model import Request, Response
 from .addressing import mount, scheme_and_server, stage_mount
@@ -26,6 +25,10 @@ from .encoding import (
 )
 from .headers import header_text, headers_to_multi_map, render_headers, single_or_multi
 from .results import result_body, result_headers, result_mapping, result_status
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["SOURCE"]
 

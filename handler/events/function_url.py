@@ -10,7 +10,6 @@ Unlike HTTP APIs, function URLs keep the path percent-encoded in ``rawPath`` and
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from ..model import Request, Response
 from .apigw_http import (
@@ -21,6 +20,10 @@ from .apigw_http import (
 )
 from .apigw_rest import LAMBDA_RESULT_LIMIT
 from .base import DEFAULT_INVOCATION, EventSource, Invocation, Options
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["SOURCE"]
 

@@ -8,10 +8,13 @@ lower-case names, so repeats survive and the ASGI/WSGI bridges need no second pa
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
 from ..errors import ProtocolError
 from ..model import Headers
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "as_latin1",

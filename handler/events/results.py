@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from base64 import b64decode
 from collections.abc import Mapping
-from typing import Any
 
 from ..errors import ResultError
 from ..model import Headers
 from .headers import as_latin1
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["result_body", "result_headers", "result_mapping", "result_status"]
 
