@@ -1,0 +1,87 @@
+"""``lambgate event``: the printed event is what the named AWS service sends, and lambgate's
+own handler (and detection) accept it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from base64 import b64decode
+
+import pytest
+
+from handler import make_handler
+from handler.events import detect
+
+
+def lambgate(*args: str) -> dict[str, object]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "local_server", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    event: dict[str, object] = json.loads(proc.stdout)
+    return event
+
+
+@pytest.mark.parametrize("kind", ["rest", "http-v1", "http", "url", "alb", "alb-multi"])
+def test_event_is_detected_as_its_kind_and_served(kind: str) -> None:
+    event = lambgate(
+        "event",
+        kind,
+        "--method",
+        "POST",
+        "--path",
+        "/items/a%20b",
+        "--query",
+        "tag=x&tag=y",
+        "--header",
+        "Content-Type: application/json",
+        "--body",
+        '{"k": 1}',
+    )
+    assert detect(event).name == kind
+
+    def app(environ: dict[str, object], start_response: object) -> list[bytes]:
+        body = environ["wsgi.input"].read()  # type: ignore[attr-defined]
+        start_response("200 OK", [("Content-Type", "application/json")])  # type: ignore[operator]
+        seen = [environ["REQUEST_METHOD"], environ["PATH_INFO"], environ["QUERY_STRING"]]
+        return [json.dumps([*seen, body.decode()]).encode()]
+
+    result = make_handler(app)(event, None)
+    assert result["statusCode"] == 200
+    method, path, query, body = json.loads(result["body"])
+    assert (method, path, body) == ("POST", "/items/a b", '{"k": 1}')
+    # ALB without multi-value headers "uses the last value that it receives"
+    # (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html).
+    assert query == ("tag=y" if kind == "alb" else "tag=x&tag=y")
+
+
+def test_http_event_carries_cookies_and_a_binary_body_as_aws_does() -> None:
+    event = lambgate(
+        "event",
+        "http",
+        "--header",
+        "Cookie: a=1; b=2",
+        "--header",
+        "Content-Type: application/octet-stream",
+        "--body",
+        "\u00ff",
+    )
+    assert event["cookies"] == ["a=1", "b=2"]
+    assert "cookie" not in event["headers"]  # type: ignore[operator]
+    assert event["isBase64Encoded"] is True
+    assert b64decode(event["body"]) == "\u00ff".encode()  # type: ignore[arg-type]
+
+
+def test_bad_header_is_a_clear_usage_error() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "local_server", "event", "http", "--header", "nocolon"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "a header is NAME:VALUE" in proc.stderr
