@@ -163,8 +163,18 @@ class ASGIRunner:
         # Libraries that still call asyncio.get_event_loop() outside a coroutine find this one.
         asyncio.set_event_loop(self.loop)
         self.timeout_margin_ms = timeout_margin_ms
-        self.lifespan = Lifespan(app, self.loop, mode=lifespan)
-        self.lifespan.startup()
+        try:
+            self.lifespan = Lifespan(app, self.loop, mode=lifespan)
+            self.lifespan.startup()
+        except BaseException:
+            # The init fails: leave no open loop and no suspended lifespan task behind.
+            tasks = asyncio.all_tasks(self.loop)
+            for task in tasks:
+                task.cancel()
+            self.loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+            self.loop.close()
+            asyncio.set_event_loop(None)
+            raise
 
     def __call__(self, request: Request) -> Response:
         cycle = HTTPCycle(request.body)

@@ -23,8 +23,17 @@ if TYPE_CHECKING:
 
 __all__ = ["request_to_environ", "run_wsgi"]
 
-# Headers that PEP 3333 names CONTENT_TYPE / CONTENT_LENGTH rather than HTTP_*.
-_CGI_NAMES = {b"content-type": "CONTENT_TYPE", b"content-length": "CONTENT_LENGTH"}
+# environ keys by header name, remembered (bounded) since names repeat across requests.
+# PEP 3333 names two headers CONTENT_TYPE / CONTENT_LENGTH rather than HTTP_*.
+_KEYS = {b"content-type": "CONTENT_TYPE", b"content-length": "CONTENT_LENGTH"}
+_KEYS_MAX = 1024
+
+
+def _key(name: bytes) -> str:
+    key = "HTTP_" + name.decode("latin-1").upper().replace("-", "_")
+    if len(_KEYS) < _KEYS_MAX:
+        _KEYS[name] = key
+    return key
 
 
 def request_to_environ(request: Request) -> dict[str, Any]:
@@ -60,10 +69,9 @@ def request_to_environ(request: Request) -> dict[str, Any]:
         "aws.event": request.event,
         "aws.context": request.context,
     }
+    keys = _KEYS
     for name, value in request.headers:
-        key = _CGI_NAMES.get(name)
-        if key is None:
-            key = "HTTP_" + name.decode("latin-1").upper().replace("-", "_")
+        key = keys.get(name) or _key(name)
         text = value.decode("latin-1")
         if key in environ:
             text = environ[key] + ("; " if key == "HTTP_COOKIE" else ",") + text

@@ -10,35 +10,60 @@ from __future__ import annotations
 
 from ..model import Headers
 
-__all__ = ["DEFAULT_DOMAIN_SUFFIXES", "mount", "scheme_and_server", "stage_mount", "strip_prefix"]
+__all__ = [
+    "DEFAULT_DOMAIN_SUFFIXES",
+    "forwarded_headers",
+    "mount",
+    "scheme_and_server",
+    "stage_mount",
+    "strip_prefix",
+]
 
 #: Hosts AWS gives an API or a function URL itself; requests to any other host came through
 #: a custom domain, where a base path mapping (``base_path=``) may apply.
 DEFAULT_DOMAIN_SUFFIXES = (".amazonaws.com", ".on.aws")
 
 
-def scheme_and_server(headers: Headers, fallback_host: str | None) -> tuple[str, tuple[str, int]]:
-    """``(scheme, (host, port))`` from the forwarded headers, https:443 when absent."""
+def forwarded_headers(headers: Headers) -> tuple[bytes | None, bytes | None, bytes | None]:
+    """``Host``, ``X-Forwarded-Proto`` and ``X-Forwarded-Port`` from model headers."""
     host = proto = port = None
     for name, value in headers:
         if name == b"host":
-            host = value.decode("latin-1")
+            host = value
         elif name == b"x-forwarded-proto":
-            proto = value.decode("latin-1")
+            proto = value
         elif name == b"x-forwarded-port":
-            port = value.decode("latin-1")
-    scheme = proto.split(",")[-1].strip().lower() if proto else "https"
-    if host is None:
+            port = value
+    return host, proto, port
+
+
+def scheme_and_server(
+    host_header: str | bytes | None,
+    proto: str | bytes | None,
+    port: str | bytes | None,
+    fallback_host: str | None,
+) -> tuple[str, tuple[str, int]]:
+    """``(scheme, (host, port))`` from ``Host`` and the forwarded headers, https:443 by
+    default (a direct invoke carries none of them)."""
+    if isinstance(proto, bytes):
+        proto = proto.decode("latin-1")
+    if isinstance(port, bytes):
+        port = port.decode("latin-1")
+    # A proxy chain appends: the last value is the hop that reached the gateway.
+    scheme = proto.rpartition(",")[2].strip().lower() if proto else "https"
+    if host_header is None:
         host = fallback_host or "localhost"
-    elif host.endswith("]") is False and host.count(":") == 1:
-        host, _, host_port = host.partition(":")
-        port = port or host_port
+    else:
+        host = host_header if isinstance(host_header, str) else host_header.decode("latin-1")
+        if host.count(":") == 1:  # host:port, but not a bare IPv6 address
+            host, _, host_port = host.partition(":")
+            port = port or host_port
+    if not port:
+        return scheme, (host, 443 if scheme == "https" else 80)
     try:
-        # A proxy chain appends: the last value is the hop that reached the gateway.
-        number = int(port.split(",")[-1]) if port else (443 if scheme == "https" else 80)
+        return scheme, (host, int(port.rpartition(",")[2]))
     except ValueError:
-        number = 443 if scheme == "https" else 80
-    return scheme, (host, number)
+        return scheme, (host, 443 if scheme == "https" else 80)
 
 
 def strip_prefix(path: str, prefix: str) -> str | None:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 from ..errors import ResultError
 from ..model import Request, Response
-from .addressing import scheme_and_server
+from .addressing import forwarded_headers, scheme_and_server
 from .base import DEFAULT_INVOCATION, EventSource, Invocation, Options
 from .encoding import (
     body_from_event,
@@ -25,7 +25,13 @@ from .encoding import (
     query_from_raw_map,
     query_to_raw_pairs,
 )
-from .headers import header_text, headers_to_multi_map, render_headers, single_or_multi
+from .headers import (
+    RenderedHeaders,
+    header_text,
+    headers_to_multi_map,
+    render_headers,
+    single_or_multi,
+)
 from .results import result_body, result_headers, result_mapping, result_status
 
 TYPE_CHECKING = False
@@ -56,7 +62,7 @@ def matches_multi(event: Mapping[str, Any]) -> bool:
 
 def event_to_request(event: Mapping[str, Any], context: Any, options: Options) -> Request:
     headers = single_or_multi(event.get("headers"), event.get("multiValueHeaders"))
-    scheme, server = scheme_and_server(headers, None)
+    scheme, server = scheme_and_server(*forwarded_headers(headers), None)
     path, raw = decode_path(event.get("path") or "/")
     query = event.get("multiValueQueryStringParameters") or event.get("queryStringParameters")
     # ALB appends the peer it saw to X-Forwarded-For: the last entry is the only one it vouches
@@ -91,12 +97,10 @@ def status_description(status: int) -> str:
         return f"{status} Unknown"
 
 
-def _result(response: Response, options: Options) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+def _result(response: Response, options: Options) -> tuple[dict[str, Any], RenderedHeaders]:
+    rendered = render_headers(response.headers, options.exclude_headers)
     body, is_base64 = body_to_result(
-        response.body,
-        header_text(response.headers, b"content-type"),
-        header_text(response.headers, b"content-encoding"),
-        options.text_mime_types,
+        response.body, rendered.content_type, rendered.content_encoding, options.text_mime_types
     )
     result = {
         "statusCode": response.status,
@@ -104,7 +108,7 @@ def _result(response: Response, options: Options) -> tuple[dict[str, Any], list[
         "body": body,
         "isBase64Encoded": is_base64,
     }
-    return result, render_headers(response.headers, options.exclude_headers)
+    return result, rendered
 
 
 def response_to_result(response: Response, request: Request, options: Options) -> dict[str, Any]:
@@ -113,10 +117,15 @@ def response_to_result(response: Response, request: Request, options: Options) -
     joined with commas."""
     result, rendered = _result(response, options)
     headers: dict[str, str] = {}
-    for name, values in headers_to_multi_map(rendered).items():
+    for name, values in rendered.groups.items():
         if name.lower() == "set-cookie":
-            for index, value in enumerate(values):
+            index = 0
+            for value in values:
+                # The app's own spelling may equal a later variant ("Set-cookie"): skip it.
+                while _case_variant(name, index) in headers:
+                    index += 1
                 headers[_case_variant(name, index)] = value
+                index += 1
         else:
             headers[name] = ", ".join(values)
     result["headers"] = headers
@@ -127,7 +136,7 @@ def response_to_result_multi(
     response: Response, request: Request, options: Options
 ) -> dict[str, Any]:
     result, rendered = _result(response, options)
-    result["multiValueHeaders"] = headers_to_multi_map(rendered)
+    result["multiValueHeaders"] = rendered.groups
     return result
 
 

@@ -44,7 +44,7 @@ from .encoding import (
     is_text_type,
     query_to_multi_map,
 )
-from .headers import as_latin1, header_text, headers_to_multi_map, render_headers
+from .headers import as_latin1, headers_from_map, render_headers
 from .results import result_body, result_headers, result_mapping, result_status
 
 TYPE_CHECKING = False
@@ -67,20 +67,25 @@ def v2_event_to_request(
     event: Mapping[str, Any], context: Any, options: Options, *, path_is_decoded: bool
 ) -> Request:
     """A request from the 2.0 payload shape, shared with Function URLs."""
-    headers = [
-        (name.lower().encode("latin-1"), as_latin1(value))
-        for name, value in (event.get("headers") or {}).items()
-    ]
+    header_map = event.get("headers") or {}
+    headers = headers_from_map(header_map)
     cookies = event.get("cookies")
     # HTTP APIs move Cookie into the cookies list; Function URLs send both.
-    if cookies and not any(name == b"cookie" for name, _ in headers):
+    if cookies and "cookie" not in header_map:
         headers.append((b"cookie", as_latin1("; ".join(cookies))))
     ctx = event.get("requestContext") or {}
     http = ctx.get("http") or {}
-    scheme, server = scheme_and_server(headers, ctx.get("domainName"))
+    # 2.0 header names are lower-case.
+    scheme, server = scheme_and_server(
+        header_map.get("host"),
+        header_map.get("x-forwarded-proto"),
+        header_map.get("x-forwarded-port"),
+        ctx.get("domainName"),
+    )
     path = event.get("rawPath") or http.get("path") or "/"
     root, path = stage_mount(path, ctx.get("stage"), server[0])
-    root, path = mount(path, root, server[0], options.base_path)
+    if options.base_path:
+        root, path = mount(path, root, server[0], options.base_path)
     decoded, raw = encode_path(path) if path_is_decoded else decode_path(path)
     source_ip = http.get("sourceIp")
     method = http.get("method")
@@ -114,20 +119,19 @@ def response_to_result(response: Response, request: Request, options: Options) -
     """Every ``Set-Cookie`` goes to ``cookies``; other repeats are joined with commas, since
     2.0 ``headers`` hold one string per name."""
     rendered = render_headers(response.headers, options.exclude_headers)
-    cookies = [value for name, value in rendered if name.lower() == "set-cookie"]
-    if cookies:
-        rendered = [(name, value) for name, value in rendered if name.lower() != "set-cookie"]
+    headers: dict[str, str] = {}
+    cookies: list[str] = []
+    for name, values in rendered.groups.items():
+        if name.lower() == "set-cookie":
+            cookies = values
+        else:
+            headers[name] = values[0] if len(values) == 1 else ",".join(values)
     body, is_base64 = body_to_result(
-        response.body,
-        header_text(response.headers, b"content-type"),
-        header_text(response.headers, b"content-encoding"),
-        options.text_mime_types,
+        response.body, rendered.content_type, rendered.content_encoding, options.text_mime_types
     )
     result: dict[str, Any] = {
         "statusCode": response.status,
-        "headers": {
-            name: ",".join(values) for name, values in headers_to_multi_map(rendered).items()
-        },
+        "headers": headers,
         "body": body,
         "isBase64Encoded": is_base64,
     }

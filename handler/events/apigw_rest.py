@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..model import Request, Response
-from .addressing import mount, scheme_and_server, stage_mount
+from .addressing import forwarded_headers, mount, scheme_and_server, stage_mount
 from .base import DEFAULT_INVOCATION, EventSource, Invocation, Options, request_time
 from .encoding import (
     body_from_event,
@@ -52,13 +52,14 @@ def v1_event_to_request(
     """
     headers = single_or_multi(event.get("headers"), event.get("multiValueHeaders"))
     ctx = event.get("requestContext") or {}
-    scheme, server = scheme_and_server(headers, ctx.get("domainName"))
+    scheme, server = scheme_and_server(*forwarded_headers(headers), ctx.get("domainName"))
     path = event.get("path") or "/"
     if http_api:
         root, path = stage_mount(path, ctx.get("stage"), server[0])
     else:
         root = rest_mount(path, ctx.get("path"))
-    root, path = mount(path, root, server[0], options.base_path)
+    if options.base_path:
+        root, path = mount(path, root, server[0], options.base_path)
     decoded, raw = encode_path(path) if http_api else decode_path(path)
     multi_query = event.get("multiValueQueryStringParameters")
     if multi_query:
@@ -105,16 +106,13 @@ def response_to_result(response: Response, request: Request, options: Options) -
     rendered = render_headers(response.headers, options.exclude_headers)
     single: dict[str, str] = {}
     multi: dict[str, list[str]] = {}
-    for name, values in headers_to_multi_map(rendered).items():
+    for name, values in rendered.groups.items():
         if len(values) == 1:
             single[name] = values[0]
         else:
             multi[name] = values
     body, is_base64 = body_to_result(
-        response.body,
-        header_text(response.headers, b"content-type"),
-        header_text(response.headers, b"content-encoding"),
-        options.text_mime_types,
+        response.body, rendered.content_type, rendered.content_encoding, options.text_mime_types
     )
     return {
         "statusCode": response.status,

@@ -28,6 +28,10 @@ __all__ = [
 # Characters left as they are when a decoded path is put back on the wire: RFC 3986 pchar
 # plus "/". Everything else (space, "?", "#", "%", non-ASCII) is percent-encoded.
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
+_ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+# Strings made only of these need no quoting: checking is far cheaper than quote().
+_PATH_VERBATIM = frozenset(_ALNUM + _PATH_SAFE)
+_QUERY_VERBATIM = frozenset(_ALNUM + "-._~")
 
 
 def body_from_event(body: str | None, is_base64: bool | None) -> bytes:
@@ -85,8 +89,12 @@ def query_from_pairs(pairs: Iterable[tuple[str, str]]) -> bytes:
     Every reserved character is escaped (``quote`` with no safe characters), so values that
     hold ``& = + %`` or spaces decode back to exactly themselves.
     """
+    verbatim = _QUERY_VERBATIM.issuperset
     return "&".join(
-        f"{quote(key, safe='')}={quote(value, safe='')}" for key, value in pairs
+        (key if verbatim(key) else quote(key, safe=""))
+        + "="
+        + (value if verbatim(value) else quote(value, safe=""))
+        for key, value in pairs
     ).encode("ascii")
 
 
@@ -133,4 +141,6 @@ def decode_path(raw_path: str) -> tuple[str, bytes]:
 
 def encode_path(path: str) -> tuple[str, bytes]:
     """``(path, raw_path)`` from a path that arrived already decoded (HTTP APIs)."""
+    if _PATH_VERBATIM.issuperset(path):
+        return path, path.encode("ascii")
     return path, quote(path, safe=_PATH_SAFE).encode("ascii")
