@@ -16,6 +16,7 @@ from .model import Request, Response
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
     from .types import ASGIApp, Message, Scope
@@ -184,25 +185,22 @@ class ASGIRunner:
         remaining = getattr(request.context, "get_remaining_time_in_millis", None)
         if remaining is None:
             return loop.run_until_complete(task)
-        expired = False
-
-        def expire() -> None:
-            nonlocal expired
-            expired = True
-            task.cancel()
-
-        timer = loop.call_later(max(0, remaining() - self.timeout_margin_ms) / 1000, expire)
+        deadline = _Deadline(loop, task, remaining, self.timeout_margin_ms)
+        # Most requests finish in the task's first step; the timer is armed only for one that
+        # is still waiting after it, which keeps the loop's timer heap (and a syscall-heavy
+        # select with a timeout) off the common path.
+        loop.call_soon(deadline.arm)
         try:
             return loop.run_until_complete(task)
         except asyncio.CancelledError:
-            if expired:
+            if deadline.expired:
                 raise AppTimeout(
                     f"ASGI app cancelled {self.timeout_margin_ms} ms before the Lambda "
                     "deadline (context.get_remaining_time_in_millis())"
                 ) from None
             raise
         finally:
-            timer.cancel()
+            deadline.disarm()
 
     def close(self) -> None:
         """Run lifespan shutdown and close the loop (the environment is ending)."""
@@ -210,3 +208,36 @@ class ASGIRunner:
             return
         self.lifespan.shutdown()
         self.loop.close()
+
+
+class _Deadline:
+    """Cancels a request's task ``margin_ms`` before the invocation's deadline."""
+
+    __slots__ = ("expired", "loop", "margin_ms", "remaining", "task", "timer")
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        task: asyncio.Task[Response],
+        remaining: Callable[[], int],
+        margin_ms: int,
+    ) -> None:
+        self.loop = loop
+        self.task = task
+        self.remaining = remaining
+        self.margin_ms = margin_ms
+        self.expired = False
+        self.timer: asyncio.TimerHandle | None = None
+
+    def arm(self) -> None:
+        if not self.task.done():
+            delay = max(0, self.remaining() - self.margin_ms) / 1000
+            self.timer = self.loop.call_later(delay, self.expire)
+
+    def expire(self) -> None:
+        self.expired = True
+        self.task.cancel()
+
+    def disarm(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
