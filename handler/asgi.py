@@ -26,11 +26,17 @@ __all__ = ["ASGIRunner", "CompletedWithError", "HTTPCycle", "request_to_scope"]
 _ASGI = {"version": "3.0", "spec_version": "2.4"}
 
 
-def request_to_scope(request: Request, state: dict[str, Any] | None) -> Scope:
+def request_to_scope(
+    request: Request, state: dict[str, Any] | None, *, root_in_path: bool = True
+) -> Scope:
     """The HTTP connection scope. ``path`` and ``raw_path`` include ``root_path``: "PATH_INFO
     can be derived by stripping root_path from path" (ASGI HTTP spec 2.5, as uvicorn >= 0.26
-    and Starlette >= 0.35 do), so routing strips it and ``url_for`` adds it back."""
-    root = request.root_path
+    and Starlette >= 0.35 do), so routing strips it and ``url_for`` adds it back.
+
+    ``root_in_path=False`` is for frameworks that still read ``path`` as relative to
+    ``root_path`` (Falcon's ASGI app builds its URLs as ``root_path + path``).
+    """
+    root = request.root_path if root_in_path else ""
     scope: Scope = {
         "type": "http",
         "asgi": _ASGI,
@@ -40,7 +46,7 @@ def request_to_scope(request: Request, state: dict[str, Any] | None) -> Scope:
         "path": root + request.path if root else request.path,
         "raw_path": root.encode("utf-8") + request.raw_path if root else request.raw_path,
         "query_string": request.query_string,
-        "root_path": root,
+        "root_path": request.root_path,
         "headers": request.headers,
         "client": request.client,
         "server": request.server,
@@ -164,6 +170,7 @@ class ASGIRunner:
         # Libraries that still call asyncio.get_event_loop() outside a coroutine find this one.
         asyncio.set_event_loop(self.loop)
         self.timeout_margin_ms = timeout_margin_ms
+        self.root_in_path = not _reads_path_as_relative(app)
         try:
             self.lifespan = Lifespan(app, self.loop, mode=lifespan)
             self.lifespan.startup()
@@ -179,7 +186,7 @@ class ASGIRunner:
 
     def __call__(self, request: Request) -> Response:
         cycle = HTTPCycle(request.body)
-        scope = request_to_scope(request, self.lifespan.state)
+        scope = request_to_scope(request, self.lifespan.state, root_in_path=self.root_in_path)
         loop = self.loop
         task = loop.create_task(cycle.run(self.app, scope))
         remaining = getattr(request.context, "get_remaining_time_in_millis", None)
@@ -208,6 +215,16 @@ class ASGIRunner:
             return
         self.lifespan.shutdown()
         self.loop.close()
+
+
+# Frameworks whose ASGI apps route on ``scope["path"]`` without stripping ``root_path``,
+# reading the spec as before its 2.5 clarification. Under a stage prefix they would answer
+# 404 to everything, as they do under ``uvicorn --root-path``.
+_RELATIVE_PATH_FRAMEWORKS = frozenset({"falcon"})
+
+
+def _reads_path_as_relative(app: object) -> bool:
+    return type(app).__module__.partition(".")[0] in _RELATIVE_PATH_FRAMEWORKS
 
 
 class _Deadline:
