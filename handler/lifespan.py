@@ -111,6 +111,11 @@ class Lifespan:
         return await self._inbox.get()
 
     async def _send(self, message: Message) -> None:
+        kind = message.get("type")
+        if not isinstance(kind, str) or not kind.startswith("lifespan."):
+            # An app that ignores scope["type"] answers as if to a request: it does not speak
+            # lifespan. Raising into it ends its lifespan coroutine, as uvicorn does.
+            raise LifespanError(f"ASGI app sent {kind!r} to a lifespan scope")
         if self._answer is None or self._answer.done():
-            raise LifespanError(f"ASGI lifespan sent {message.get('type')!r} unasked")
+            raise LifespanError(f"ASGI lifespan sent {kind!r} unasked")
         self._answer.set_result(message)

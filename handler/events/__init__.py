@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..errors import UnknownEventSource
+from ..errors import ConfigurationError, UnknownEventSource
 from . import alb, apigw_http, apigw_rest, function_url
 from .base import DEFAULT_INVOCATION, DEFAULT_OPTIONS, EventSource, Invocation, Options
 
@@ -67,6 +67,6 @@ def get_source(name: str) -> EventSource:
     try:
         return _BY_NAME[name]
     except KeyError:
-        raise ValueError(
+        raise ConfigurationError(
             f"unknown event source {name!r}; supported: {', '.join(_BY_NAME)}"
         ) from None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..errors import ResultError
+from ..errors import MalformedEvent, ResultError
 from ..model import Request, Response
 from .addressing import forwarded_headers, scheme_and_server
 from .base import DEFAULT_INVOCATION, EventSource, Invocation, Options
@@ -61,6 +61,9 @@ def matches_multi(event: Mapping[str, Any]) -> bool:
 
 
 def event_to_request(event: Mapping[str, Any], context: Any, options: Options) -> Request:
+    method = event.get("httpMethod")
+    if not method or not isinstance(method, str):
+        raise MalformedEvent("ALB event has no httpMethod")
     headers = single_or_multi(event.get("headers"), event.get("multiValueHeaders"))
     scheme, server = scheme_and_server(*forwarded_headers(headers), None)
     path, raw = decode_path(event.get("path") or "/")
@@ -73,7 +76,7 @@ def event_to_request(event: Mapping[str, Any], context: Any, options: Options) -
             client = (value.decode("latin-1").rpartition(",")[2].strip(), 0)
             break
     return Request(
-        method=event["httpMethod"],
+        method=method,
         path=path,
         raw_path=raw,
         query_string=query_from_raw_map(query) if query else b"",

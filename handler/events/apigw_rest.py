@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..errors import MalformedEvent
 from ..model import Request, Response
 from .addressing import forwarded_headers, mount, scheme_and_server, stage_mount
 from .base import DEFAULT_INVOCATION, EventSource, Invocation, Options, request_time
@@ -50,6 +51,9 @@ def v1_event_to_request(
     HTTP APIs deliver the path decoded and led by a named stage; REST keeps it encoded, and
     its stage shows only in ``requestContext.path``.
     """
+    method = event.get("httpMethod")
+    if not method or not isinstance(method, str):
+        raise MalformedEvent("payload 1.0 event has no httpMethod")
     headers = single_or_multi(event.get("headers"), event.get("multiValueHeaders"))
     ctx = event.get("requestContext") or {}
     scheme, server = scheme_and_server(*forwarded_headers(headers), ctx.get("domainName"))
@@ -69,7 +73,7 @@ def v1_event_to_request(
     identity = ctx.get("identity") or {}
     source_ip = identity.get("sourceIp")
     return Request(
-        method=event["httpMethod"],
+        method=method,
         path=decoded,
         raw_path=raw,
         query_string=query_from_pairs(pairs) if pairs else b"",

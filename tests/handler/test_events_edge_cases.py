@@ -1,0 +1,288 @@
+"""Events that are not what the gateway sends on a normal request: console test events, load
+balancer health checks, payloads that are not HTTP at all, and broken ones. Each is either
+served or refused with an error that says what was wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pytest
+
+from handler import ConfigurationError, MalformedEvent, UnknownEventSource, make_handler
+from handler.events import SOURCES, get_source
+from tests.factories import (
+    TARGET_GROUP_ARN,
+    make_alb_event,
+    make_http_v2_event,
+    make_lambda_context,
+    make_rest_event,
+)
+
+StartResponse = Callable[..., Callable[[bytes], object]]
+Environ = dict[str, Any]
+
+
+def echo_app(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+    """Answers with what a framework would build its request from."""
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    seen = [
+        environ["REQUEST_METHOD"],
+        environ["wsgi.url_scheme"] + "://" + environ["SERVER_NAME"] + ":" + environ["SERVER_PORT"],
+        environ["SCRIPT_NAME"] + environ["PATH_INFO"] + "?" + environ["QUERY_STRING"],
+        environ["wsgi.input"].read().decode(),
+        ",".join(sorted(key for key in environ if key.startswith("HTTP_"))),
+    ]
+    return ["|".join(seen).encode()]
+
+
+class TestConsoleTestEvents:
+    # The API Gateway console's test invocation and hand-written Lambda console test events
+    # carry nulls where a live request has maps (apig-wsgi#155, Kludex/mangum#69).
+    def test_rest_event_with_nulls_everywhere_is_served(self) -> None:
+        event = {
+            "resource": "/{proxy+}",
+            "path": "/hello",
+            "httpMethod": "GET",
+            "headers": None,
+            "queryStringParameters": None,
+            "pathParameters": None,
+            "stageVariables": None,
+            "requestContext": None,
+            "body": None,
+            "isBase64Encoded": False,
+        }
+
+        result = make_handler(echo_app)(event, make_lambda_context())
+
+        assert result == {
+            "statusCode": 200,
+            "headers": {"Content-Type": "text/plain"},
+            "multiValueHeaders": {},
+            "body": "GET|https://localhost:443|/hello?||",
+            "isBase64Encoded": False,
+        }
+
+    def test_rest_event_with_only_method_and_path_is_served(self) -> None:
+        result = make_handler(echo_app)({"httpMethod": "POST", "path": "/"}, None)
+
+        assert (result["statusCode"], result["body"]) == (200, "POST|https://localhost:443|/?||")
+
+    def test_single_value_maps_without_multi_value_maps_are_used(self) -> None:
+        event = {
+            "httpMethod": "PUT",
+            "path": "/items/1",
+            "headers": {"Content-Type": "text/plain", "X-Custom": "yes"},
+            "queryStringParameters": {"q": "a b"},
+            "body": "new value",
+            "isBase64Encoded": False,
+        }
+
+        result = make_handler(echo_app)(event, None)
+
+        assert (
+            result["body"] == "PUT|https://localhost:443|/items/1?q=a%20b|new value|HTTP_X_CUSTOM"
+        )
+
+    def test_asgi_scope_of_a_console_event_has_no_client(self) -> None:
+        scopes: list[dict[str, Any]] = []
+
+        async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            scopes.append(scope)
+            await send({"type": "http.response.start", "status": 204, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+
+        event = {"httpMethod": "GET", "path": "/", "headers": None, "requestContext": None}
+        make_handler(app, lifespan="off")(event, None)
+
+        assert [(s["client"], s["server"], s["headers"], s["root_path"]) for s in scopes] == [
+            (None, ("localhost", 443), [], "")
+        ]
+
+    def test_payload_2_event_without_request_context_is_malformed(self) -> None:
+        event = {"version": "2.0", "routeKey": "$default", "rawPath": "/", "requestContext": None}
+
+        with pytest.raises(MalformedEvent) as caught:
+            make_handler(echo_app)(event, None)
+
+        assert str(caught.value) == "payload 2.0 event has no requestContext.http.method"
+
+
+class TestALBHealthChecks:
+    # "Health check events: same shape, headers {"user-agent": "ELB-HealthChecker/2.0"},
+    # body """: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html
+    def test_documented_health_check_is_answered_in_single_value_mode(self) -> None:
+        event = {
+            "requestContext": {"elb": {"targetGroupArn": TARGET_GROUP_ARN}},
+            "httpMethod": "GET",
+            "path": "/",
+            "queryStringParameters": {},
+            "headers": {"user-agent": "ELB-HealthChecker/2.0"},
+            "body": "",
+            "isBase64Encoded": False,
+        }
+
+        result = make_handler(echo_app)(event, None)
+
+        assert result == {
+            "statusCode": 200,
+            "statusDescription": "200 OK",
+            "headers": {"Content-Type": "text/plain"},
+            "body": "GET|https://localhost:443|/?||HTTP_USER_AGENT",
+            "isBase64Encoded": False,
+        }
+
+    def test_health_check_without_any_headers_is_served(self) -> None:
+        event = {
+            "requestContext": {"elb": {"targetGroupArn": TARGET_GROUP_ARN}},
+            "httpMethod": "GET",
+            "path": "/health",
+        }
+
+        result = make_handler(echo_app)(event, None)
+
+        assert result == {
+            "statusCode": 200,
+            "statusDescription": "200 OK",
+            "headers": {"Content-Type": "text/plain"},
+            "body": "GET|https://localhost:443|/health?||",
+            "isBase64Encoded": False,
+        }
+
+    def test_multi_value_health_check_with_empty_maps_is_answered_in_multi_value_mode(
+        self,
+    ) -> None:
+        # "You must use multiValueHeaders if you have enabled multi-value headers".
+        event = {
+            "requestContext": {"elb": {"targetGroupArn": TARGET_GROUP_ARN}},
+            "httpMethod": "GET",
+            "path": "/",
+            "multiValueQueryStringParameters": {},
+            "multiValueHeaders": {},
+            "body": "",
+            "isBase64Encoded": False,
+        }
+
+        result = make_handler(echo_app)(event, None)
+
+        assert result == {
+            "statusCode": 200,
+            "statusDescription": "200 OK",
+            "multiValueHeaders": {"Content-Type": ["text/plain"]},
+            "body": "GET|https://localhost:443|/?||",
+            "isBase64Encoded": False,
+        }
+
+    def test_alb_event_without_a_method_is_malformed(self) -> None:
+        event = {"requestContext": {"elb": {"targetGroupArn": TARGET_GROUP_ARN}}, "path": "/"}
+
+        with pytest.raises(MalformedEvent) as caught:
+            make_handler(echo_app)(event, None)
+
+        assert "httpMethod" in str(caught.value)
+
+
+class TestNotAnHTTPEvent:
+    def test_unknown_event_names_its_keys_and_the_supported_sources(self) -> None:
+        s3_event = {"Records": [{"eventSource": "aws:s3"}], "detail-type": "Object Created"}
+
+        with pytest.raises(UnknownEventSource) as caught:
+            make_handler(echo_app)(s3_event, make_lambda_context())
+
+        message = str(caught.value)
+        assert "top-level keys [Records, detail-type]" in message
+        assert "Pass source= to make_handler to force one" in message
+        for source in SOURCES:
+            assert source.name in message
+
+    def test_empty_event_says_it_has_no_keys(self) -> None:
+        with pytest.raises(UnknownEventSource) as caught:
+            make_handler(echo_app)({}, None)
+
+        assert "an event with top-level keys [none]" in str(caught.value)
+
+    @pytest.mark.parametrize(
+        ("event", "kind"),
+        [([{"httpMethod": "GET"}], "list"), (None, "NoneType"), ('{"path": "/"}', "str")],
+    )
+    def test_non_object_event_names_its_type(self, event: Any, kind: str) -> None:
+        with pytest.raises(UnknownEventSource) as caught:
+            make_handler(echo_app)(event, None)
+
+        assert f"lambgate cannot serve a {kind} event" in str(caught.value)
+
+    def test_event_errors_are_value_errors_with_a_400_hint(self) -> None:
+        # Callers that catch ValueError keep working, and the emulator shows a 400.
+        with pytest.raises(ValueError) as caught:
+            make_handler(echo_app)({"hello": "world"}, None)
+
+        assert isinstance(caught.value, UnknownEventSource)
+        assert caught.value.status_hint == 400
+
+
+@pytest.mark.parametrize(
+    "make_event",
+    [make_rest_event, make_http_v2_event, make_alb_event],
+    ids=["rest", "http", "alb"],
+)
+def test_body_marked_base64_that_is_not_base64_is_malformed(
+    make_event: Callable[..., dict[str, Any]],
+) -> None:
+    event = make_event(method="POST", body="plain text, not base64!")
+    event["isBase64Encoded"] = True
+
+    with pytest.raises(MalformedEvent) as caught:
+        make_handler(echo_app)(event, None)
+
+    assert str(caught.value).startswith("isBase64Encoded is true but body is not base64")
+
+
+class TestForcedSource:
+    def test_forced_source_answers_in_that_sources_shape(self) -> None:
+        # A target group with multi-value headers enabled whose health check came without
+        # any map: detection cannot tell the mode, the function's configuration can.
+        event = {
+            "requestContext": {"elb": {"targetGroupArn": TARGET_GROUP_ARN}},
+            "httpMethod": "GET",
+            "path": "/",
+        }
+
+        result = make_handler(echo_app, source="alb-multi")(event, None)
+
+        assert result == {
+            "statusCode": 200,
+            "statusDescription": "200 OK",
+            "multiValueHeaders": {"Content-Type": ["text/plain"]},
+            "body": "GET|https://localhost:443|/?||",
+            "isBase64Encoded": False,
+        }
+
+    def test_forced_source_reads_events_detection_would_refuse(self) -> None:
+        # An invoker that adds its own "version" key hides the REST shape from detection.
+        event = {**make_rest_event(path="/x"), "version": "internal-7"}
+        with pytest.raises(UnknownEventSource):
+            make_handler(echo_app)(event, None)
+
+        result = make_handler(echo_app, source="rest")(event, None)
+
+        assert (result["statusCode"], result["body"].split("|")[2]) == (200, "/prod/x?")
+
+    def test_forced_source_still_refuses_an_event_without_a_method(self) -> None:
+        with pytest.raises(MalformedEvent) as caught:
+            make_handler(echo_app, source="rest")({"path": "/"}, None)
+
+        assert "httpMethod" in str(caught.value)
+
+    @pytest.mark.parametrize("name", ["rest", "http-v1", "http", "alb", "alb-multi", "url"])
+    def test_every_documented_name_is_a_source(self, name: str) -> None:
+        assert get_source(name).name == name
+
+    def test_unknown_source_name_is_a_configuration_error_listing_the_names(self) -> None:
+        with pytest.raises(ConfigurationError) as caught:
+            make_handler(echo_app, source="apigateway")
+
+        message = str(caught.value)
+        assert message.startswith("unknown event source 'apigateway'; supported: ")
+        for source in SOURCES:
+            assert source.name in message
