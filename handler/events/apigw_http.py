@@ -155,7 +155,9 @@ def v2_request_to_event(
     query = request.query_string.decode("latin-1")
     content_type = request.header(b"content-type")
     as_text = content_type is not None and _is_text(content_type.decode("latin-1"))
-    route_key = f"{request.method} {invocation.resource}" if invocation.resource else "$default"
+    route_key = invocation.route_key or (
+        f"{request.method} {invocation.resource}" if invocation.resource else "$default"
+    )
     user_agent = request.header(b"user-agent")
     event: dict[str, Any] = {
         "version": "2.0",

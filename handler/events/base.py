@@ -89,6 +89,7 @@ class Invocation:
         "region",
         "request_id",
         "resource",
+        "route_key",
         "stage",
         "stage_variables",
         "target_group_arn",
@@ -106,6 +107,7 @@ class Invocation:
         domain_name: str | None = None,
         stage: str | None = None,
         resource: str | None = None,
+        route_key: str | None = None,
         path_parameters: Mapping[str, str] | None = None,
         stage_variables: Mapping[str, str] | None = None,
         binary_media_types: tuple[str, ...] = (),
@@ -127,6 +129,9 @@ class Invocation:
         self.stage = stage
         #: REST ``resource`` / HTTP API route path template, e.g. ``/items/{id}``.
         self.resource = resource
+        #: HTTP API ``routeKey`` as the route declares it (``ANY /{proxy+}``); by default the
+        #: request's method with ``resource``, or ``$default``.
+        self.route_key = route_key
         self.path_parameters = path_parameters
         self.stage_variables = stage_variables
         #: REST APIs decide ``isBase64Encoded`` by these (``*/*`` allowed); ALB and the 2.0
