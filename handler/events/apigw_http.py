@@ -19,7 +19,7 @@ from collections.abc import Mapping
 
 from ..errors import MalformedEvent, ResultError
 from ..model import Request, Response
-from .addressing import mount, scheme_and_server, stage_mount
+from .addressing import DEFAULT_DOMAIN_SUFFIXES, mount, scheme_and_server, stage_mount
 from .apigw_rest import (
     LAMBDA_RESULT_LIMIT,
     default_domain,
@@ -211,15 +211,20 @@ def _is_text(content_type: str) -> bool:
 def request_to_event(
     request: Request, invocation: Invocation = DEFAULT_INVOCATION
 ) -> dict[str, Any]:
-    stage = invocation.stage or (request.root_path.strip("/") or "$default")
-    domain = invocation.domain_name or default_domain(invocation)
+    # On AWS's own domain a named stage leads rawPath; through a custom domain the API
+    # mapping's prefix does not appear in rawPath at all (F13 in shared/AWS_FACTS.md).
+    host = request.header(b"host")
+    on_aws_domain = host is None or host.decode("latin-1").partition(":")[0].endswith(
+        DEFAULT_DOMAIN_SUFFIXES
+    )
+    prefix = request.root_path if on_aws_domain else ""
     return v2_request_to_event(
         request,
         invocation,
-        domain=domain,
+        domain=invocation.domain_name or default_domain(invocation),
         api_id=invocation.api_id,
-        stage=stage,
-        path=request.root_path + request.path,
+        stage=invocation.stage or prefix.strip("/") or "$default",
+        path=prefix + request.path,
     )
 
 
