@@ -1,0 +1,310 @@
+"""lambgate's lean Lambda runtime client: the program an execution environment runs.
+
+It does what AWS's Python runtime does, with the standard library only, so an environment
+starts in tens of milliseconds: import the handler named by ``_HANDLER`` once, then loop
+``/next`` → ``handler(event, context)`` → ``/response`` or ``/error`` against the Runtime API at
+``AWS_LAMBDA_RUNTIME_API`` (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html).
+Init failures go to ``/init/error`` under the error types AWS's runtime uses
+(``Runtime.ImportModuleError``, ``Runtime.HandlerNotFound``, …: aws-lambda-python-runtime-
+interface-client ``lambda_runtime_exception.py``), and the process exits, as there.
+
+Run as ``python -m local_server.bootstrap``; it imports nothing from lambgate, so the function's
+own modules are the only ones on its path besides the standard library.
+"""
+
+from __future__ import annotations
+
+import http.client
+import importlib
+import json
+import logging
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["LambdaContext", "main"]
+
+API_PREFIX = "/2018-06-01/runtime"
+ERROR_CONTENT_TYPE = "application/vnd.aws.lambda.error+json"
+ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
+
+Handler = Callable[[Any, "LambdaContext"], Any]
+
+
+class CognitoIdentity:
+    """``context.identity``: AWS's runtime always sets an object, empty outside Mobile SDK calls."""
+
+    def __init__(self, identity: dict[str, Any] | None) -> None:
+        identity = identity or {}
+        self.cognito_identity_id: str | None = identity.get("cognitoIdentityId")
+        self.cognito_identity_pool_id: str | None = identity.get("cognitoIdentityPoolId")
+
+
+class LambdaContext:
+    """The ``context`` argument, with the attributes and method AWS's Python runtime gives it.
+
+    https://docs.aws.amazon.com/lambda/latest/dg/python-context.html. ``memory_limit_in_mb``
+    is the environment variable's string, exactly as the AWS runtime passes it.
+    """
+
+    def __init__(
+        self,
+        *,
+        aws_request_id: str,
+        invoked_function_arn: str,
+        deadline_ms: int,
+        client_context: dict[str, Any] | None,
+        identity: dict[str, Any] | None,
+    ) -> None:
+        self.aws_request_id = aws_request_id
+        self.invoked_function_arn = invoked_function_arn
+        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.client_context = client_context
+        self.identity = CognitoIdentity(identity)
+        self._deadline_ms = deadline_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(self._deadline_ms - int(time.time() * 1000), 0)
+
+    def __repr__(self) -> str:
+        return (
+            f"LambdaContext(aws_request_id={self.aws_request_id!r}, "
+            f"function_name={self.function_name!r}, "
+            f"invoked_function_arn={self.invoked_function_arn!r})"
+        )
+
+
+class InitFailure(Exception):
+    """The handler could not be loaded; ``error`` is what goes to ``/init/error``."""
+
+    def __init__(self, error: dict[str, Any]) -> None:
+        super().__init__(error["errorMessage"])
+        self.error = error
+
+
+class RuntimeClient:
+    """HTTP/1.1 to the Runtime API on one kept-alive connection, reopened if the server drops it."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self.connection = http.client.HTTPConnection(address)
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, http.client.HTTPMessage, bytes]:
+        for attempt in (1, 2):
+            try:
+                self.connection.request(method, API_PREFIX + path, body, headers or {})
+                response = self.connection.getresponse()
+                return response.status, response.headers, response.read()
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                # The server closed the idle kept-alive connection while the handler ran: the
+                # request never reached it, so sending it again on a new connection is safe.
+                self.connection.close()
+                self.connection = http.client.HTTPConnection(self.address)
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def post_json(self, path: str, body: bytes, error_type: str | None = None) -> int:
+        headers = {"Content-Type": "application/json"}
+        if error_type is not None:
+            headers = {"Content-Type": ERROR_CONTENT_TYPE, ERROR_TYPE_HEADER: error_type}
+        status, _, _ = self.call("POST", path, body, headers)
+        return status
+
+
+def load_handler(name: str) -> Handler:
+    """Import ``module.function`` once, failing with the error AWS's runtime would report."""
+    try:
+        module_name, function_name = name.rsplit(".", 1)
+    except ValueError as error:
+        raise InitFailure(
+            make_error(f"Bad handler '{name}': {error}", "Runtime.MalformedHandlerName", [])
+        ) from None
+    try:
+        if module_name.split(".")[0] in sys.builtin_module_names:
+            raise InitFailure(
+                make_error(
+                    f"Cannot use built-in module {module_name} as a handler module",
+                    "Runtime.BuiltInModuleConflict",
+                    [],
+                )
+            )
+        module = importlib.import_module(module_name.replace("/", "."))
+    except ImportError as error:
+        raise InitFailure(
+            make_error(
+                f"Unable to import module '{module_name}': {error}", "Runtime.ImportModuleError", []
+            )
+        ) from None
+    except SyntaxError as error:
+        trace = [f'  File "{error.filename}" Line {error.lineno}\n    {error.text}']
+        raise InitFailure(
+            make_error(
+                f"Syntax error in module '{module_name}': {error}",
+                "Runtime.UserCodeSyntaxError",
+                trace,
+            )
+        ) from None
+    except InitFailure:
+        raise
+    except Exception as error:
+        raise InitFailure(exception_to_error(error)) from None
+    try:
+        handler: Handler = getattr(module, function_name)
+    except AttributeError:
+        raise InitFailure(
+            make_error(
+                f"Handler '{function_name}' missing on module '{module_name}'",
+                "Runtime.HandlerNotFound",
+                [],
+            )
+        ) from None
+    return handler
+
+
+def make_error(
+    message: str, error_type: str, stack_trace: list[str], request_id: str = ""
+) -> dict[str, Any]:
+    return {
+        "errorMessage": message,
+        "errorType": error_type,
+        "requestId": request_id,
+        "stackTrace": stack_trace,
+    }
+
+
+def exception_to_error(error: BaseException, request_id: str = "") -> dict[str, Any]:
+    """The ``{errorMessage, errorType, requestId, stackTrace}`` AWS's runtime sends for ``error``.
+
+    The traceback starts at the user's frame: frames of this file are dropped, as AWS drops
+    those of its ``bootstrap.py``.
+    """
+    frames = traceback.extract_tb(error.__traceback__)
+    while frames and frames[0].filename == __file__:
+        frames.pop(0)
+    return make_error(str(error), type(error).__name__, traceback.format_list(frames), request_id)
+
+
+def log_error(error: dict[str, Any]) -> None:
+    """Print the error as AWS's runtime logs it: ``[ERROR] Type: message`` then the traceback."""
+    lines = [f"[ERROR] {error['errorType']}: {error['errorMessage']}"]
+    if error["stackTrace"]:
+        lines.append("Traceback (most recent call last):")
+        lines.extend(line.rstrip("\n") for line in error["stackTrace"])
+    print("\n".join(lines), file=sys.stderr, flush=True)
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamps each record with the current request id, as AWS's log format expects."""
+
+    request_id = ""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.aws_request_id = self.request_id
+        return True
+
+
+def configure_logging() -> RequestIdFilter:
+    """The root logger AWS's Python runtime installs: ``[LEVEL]\\ttime\\trequest id\\tmessage``."""
+    request_ids = RequestIdFilter()
+    stream = logging.StreamHandler(sys.stdout)
+    stream.setFormatter(
+        logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+            "%Y-%m-%dT%H:%M:%S",
+        )
+    )
+    stream.formatter.converter = time.gmtime  # type: ignore[union-attr]
+    stream.addFilter(request_ids)
+    logging.getLogger().addHandler(stream)
+    return request_ids
+
+
+def optional_json(raw: str | None) -> dict[str, Any] | None:
+    return json.loads(raw) if raw else None
+
+
+def serve(client: RuntimeClient, handler: Handler, request_ids: RequestIdFilter) -> None:
+    """The invoke loop; returns only if the Runtime API stops answering."""
+    while True:
+        status, headers, body = client.call("GET", "/invocation/next")
+        if status != 200:
+            # 403/500: "Container error. Non-recoverable state. Runtime should exit promptly."
+            return
+        request_id = headers["Lambda-Runtime-Aws-Request-Id"]
+        request_ids.request_id = request_id
+        trace_id = headers.get("Lambda-Runtime-Trace-Id")
+        if trace_id:
+            os.environ["_X_AMZN_TRACE_ID"] = trace_id
+        else:
+            os.environ.pop("_X_AMZN_TRACE_ID", None)
+        try:
+            context = LambdaContext(
+                aws_request_id=request_id,
+                invoked_function_arn=headers.get("Lambda-Runtime-Invoked-Function-Arn", ""),
+                deadline_ms=int(headers.get("Lambda-Runtime-Deadline-Ms", "0")),
+                client_context=optional_json(headers.get("Lambda-Runtime-Client-Context")),
+                identity=optional_json(headers.get("Lambda-Runtime-Cognito-Identity")),
+            )
+            event = json.loads(body) if body else None
+            output = handler(event, context)
+        except Exception as error:
+            failure = exception_to_error(error, request_id)
+        else:
+            try:
+                result = json.dumps(output).encode()
+            except (TypeError, ValueError) as error:
+                # AWS's runtime: lambda_runtime_marshaller.py, "Unable to marshal response".
+                failure = make_error(
+                    f"Unable to marshal response: {error}", "Runtime.MarshalError", [], request_id
+                )
+            else:
+                sys.stdout.flush()
+                # A 413 (response too large) ends the invocation on the service side; AWS's
+                # runtime posts nothing more for it, so neither do we (brefphp/bref#1483).
+                client.post_json(f"/invocation/{request_id}/response", result)
+                continue
+        log_error(failure)
+        sys.stdout.flush()
+        client.post_json(
+            f"/invocation/{request_id}/error",
+            json.dumps(failure).encode(),
+            error_type=failure["errorType"],
+        )
+
+
+def main() -> int:
+    client = RuntimeClient(os.environ["AWS_LAMBDA_RUNTIME_API"])
+    request_ids = configure_logging()
+    try:
+        handler = load_handler(os.environ["_HANDLER"])
+    except InitFailure as failure:
+        log_error(failure.error)
+        client.post_json(
+            "/init/error", json.dumps(failure.error).encode(), failure.error["errorType"]
+        )
+        return 1
+    try:
+        serve(client, handler, request_ids)
+    except (ConnectionError, http.client.HTTPException):
+        # The Runtime API is gone: the emulator stopped (or was killed), so this environment
+        # ends too rather than outlive it.
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
