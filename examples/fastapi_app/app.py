@@ -1,26 +1,63 @@
-"""The bundled ASGI example: a small FastAPI app with lifespan state."""
+"""The bundled ASGI example: a FastAPI app with lifespan state, unchanged for Lambda.
+
+Deployed by ``template.yaml`` with ``Handler: handler.lambda_handler`` and
+``LAMBGATE_APP=examples.fastapi_app.app:app``. lambgate runs the lifespan once per execution
+environment, during Lambda's init phase, so what it sets up (here a greeting, a visit counter
+and a pre-rendered image) is shared by every request that environment serves.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from html import escape
+from typing import Annotated, Any, TypedDict
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
+
+from examples.png import parse_hex_color, solid_png
+
+
+class State(TypedDict):
+    greeting: str
+    visits: dict[str, int]
+    logo: bytes
 
 
 @asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
-    # Runs once per execution environment, not per request.
-    yield {"greeting": "hello from FastAPI on lambgate"}
+async def lifespan(app: FastAPI) -> AsyncIterator[State]:
+    # Runs once per execution environment, not per request: the place for connection pools
+    # and anything expensive to build.
+    yield {
+        "greeting": "hello from FastAPI on lambgate",
+        "visits": {"count": 0},
+        "logo": solid_png(16, 16, (0x23, 0x6B, 0x8E)),
+    }
 
 
 app = FastAPI(lifespan=lifespan)
 
 
+class Order(BaseModel):
+    item: str
+    quantity: int
+    unit_price: float
+
+
 @app.get("/")
 async def index(request: Request) -> dict[str, Any]:
-    return {"message": request.state.greeting, "items": str(request.url_for("items"))}
+    visits: dict[str, int] = request.state.visits
+    visits["count"] += 1
+    return {
+        "message": request.state.greeting,
+        "visits": visits["count"],
+        "items": str(request.url_for("items")),
+        "form": str(request.url_for("form_page")),
+        "swatch": str(request.url_for("swatch").include_query_params(color="ff8800")),
+    }
 
 
 @app.get("/items")
@@ -31,3 +68,74 @@ async def items(tag: Annotated[list[str] | None, Query()] = None) -> dict[str, A
 @app.post("/echo")
 async def echo(request: Request) -> dict[str, Any]:
     return {"json": await request.json()}
+
+
+@app.post("/orders", status_code=201)
+async def create_order(order: Order) -> dict[str, Any]:
+    return {**order.model_dump(), "total": round(order.quantity * order.unit_price, 2)}
+
+
+@app.get("/form", response_class=HTMLResponse)
+async def form_page(request: Request) -> str:
+    return (
+        "<!doctype html>\n<title>lambgate form</title>\n"
+        f'<form method="post" action="{request.url_for("greet").path}">\n'
+        '  <input name="name"> <button>Greet</button>\n</form>\n'
+        f'<form method="post" action="{request.url_for("upload").path}"'
+        ' enctype="multipart/form-data">\n'
+        '  <input type="file" name="file"> <button>Upload</button>\n</form>\n'
+    )
+
+
+@app.post("/form", response_class=HTMLResponse)
+async def greet(name: Annotated[str, Form()] = "stranger") -> str:
+    return f"<!doctype html>\n<p>Hello, {escape(name)}!</p>\n"
+
+
+@app.post("/upload")
+async def upload(file: Annotated[UploadFile, File()]) -> dict[str, Any]:
+    data = await file.read()
+    return {
+        "filename": file.filename,
+        "content_type": file.content_type,
+        "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
+
+
+@app.get("/swatch.png")
+async def swatch(color: str = "ff8800", size: int = 8) -> Response:
+    try:
+        image = solid_png(size, size, parse_hex_color(color))
+    except ValueError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from None
+    return Response(image, media_type="image/png")
+
+
+@app.get("/logo.png")
+async def logo(request: Request) -> Response:
+    return Response(request.state.logo, media_type="image/png")
+
+
+@app.post("/login")
+async def login(
+    request: Request,
+    user: Annotated[str, Form()] = "guest",
+    theme: Annotated[str, Form()] = "light",
+) -> RedirectResponse:
+    response = RedirectResponse(request.url_for("whoami"), status_code=303)
+    # Scoped to the app's root (the REST stage, ``/prod``), not to everything on the host.
+    path = request.scope.get("root_path") or "/"
+    response.set_cookie("user", user, path=path, httponly=True, secure=True, samesite="lax")
+    response.set_cookie("theme", theme, path=path, samesite="lax")
+    return response
+
+
+@app.get("/whoami")
+async def whoami(request: Request) -> dict[str, str | None]:
+    return {"user": request.cookies.get("user"), "theme": request.cookies.get("theme")}
+
+
+@app.get("/go")
+async def go(request: Request) -> RedirectResponse:
+    return RedirectResponse(request.url_for("items"))
