@@ -66,9 +66,19 @@ def _tool(name: str) -> str:
 @pytest.mark.parametrize(
     "command",
     [
-        ["ruff", "check", "handler", "local_server", "tests", "bench", "examples"],
-        ["ruff", "format", "--check", "handler", "local_server", "tests", "bench", "examples"],
-        ["mypy", "--strict", "handler", "local_server"],
+        ["ruff", "check", "handler", "local_server", "infra", "tests", "bench", "examples"],
+        [
+            "ruff",
+            "format",
+            "--check",
+            "handler",
+            "local_server",
+            "infra",
+            "tests",
+            "bench",
+            "examples",
+        ],
+        ["mypy", "--strict", "handler", "local_server", "infra"],
     ],
     ids=["ruff-check", "ruff-format", "mypy-strict"],
 )

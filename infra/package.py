@@ -1,0 +1,396 @@
+"""``lambgate package``: build the zip that Lambda runs an app from.
+
+The zip holds the app's source, lambgate's ``handler`` package (so that
+``Handler: handler.lambda_handler`` resolves) and the app's requirements resolved by pip for
+the Lambda runtime and architecture. What the runtime already provides (the AWS SDK) is left
+out, the archive is reproducible byte for byte, and Lambda's size quotas are checked before
+anything is uploaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import fnmatch
+import os
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from .archive import ArchiveEntry, write_archive
+from .dependencies import (
+    ARCHITECTURES,
+    PYTHON_VERSIONS,
+    DependencyError,
+    InstalledDistribution,
+    install_requirements,
+)
+from .progress import ProgressBar
+
+__all__ = [
+    "LAMBDA_UNZIPPED_LIMIT",
+    "LAMBDA_ZIPPED_LIMIT",
+    "PackageError",
+    "PackageOptions",
+    "PackageResult",
+    "PackageTooLarge",
+    "add_arguments",
+    "build_package",
+    "run",
+]
+
+# "Deployment package (.zip file archive) size: 50 MB (zipped, when uploaded through the
+# Lambda API or SDKs) ... 250 MB (unzipped)", and the unzipped figure counts layers too:
+# https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html . Lambda's own error
+# names the byte count: "Unzipped size must be smaller than 262144000 bytes".
+LAMBDA_ZIPPED_LIMIT = 50 * 1024 * 1024
+LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
+
+# What never belongs in a function's code: VCS data, caches, build output of other tools.
+EXCLUDED_DIRECTORIES = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".hypothesis",
+        ".tox",
+        ".nox",
+        ".aws-sam",
+        ".terraform",
+        "node_modules",
+    }
+)
+EXCLUDED_FILES = ("*.pyc", "*.pyo", ".DS_Store")
+HANDLER_GROUP = "handler (lambgate)"
+
+
+class PackageError(Exception):
+    """The package cannot be built as asked; the message says why and what to do."""
+
+
+class PackageTooLarge(PackageError):
+    """The package is past one of Lambda's deployment package quotas."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PackageOptions:
+    source: Path
+    output: Path
+    requirements: Path | None = None
+    python_version: str = "3.12"
+    architecture: str = "x86_64"
+    include_sdk: bool = False
+    exclude: tuple[str, ...] = ()
+    find_links: tuple[str, ...] = ()
+    no_index: bool = False
+    zipped_limit: int = LAMBDA_ZIPPED_LIMIT
+    unzipped_limit: int = LAMBDA_UNZIPPED_LIMIT
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroupSize:
+    name: str
+    size: int
+    files: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PackageResult:
+    output: Path
+    sha256: str
+    zipped_size: int
+    unzipped_size: int
+    groups: list[GroupSize] = field(default_factory=list)
+
+    @property
+    def code_sha256(self) -> str:
+        """The digest as Lambda's ``CodeSha256`` and Terraform's ``filebase64sha256`` show it."""
+        return base64.b64encode(bytes.fromhex(self.sha256)).decode("ascii")
+
+
+def _excluded(relative: str, name: str, patterns: Sequence[str]) -> bool:
+    return any(
+        fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(relative, pattern)
+        for pattern in (*EXCLUDED_FILES, *patterns)
+    )
+
+
+def _walk(root: Path, *, skip: set[Path], patterns: Sequence[str]) -> Iterator[tuple[str, Path]]:
+    """Files under ``root`` as (zip path, file), leaving out caches and virtual environments."""
+    for directory, subdirectories, files in os.walk(root):
+        here = Path(directory)
+        subdirectories[:] = sorted(
+            name
+            for name in subdirectories
+            if name not in EXCLUDED_DIRECTORIES
+            and not (here / name / "pyvenv.cfg").exists()
+            and not _excluded((here / name).relative_to(root).as_posix(), name, patterns)
+        )
+        for name in sorted(files):
+            file = here / name
+            relative = file.relative_to(root).as_posix()
+            if file.resolve() in skip or _excluded(relative, name, patterns):
+                continue
+            yield relative, file
+
+
+def _handler_root() -> Path:
+    import handler
+
+    return Path(handler.__file__).resolve().parent
+
+
+def source_entries(options: PackageOptions) -> list[ArchiveEntry]:
+    skip = {options.output.resolve()}
+    if options.requirements is not None:
+        skip.add(options.requirements.resolve())
+    return [
+        ArchiveEntry(
+            archive_path=relative,
+            file=file,
+            size=file.stat().st_size,
+            group=relative.split("/", 1)[0] + ("/" if "/" in relative else ""),
+        )
+        for relative, file in _walk(options.source, skip=skip, patterns=options.exclude)
+    ]
+
+
+def handler_entries() -> list[ArchiveEntry]:
+    root = _handler_root()
+    return [
+        ArchiveEntry(
+            archive_path=f"handler/{relative}",
+            file=file,
+            size=file.stat().st_size,
+            group=HANDLER_GROUP,
+        )
+        for relative, file in _walk(root, skip=set(), patterns=())
+    ]
+
+
+def dependency_entries(
+    target: Path, distributions: list[InstalledDistribution]
+) -> list[ArchiveEntry]:
+    owner = {path: dist.name for dist in distributions for path in dist.files}
+    return [
+        ArchiveEntry(
+            archive_path=relative,
+            file=file,
+            size=file.stat().st_size,
+            group=owner.get(relative, relative.split("/", 1)[0]),
+        )
+        for relative, file in _walk(target, skip=set(), patterns=())
+    ]
+
+
+def merge_entries(*layers: list[ArchiveEntry]) -> list[ArchiveEntry]:
+    """One entry per zip path; the same path from two layers must hold the same bytes.
+
+    That is the case when an app vendors lambgate itself: its ``handler/`` equals ours. Two
+    different files for one path would make the function import whichever came last.
+    """
+    merged: dict[str, ArchiveEntry] = {}
+    for layer in layers:
+        for entry in layer:
+            earlier = merged.get(entry.archive_path)
+            if earlier is None:
+                merged[entry.archive_path] = entry
+            elif earlier.file.read_bytes() != entry.file.read_bytes():
+                raise PackageError(
+                    f"{entry.archive_path} comes from both {earlier.file} ({earlier.group}) "
+                    f"and {entry.file} ({entry.group}) with different contents; rename one or "
+                    f"exclude it with --exclude"
+                )
+    return list(merged.values())
+
+
+def group_sizes(entries: list[ArchiveEntry]) -> list[GroupSize]:
+    totals: dict[str, list[int]] = {}
+    for entry in entries:
+        size_and_count = totals.setdefault(entry.group, [0, 0])
+        size_and_count[0] += entry.size
+        size_and_count[1] += 1
+    return sorted(
+        (GroupSize(name=name, size=size, files=count) for name, (size, count) in totals.items()),
+        key=lambda group: (-group.size, group.name),
+    )
+
+
+def human_size(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def _check_unzipped(entries: list[ArchiveEntry], limit: int) -> None:
+    unzipped = sum(entry.size for entry in entries)
+    if unzipped <= limit:
+        return
+    largest = ", ".join(f"{g.name} {human_size(g.size)}" for g in group_sizes(entries)[:5])
+    raise PackageTooLarge(
+        f"the package is {human_size(unzipped)} ({unzipped} bytes) unzipped, past Lambda's "
+        f"limit of {human_size(limit)} ({limit} bytes) for a .zip package, whether uploaded "
+        f"directly or from S3. Largest parts: {largest}. Move large dependencies to a layer "
+        f"(the limit counts layers too) or deploy a container image (up to 10 GB)."
+    )
+
+
+def build_package(options: PackageOptions, *, log: TextIO | None = None) -> PackageResult:
+    """Build the zip; ``log`` (stderr in the CLI) gets what is happening and a progress bar."""
+    if not options.source.is_dir():
+        raise PackageError(f"--source {options.source} is not a directory")
+    if options.requirements is not None and not options.requirements.is_file():
+        raise PackageError(f"--requirements {options.requirements} does not exist")
+    if options.python_version not in PYTHON_VERSIONS:
+        raise PackageError(f"Lambda has no Python {options.python_version} runtime")
+    if options.architecture not in ARCHITECTURES:
+        raise PackageError(f"Lambda has no {options.architecture} architecture")
+
+    with tempfile.TemporaryDirectory(prefix="lambgate-package-") as build:
+        layers = []
+        if options.requirements is not None:
+            if log is not None:
+                log.write(
+                    f"resolving {options.requirements} with pip for python{options.python_version}"
+                    f" on {options.architecture}\n"
+                )
+            target = Path(build) / "dependencies"
+            try:
+                distributions = install_requirements(
+                    options.requirements.resolve(),
+                    target,
+                    python_version=options.python_version,
+                    architecture=options.architecture,
+                    keep_runtime_provided=options.include_sdk,
+                    find_links=options.find_links,
+                    no_index=options.no_index,
+                    cwd=options.source,
+                )
+            except DependencyError as error:
+                raise PackageError(str(error)) from error
+            layers.append(dependency_entries(target, distributions))
+        layers += [handler_entries(), source_entries(options)]
+        entries = merge_entries(*layers)
+        _check_unzipped(entries, options.unzipped_limit)
+        progress = ProgressBar(
+            "zipping", len(entries), stream=log if log is not None and log.isatty() else None
+        )
+        sha256 = write_archive(entries, options.output, progress=progress)
+        progress.finish()
+
+    zipped = options.output.stat().st_size
+    result = PackageResult(
+        output=options.output,
+        sha256=sha256,
+        zipped_size=zipped,
+        unzipped_size=sum(entry.size for entry in entries),
+        groups=group_sizes(entries),
+    )
+    if zipped > options.zipped_limit:
+        raise PackageTooLarge(
+            f"{options.output} is {human_size(zipped)} ({zipped} bytes) zipped, past Lambda's "
+            f"limit of {human_size(options.zipped_limit)} ({options.zipped_limit} bytes) for a "
+            f"zip uploaded directly. The file is kept: upload it to S3 and point the function "
+            f"at it (CreateFunction Code.S3Bucket/S3Key, Terraform s3_bucket, SAM CodeUri)."
+        )
+    return result
+
+
+def format_report(result: PackageResult, *, top: int, unzipped_limit: int) -> str:
+    lines = [
+        f"wrote {result.output}",
+        f"  sha256      {result.sha256}",
+        f"  CodeSha256  {result.code_sha256}",
+        f"  zipped      {human_size(result.zipped_size)}",
+        f"  unzipped    {human_size(result.unzipped_size)} "
+        f"({result.unzipped_size * 100 // unzipped_limit}% of Lambda's "
+        f"{human_size(unzipped_limit)})",
+        f"largest parts (unzipped, top {top}):",
+    ]
+    width = max((len(group.name) for group in result.groups[:top]), default=0)
+    for group in result.groups[:top]:
+        lines.append(f"  {group.name:<{width}}  {human_size(group.size):>9}  {group.files} files")
+    return "\n".join(lines) + "\n"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source", type=Path, default=Path("."), help="app source directory")
+    parser.add_argument(
+        "--requirements",
+        type=Path,
+        default=None,
+        help="requirements file to resolve for Lambda (default: SOURCE/requirements.txt if any)",
+    )
+    parser.add_argument(
+        "--output", "-o", type=Path, default=Path("lambda.zip"), help="zip to write"
+    )
+    parser.add_argument(
+        "--python",
+        dest="python_version",
+        choices=sorted(PYTHON_VERSIONS),
+        default="3.12",
+        help="Lambda Python runtime version (default 3.12)",
+    )
+    parser.add_argument(
+        "--arch",
+        dest="architecture",
+        choices=sorted(ARCHITECTURES),
+        default="x86_64",
+        help="Lambda architecture (default x86_64)",
+    )
+    parser.add_argument(
+        "--include-sdk",
+        action="store_true",
+        help="bundle boto3/botocore/s3transfer instead of using the runtime's copy",
+    )
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="leave out source files or directories matching GLOB (repeatable)",
+    )
+    parser.add_argument(
+        "--find-links",
+        action="append",
+        default=[],
+        metavar="URL|DIR",
+        help="passed to pip: also look for wheels here (repeatable)",
+    )
+    parser.add_argument("--no-index", action="store_true", help="passed to pip: no package index")
+    parser.add_argument(
+        "--top", type=int, default=10, metavar="N", help="parts shown in the size report"
+    )
+    parser.add_argument("--quiet", "-q", action="store_true", help="print only errors")
+
+
+def run(args: argparse.Namespace) -> int:
+    requirements = args.requirements
+    if requirements is None and (args.source / "requirements.txt").is_file():
+        requirements = args.source / "requirements.txt"
+    options = PackageOptions(
+        source=args.source,
+        output=args.output,
+        requirements=requirements,
+        python_version=args.python_version,
+        architecture=args.architecture,
+        include_sdk=args.include_sdk,
+        exclude=tuple(args.exclude),
+        find_links=tuple(args.find_links),
+        no_index=args.no_index,
+    )
+    try:
+        result = build_package(options, log=None if args.quiet else sys.stderr)
+    except PackageError as error:
+        sys.stderr.write(f"lambgate package: error: {error}\n")
+        return 1
+    if not args.quiet:
+        sys.stdout.write(format_report(result, top=args.top, unzipped_limit=options.unzipped_limit))
+    return 0
