@@ -1,8 +1,13 @@
 """The ``lambgate`` command line (also ``python -m local_server``).
 
-``lambgate event KIND`` prints the event the AWS service of that kind would send Lambda for a
-request, built by the same ``request_to_event`` the emulator uses, for test events and for
-``sam local invoke -e``.
+Each subcommand is one row of :data:`COMMANDS`: a name, a one-line help, a function adding
+its arguments to an ``argparse`` parser and a function running it (``run(args) -> exit
+status``). A new subcommand is one new row.
+
+- ``serve``: the template's functions (or one APP) behind their AWS fronts (:mod:`.serve`);
+- ``invoke``: one invocation in a fresh execution environment (:mod:`.invoke_command`);
+- ``event``: the event the AWS service of a kind would send Lambda for a request, built by the
+  same ``request_to_event`` the emulator uses, for test events and ``sam local invoke -e``.
 """
 
 from __future__ import annotations
@@ -10,13 +15,26 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
 
 from handler.events import SOURCES, Invocation, get_source
 from handler.model import Request
 
-__all__ = ["main"]
+from . import invoke_command, serve
+
+__all__ = ["COMMANDS", "Command", "build_parser", "main"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Command:
+    """One ``lambgate`` subcommand."""
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
 
 
 def _header(text: str) -> tuple[bytes, bytes]:
@@ -26,16 +44,7 @@ def _header(text: str) -> tuple[bytes, bytes]:
     return name.strip().lower().encode("latin-1"), value.strip().encode("latin-1")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="lambgate", description="Run web apps on AWS Lambda, and emulate AWS locally."
-    )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    event = commands.add_parser(
-        "event",
-        help="print the Lambda event an AWS service sends for a request",
-        description="Print the Lambda event an AWS service of KIND sends for one request.",
-    )
+def add_event_arguments(event: argparse.ArgumentParser) -> None:
     event.add_argument(
         "kind",
         choices=[source.name for source in SOURCES],
@@ -55,7 +64,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     event.add_argument("--body", default="", help="request body; @FILE reads a file")
     event.add_argument("--stage", default=None, help="API Gateway stage name")
-    return parser
 
 
 def _event(args: argparse.Namespace) -> dict[str, object]:
@@ -93,9 +101,47 @@ def _event(args: argparse.Namespace) -> dict[str, object]:
     return source.request_to_event(request, Invocation(stage=args.stage))
 
 
+def run_event(args: argparse.Namespace) -> int:
+    json.dump(_event(args), sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        name="serve",
+        help="serve a SAM template's functions (or one APP) behind their AWS fronts, locally",
+        add_arguments=serve.add_arguments,
+        run=serve.run,
+    ),
+    Command(
+        name="invoke",
+        help="run one invocation of a function in a fresh execution environment",
+        add_arguments=invoke_command.add_arguments,
+        run=invoke_command.run,
+    ),
+    Command(
+        name="event",
+        help="print the Lambda event an AWS service sends for a request",
+        add_arguments=add_event_arguments,
+        run=run_event,
+    ),
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lambgate", description="Run web apps on AWS Lambda, and emulate AWS locally."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        subparser = commands.add_parser(command.name, help=command.help, description=command.help)
+        command.add_arguments(subparser)
+        subparser.set_defaults(run=command.run)
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "event":
-        json.dump(_event(args), sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    return 0
+    status: int = args.run(args)
+    return status

@@ -26,7 +26,7 @@ def test_readme_opens_with_exactly_two_commands() -> None:
     text = (ROOT / "README.md").read_text()
     assert text.index("```sh") < text.index("\n## "), "the commands come before any section"
     demo, tests = readme_commands()
-    assert "examples/demo.py" in demo
+    assert demo.endswith("lambgate serve"), "the demo serves the repo's template.yaml"
     assert "pytest" in tests
 
 

@@ -1,0 +1,295 @@
+"""``lambgate serve`` and ``lambgate invoke`` as a developer runs them: an APP of each kind,
+the Invoke API under boto3, and the real command against the project's ``template.yaml``,
+stopped with Ctrl-C (SIGINT) leaving no worker behind."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import boto3
+import httpx
+import pytest
+from botocore.config import Config
+
+from handler.events import detect
+from local_server.access_log import AccessLog
+from local_server.serve_plan import FORMATS, ServeOptions, plan_app, plan_template
+
+from .running_emulator import APPS, RunningEmulator, still_alive
+
+ROOT = Path(__file__).resolve().parents[2]
+BANNER_TIMEOUT_S = 30.0
+
+
+@pytest.fixture
+def serving() -> Iterator[list[RunningEmulator]]:
+    """Emulators a test starts; each stopped afterwards, and its workers checked gone."""
+    started: list[RunningEmulator] = []
+    yield started
+    for running in started:
+        assert not still_alive(running.stop()), "workers outlived the emulator"
+
+
+def serve_app(serving: list[RunningEmulator], app: str, **options: Any) -> RunningEmulator:
+    running = RunningEmulator(app=app, app_dir=APPS, **options)
+    serving.append(running)
+    return running
+
+
+# -- APP module:attr, each kind ------------------------------------------------------------
+
+
+def test_wsgi_app_behind_the_default_http_api(serving: list[RunningEmulator]) -> None:
+    running = serve_app(serving, "flask_hello:app")
+    base = running.url("ServerlessHttpApi")
+    got = httpx.get(f"{base}/hello/ada", timeout=30)
+    # Links the app builds point back at the local front that served it.
+    assert (got.status_code, got.json()) == (200, {"hello": "ada", "self": f"{base}/hello/ada"})
+    posted = httpx.post(f"{base}/echo", content=b"text", headers={"Cookie": "k=v"}, timeout=30)
+    assert posted.json() == {"body": "text", "cookies": {"k": "v"}}
+    assert httpx.get(f"{base}/missing", timeout=30).status_code == 404  # Flask's own 404
+
+
+def test_asgi_app_behind_a_rest_api_with_the_stage_in_the_event_only(
+    serving: list[RunningEmulator],
+) -> None:
+    running = serve_app(serving, "asgi_hello:app", format="rest", stage="dev")
+    base = running.url("ServerlessRestApi")
+    got = httpx.get(f"{base}/some/path", timeout=30)
+    # Served at the root: the app sees the path as requested, not under /dev.
+    assert got.json() == {"path": "/some/path", "root_path": "", "method": "GET"}
+    assert httpx.get(f"{base}/", timeout=30).json()["path"] == "/"
+
+
+@pytest.mark.parametrize("kind", FORMATS)
+def test_each_format_sends_the_event_of_its_source(
+    serving: list[RunningEmulator], kind: str
+) -> None:
+    running = serve_app(serving, "plain_handlers:echo", format=kind)
+    front = running.emulator.fronts[0]
+    got = httpx.get(f"{running.emulator.url(front)}/", timeout=30)
+    # The shape lambgate's own handler recognises as that source's, in Lambda.
+    assert detect(got.json()["event"]).name == kind
+
+
+def test_lambda_handler_behind_a_function_url(serving: list[RunningEmulator]) -> None:
+    running = serve_app(serving, "plain_handlers:echo", format="url")
+    got = httpx.get(f"{running.url('App')}/any/path?x=1", timeout=30)
+    event = got.json()["event"]
+    assert (event["rawPath"], event["rawQueryString"]) == ("/any/path", "x=1")
+    assert event["requestContext"]["domainName"].endswith(".lambda-url.us-east-1.on.aws")
+    assert got.json()["function_name"] == "App"
+
+
+def test_lambda_handler_behind_an_alb_gets_alb_events(serving: list[RunningEmulator]) -> None:
+    running = serve_app(serving, "plain_handlers:echo", format="alb")
+    event = httpx.get(f"{running.url('App')}/p?a=%20", timeout=30).json()["event"]
+    assert "elb" in event["requestContext"]
+    # ALB passes the query undecoded (F17 in AWS_FACTS.md).
+    assert event["queryStringParameters"] == {"a": "%20"}
+    # "HTTP 413: The target is a Lambda function and the request body exceeds 1 MB."
+    # (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-troubleshooting.html)
+    refused = httpx.post(f"{running.url('App')}/p", content=b"x" * (1024 * 1024 + 1), timeout=30)
+    assert refused.status_code == 413
+
+
+def test_powertools_resolver_object_is_served_as_a_lambda_handler(
+    serving: list[RunningEmulator],
+) -> None:
+    # The resolver's __call__ takes (event, context): it is a handler, not a WSGI app.
+    running = serve_app(serving, "powertools_routes:app")
+    got = httpx.get(f"{running.url('ServerlessHttpApi')}/pt/items/7", timeout=30)
+    assert (got.status_code, got.json()) == (200, {"item": "7", "tag": None})
+
+
+def test_an_app_that_cannot_be_imported_fails_each_request_as_aws_does(
+    serving: list[RunningEmulator],
+) -> None:
+    running = serve_app(serving, "no_such_module:app", format="rest")
+    got = httpx.get(f"{running.url('ServerlessRestApi')}/", timeout=30)
+    assert (got.status_code, got.json()) == (502, {"message": "Internal server error"})
+    running.log.wait_for("no_such_module")
+
+
+# -- the Invoke API of a serve instance ---------------------------------------------------------
+
+
+def test_boto3_invokes_template_functions_by_logical_id(serving: list[RunningEmulator]) -> None:
+    running = RunningEmulator(template=APPS / "template.yaml")
+    serving.append(running)
+    lambda_client = boto3.client(
+        "lambda",
+        endpoint_url=running.invoke_url,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        config=Config(retries={"max_attempts": 0}, read_timeout=30),
+    )
+    answer = lambda_client.invoke(FunctionName="EchoFunction", Payload=b'{"direct": true}')
+    result = json.loads(answer["Payload"].read())
+    assert answer["StatusCode"] == 200 and "FunctionError" not in answer
+    assert json.loads(result["body"])["event"] == {"direct": True}
+    failed = lambda_client.invoke(
+        FunctionName="BehaveFunction", Payload=b'{"pathParameters": {"action": "raise"}}'
+    )
+    error = json.loads(failed["Payload"].read())
+    assert failed["FunctionError"] == "Unhandled"
+    assert (error["errorType"], error["errorMessage"]) == ("ValueError", "boom from behave")
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException):
+        lambda_client.invoke(FunctionName="Nope", Payload=b"{}")
+
+
+# -- the log ----------------------------------------------------------------------------------
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_access_log_is_coloured_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    line = {"method": "GET", "target": "/", "status": 502, "duration_ms": 1.0}
+    terminal, piped = Terminal(), io.StringIO()
+    AccessLog(terminal).request(**line, function="Fn", cold=True)
+    AccessLog(piped).request(**line, function="Fn", cold=True)
+    assert "\x1b[31m502\x1b[0m" in terminal.getvalue()  # 5xx in red
+    assert "\x1b[" not in piped.getvalue()
+    assert piped.getvalue().endswith(" GET / 502 1.0 ms Fn cold\n")
+    monkeypatch.setenv("NO_COLOR", "1")  # https://no-color.org
+    quiet = Terminal()
+    AccessLog(quiet).request(**line, function="Fn", cold=True)
+    assert "\x1b[" not in quiet.getvalue()
+
+
+# -- the port layout --------------------------------------------------------------------------
+
+
+def test_each_api_gets_its_own_port_and_urls_follow_the_url_port() -> None:
+    plan = plan_template(ServeOptions(template=APPS / "template.yaml", port=3000))
+    ports = {front.name: front.port for front in plan.fronts}
+    # 3001 is the Invoke API's (--lambda-port); function URLs start at --port + 100.
+    assert ports == {
+        "ServerlessRestApi": 3000,
+        "ServerlessHttpApi": 3002,
+        "EchoFunction URL": 3100,
+        "BehaveFunction URL": 3101,
+    }
+    app = plan_app(ServeOptions(app="m:app", format="alb", port=4000))
+    assert [(front.kind, front.port, front.function) for front in app.fronts] == [
+        ("alb", 4000, "App")
+    ]
+
+
+# -- the real command ---------------------------------------------------------------------------
+
+
+def read_lines(stream: IO[str], lines: queue.Queue[str]) -> None:
+    for line in stream:
+        lines.put(line)
+
+
+def wait_for_line(lines: queue.Queue[str], pattern: str, timeout: float) -> re.Match[str]:
+    deadline = time.monotonic() + timeout
+    seen: list[str] = []
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=max(deadline - time.monotonic(), 0.01))
+        except queue.Empty:
+            break
+        seen.append(line)
+        match = re.search(pattern, line)
+        if match:
+            return match
+    raise AssertionError(f"no line matching {pattern!r} within {timeout} s:\n{''.join(seen)}")
+
+
+def children_of(pid: int) -> set[int]:
+    """PIDs whose parent is ``pid`` (the workers run in their own sessions, still its children)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def test_lambgate_serve_runs_the_repo_template_and_stops_on_ctrl_c() -> None:
+    command = [sys.executable, "-m", "local_server", "serve", "--port", "0", "--lambda-port", "0"]
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    assert process.stderr is not None
+    reader = threading.Thread(target=read_lines, args=(process.stderr, lines), daemon=True)
+    reader.start()
+    try:
+        rest = wait_for_line(
+            lines, r"RestApi \(REST API, stage prod\) (http://\S+)", BANNER_TIMEOUT_S
+        )
+        http_api = wait_for_line(lines, r"HttpApi \(HTTP API, stage \$default\) (http://\S+)", 5)
+        wait_for_line(lines, r"Invoke API http://", 5)
+        flask = httpx.get(f"{rest[1]}/", timeout=30)
+        fastapi = httpx.get(f"{http_api[1]}/", timeout=30)
+        assert flask.status_code == 200 and "Flask" in flask.json()["message"]
+        assert fastapi.status_code == 200 and "FastAPI" in fastapi.json()["message"]
+        wait_for_line(lines, r"GET / 200 [\d.]+ ms FlaskFunction cold", 5)
+        workers = children_of(process.pid)
+        assert len(workers) == 2, "one execution environment per function that was called"
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+        reader.join(timeout=5)
+        process.stderr.close()
+    assert not still_alive(workers), "workers outlived lambgate serve"
+
+
+def test_lambgate_invoke_prints_the_result_and_fails_with_the_function(tmp_path: Path) -> None:
+    def invoke(*args: str, event: dict[str, Any]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "local_server", "invoke", *args, "--event", "-"],
+            input=json.dumps(event),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=APPS,
+        )
+
+    # SAM's --env-vars format: values per function logical id override the template's.
+    env_vars = tmp_path / "env.json"
+    env_vars.write_text(json.dumps({"EchoFunction": {"GREETING": "from --env-vars"}}))
+    ok = invoke(
+        *("--template", "template.yaml", "--function", "EchoFunction"),
+        *("--env-vars", str(env_vars)),
+        event={"k": 1},
+    )
+    assert ok.returncode == 0, ok.stderr
+    body = json.loads(json.loads(ok.stdout)["body"])
+    assert (body["event"], body["greeting"]) == ({"k": 1}, "from --env-vars")
+    assert re.search(r"REPORT RequestId: \S+\tDuration: [\d.]+ ms\t.*Init Duration", ok.stderr)
+    failed = invoke("plain_handlers:behave", event={"pathParameters": {"action": "raise"}})
+    assert failed.returncode == 1
+    assert json.loads(failed.stdout)["errorType"] == "ValueError"
