@@ -21,6 +21,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from handler.events import SOURCES, Invocation, get_source
 from handler.model import Request
+from infra import deploy, package
 
 from . import invoke_command, serve
 
@@ -119,6 +120,18 @@ COMMANDS: tuple[Command, ...] = (
         help="run one invocation of a function in a fresh execution environment",
         add_arguments=invoke_command.add_arguments,
         run=invoke_command.run,
+    ),
+    Command(
+        name="package",
+        help="build the deployment zip: the app, lambgate's handler and requirements for Lambda",
+        add_arguments=package.add_arguments,
+        run=package.run,
+    ),
+    Command(
+        name="deploy",
+        help="create or update the function, its alias, function URL and HTTP API with boto3",
+        add_arguments=deploy.add_arguments,
+        run=deploy.run,
     ),
     Command(
         name="event",

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from base64 import b64decode
+from pathlib import Path
 
 import pytest
 
@@ -85,3 +86,25 @@ def test_bad_header_is_a_clear_usage_error() -> None:
     )
     assert proc.returncode == 2
     assert "a header is NAME:VALUE" in proc.stderr
+
+
+def test_deploy_and_package_are_lambgate_commands(tmp_path: Path) -> None:
+    """``lambgate deploy`` is wired to the boto3 deploy code: without a zip it says how to
+    build one (with ``lambgate package``) instead of reaching for AWS."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "local_server", "deploy", "--function-name", "demo", "--dry-run"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 1
+    assert "lambgate package" in proc.stderr
+    help_text = subprocess.run(
+        [sys.executable, "-m", "local_server", "package", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    assert "--requirements" in help_text and "--arch" in help_text
