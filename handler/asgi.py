@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import enum
 
-from .errors import AppTimeout, ProtocolError
+from .errors import AppTimeout, CompletedWithError, ProtocolError
 from .model import Request, Response
 
 TYPE_CHECKING = False
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from .types import ASGIApp, Message, Scope
 
-__all__ = ["ASGIRunner", "CompletedWithError", "HTTPCycle", "request_to_scope"]
+__all__ = ["ASGIRunner", "HTTPCycle", "request_to_scope"]
 
 _ASGI = {"version": "3.0", "spec_version": "2.4"}
 
@@ -122,6 +122,12 @@ class HTTPCycle:
         """Run ``app`` and return what it answered; a broken cycle is a ProtocolError."""
         try:
             await app(scope, self.receive, self.send)
+        except asyncio.CancelledError:
+            if self._state is not _State.DONE:
+                raise
+            # Cancelled at the deadline while finishing background work (a Starlette
+            # BackgroundTask): the response the app already gave stands.
+            return self.response()
         except Exception as exc:
             if self._state is not _State.DONE:
                 raise
@@ -144,15 +150,6 @@ class HTTPCycle:
         )
 
 
-class CompletedWithError(Exception):
-    """The app raised after its response was complete: the response stands, the error (the
-    ``__cause__``) is logged."""
-
-    def __init__(self, response: Response) -> None:
-        super().__init__("ASGI app raised after completing its response")
-        self.response = response
-
-
 class ASGIRunner:
     """Runs an ASGI app for one execution environment: one persistent event loop, lifespan
     started once on it, and every request run to completion on it.
@@ -162,7 +159,14 @@ class ASGIRunner:
     Lambda killing the environment mid-request.
     """
 
-    def __init__(self, app: ASGIApp, *, lifespan: str, timeout_margin_ms: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        lifespan: str,
+        timeout_margin_ms: int,
+        root_in_path: bool | None = None,
+    ) -> None:
         from .lifespan import Lifespan
 
         self.app = app
@@ -170,7 +174,9 @@ class ASGIRunner:
         # Libraries that still call asyncio.get_event_loop() outside a coroutine find this one.
         asyncio.set_event_loop(self.loop)
         self.timeout_margin_ms = timeout_margin_ms
-        self.root_in_path = not _reads_path_as_relative(app)
+        self.root_in_path = (
+            not _reads_path_as_relative(app) if root_in_path is None else root_in_path
+        )
         try:
             self.lifespan = Lifespan(app, self.loop, mode=lifespan)
             self.lifespan.startup()
@@ -190,31 +196,43 @@ class ASGIRunner:
         loop = self.loop
         task = loop.create_task(cycle.run(self.app, scope))
         remaining = getattr(request.context, "get_remaining_time_in_millis", None)
-        if remaining is None:
-            return loop.run_until_complete(task)
-        deadline = _Deadline(loop, task, remaining, self.timeout_margin_ms)
-        # Most requests finish in the task's first step; the timer is armed only for one that
-        # is still waiting after it, which keeps the loop's timer heap (and a syscall-heavy
-        # select with a timeout) off the common path.
-        loop.call_soon(deadline.arm)
+        deadline = None
+        if remaining is not None:
+            deadline = _Deadline(loop, task, remaining, self.timeout_margin_ms)
+            # Most requests finish in the task's first step; the timer is armed only for one
+            # still waiting after it, which keeps the loop's timer heap (and a syscall-heavy
+            # select with a timeout) off the common path.
+            loop.call_soon(deadline.arm)
         try:
             return loop.run_until_complete(task)
         except asyncio.CancelledError:
-            if deadline.expired:
+            if deadline is not None and deadline.expired:
                 raise AppTimeout(
                     f"ASGI app cancelled {self.timeout_margin_ms} ms before the Lambda "
                     "deadline (context.get_remaining_time_in_millis())"
                 ) from None
-            raise
+            # CancelledError is a BaseException: left alone it would escape the handler.
+            raise ProtocolError(
+                "ASGI app raised CancelledError (not cancelled by lambgate)"
+            ) from None
         finally:
-            deadline.disarm()
+            if deadline is not None:
+                deadline.disarm()
 
     def close(self) -> None:
-        """Run lifespan shutdown and close the loop (the environment is ending)."""
-        if self.loop.is_closed():
+        """Run lifespan shutdown and close the loop (the environment is ending), cancelling
+        whatever the app left running so nothing is destroyed while pending."""
+        loop = self.loop
+        if loop.is_closed():
             return
         self.lifespan.shutdown()
-        self.loop.close()
+        leftovers = asyncio.all_tasks(loop)
+        for task in leftovers:
+            task.cancel()
+        if leftovers:
+            loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
 
 
 # Frameworks whose ASGI apps route on ``scope["path"]`` without stripping ``root_path``,
@@ -224,7 +242,14 @@ _RELATIVE_PATH_FRAMEWORKS = frozenset({"falcon"})
 
 
 def _reads_path_as_relative(app: object) -> bool:
-    return type(app).__module__.partition(".")[0] in _RELATIVE_PATH_FRAMEWORKS
+    """Whether ``app``, or an app it wraps (middleware keeps it as ``.app``), is one of them."""
+    for _ in range(8):
+        if type(app).__module__.partition(".")[0] in _RELATIVE_PATH_FRAMEWORKS:
+            return True
+        app = getattr(app, "app", None)
+        if app is None:
+            return False
+    return False
 
 
 class _Deadline:

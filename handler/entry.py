@@ -10,9 +10,9 @@ escape, as an :class:`~handler.errors.EventError`: the invocation itself is wron
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
-from .errors import AppTimeout, ConfigurationError, ProtocolError
+from .errors import AppTimeout, CompletedWithError, ConfigurationError, ProtocolError
 from .events import detect, get_source
 from .events.base import DEFAULT_TEXT_MIME_TYPES, EventSource, Options
 from .model import Request, Response
@@ -47,8 +47,13 @@ _NO_BODY_STATUSES = frozenset({204, 304})
 
 
 def is_asgi(app: Any) -> bool:
-    """Whether ``app`` is an ASGI 3 callable: its ``__call__`` (or itself) is ``async def``."""
-    for candidate in (app, type(app).__dict__.get("__call__") or type(app).__call__):
+    """Whether ``app`` is an ASGI 3 callable: it, or its ``__call__``, is ``async def``.
+
+    ``getattr(app, "__call__")`` also finds a callable a wrapper stores on the instance
+    (Sentry's ``SentryAsgiMiddleware`` sets ``self.__call__``).
+    """
+    # Not a callability test: the bound __call__ itself is what is inspected.
+    for candidate in (app, getattr(app, "__call__", None)):  # noqa: B004
         func = getattr(candidate, "__func__", candidate)
         func = getattr(func, "func", func)  # functools.partial
         code = getattr(func, "__code__", None)
@@ -70,6 +75,7 @@ def make_handler(
     source: str | None = None,
     logger: Any = None,
     timeout_margin_ms: int = 500,
+    root_in_path: bool | None = None,
 ) -> LambdaHandler:
     """A Lambda handler ``fn(event, context) -> result`` serving ``app``.
 
@@ -83,6 +89,8 @@ def make_handler(
     ``logger``: an aws-lambda-powertools ``Logger``: every log line of a request carries its
     request id and the cold-start flag.
     ``timeout_margin_ms``: an ASGI request is cancelled this long before the Lambda deadline.
+    ``root_in_path`` (ASGI): whether ``scope["path"]`` includes ``root_path``, as the ASGI spec
+    has it; ``None`` decides by the app (Falcon's ASGI app reads it as relative).
     """
     if interface == "auto":
         interface = "asgi" if is_asgi(app) else "wsgi"
@@ -96,16 +104,18 @@ def make_handler(
     elif interface == "asgi":
         from .asgi import ASGIRunner
 
-        run = runner = ASGIRunner(app, lifespan=lifespan, timeout_margin_ms=timeout_margin_ms)
+        run = runner = ASGIRunner(
+            app, lifespan=lifespan, timeout_margin_ms=timeout_margin_ms, root_in_path=root_in_path
+        )
         _close_on_exit(runner.close)
     else:
         raise ConfigurationError(f"interface must be 'auto', 'asgi' or 'wsgi', not {interface!r}")
-    if base_path:
-        base_path = "/" + base_path.strip("/")
+    # "/" is the console's "(none)" mapping: no base path at all.
+    base = (base_path or "").strip("/")
     options = Options(
-        base_path=base_path or "",
+        base_path=f"/{base}" if base else "",
         text_mime_types=DEFAULT_TEXT_MIME_TYPES
-        | {mime.lower() for mime in (text_mime_types or ())},
+        | {mime.partition(";")[0].strip().lower() for mime in (text_mime_types or ())},
         exclude_headers=frozenset(name.lower() for name in exclude_headers),
     )
     forced = get_source(source) if source else None
@@ -130,8 +140,6 @@ def make_handler(
 
 
 def _completed_or_500(exc: Exception, request: Request, log: Any) -> Response:
-    from .asgi import CompletedWithError
-
     if isinstance(exc, CompletedWithError):
         log.error(
             "%s %s: app raised after its response was sent",
@@ -157,12 +165,15 @@ def render(
         log.error("%s %s: %s; answering 500", request.method, request.path, exc)
         result = kind.response_to_result(_INTERNAL_ERROR, request, options)
     body = result.get("body") or ""
-    # JSON escaping can grow a body up to 6 times; only a result that may be near the limit
-    # is serialised to measure it.
-    if len(body) * 6 + 8192 > kind.result_limit:
+    # Measured as the Python 3.11 runtime sends it: json.dumps with ensure_ascii, where a
+    # character can take 12 bytes (a \uXXXX surrogate pair); newer runtimes send UTF-8, never
+    # more (awslambdaric lambda_runtime_marshaller.py). A base64 body is ASCII, one byte a
+    # character. Only a result that may be near the limit is serialised to measure it.
+    growth = 1 if result.get("isBase64Encoded") else 12
+    if len(body) * growth + 8192 > kind.result_limit:
         import json
 
-        size = len(json.dumps(result, ensure_ascii=False).encode("utf-8"))
+        size = len(json.dumps(result))
         if size > kind.result_limit:
             log.error(
                 "%s %s: the %s result is %d bytes, over the %d-byte limit of the %s source; "
@@ -221,18 +232,41 @@ def load_app(spec: str) -> Any:
     return target
 
 
-def handler_from_environment(environ: dict[str, str] | None = None) -> LambdaHandler:
-    """The handler ``LAMBGATE_APP`` names, with options from ``LAMBGATE_*`` variables."""
+def _words(text: str | None) -> list[str]:
+    return [word.strip() for word in (text or "").split(",") if word.strip()]
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool | None:
+    text = env.get(name, "").strip().lower()
+    if not text:
+        return None
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ConfigurationError(f"{name} must be true or false, not {text!r}")
+
+
+def handler_from_environment(environ: Mapping[str, str] | None = None) -> LambdaHandler:
+    """The handler ``LAMBGATE_APP`` names, with every other ``make_handler`` option read from
+    its ``LAMBGATE_*`` variable (lists comma-separated), in this one place."""
     env = os.environ if environ is None else environ
     spec = env.get("LAMBGATE_APP")
     if not spec:
         raise ConfigurationError(
             "handler.lambda_handler needs LAMBGATE_APP=package.module:attr in the environment"
         )
+    margin = env.get("LAMBGATE_TIMEOUT_MARGIN_MS", "500")
+    if not margin.strip().isdigit():
+        raise ConfigurationError(f"LAMBGATE_TIMEOUT_MARGIN_MS must be milliseconds, not {margin!r}")
     return make_handler(
         load_app(spec),
         interface=env.get("LAMBGATE_INTERFACE", "auto"),
         lifespan=env.get("LAMBGATE_LIFESPAN", "auto"),
         base_path=env.get("LAMBGATE_BASE_PATH") or None,
+        text_mime_types=_words(env.get("LAMBGATE_TEXT_MIME_TYPES")),
+        exclude_headers=_words(env.get("LAMBGATE_EXCLUDE_HEADERS")),
         source=env.get("LAMBGATE_SOURCE") or None,
+        timeout_margin_ms=int(margin),
+        root_in_path=_flag(env, "LAMBGATE_ROOT_IN_PATH"),
     )

@@ -9,6 +9,7 @@
     ├── ResultError                 a Lambda result AWS would reject (used by the emulator)
     ├── ProtocolError               the app broke the WSGI or ASGI contract
     ├── AppTimeout                  the app was cancelled before the Lambda deadline
+    ├── CompletedWithError          the app raised after its response was complete
     ├── LifespanError               ASGI lifespan startup or shutdown failed
     └── ConfigurationError          make_handler / LAMBGATE_APP was set up wrongly
 
@@ -18,8 +19,13 @@ request path, so that the emulator and the handler answer alike.
 
 from __future__ import annotations
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .model import Response
+
 __all__ = [
     "AppTimeout",
+    "CompletedWithError",
     "ConfigurationError",
     "EventError",
     "LambgateError",
@@ -70,6 +76,15 @@ class AppTimeout(LambgateError, TimeoutError):
     """The app did not answer before the invocation's deadline (less the margin)."""
 
     status_hint = 504
+
+
+class CompletedWithError(LambgateError):
+    """The app raised after its response was complete: the response stands (the client gets
+    it) and the error, the ``__cause__``, is logged."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__("the app raised after completing its response")
+        self.response = response
 
 
 class LifespanError(LambgateError, RuntimeError):

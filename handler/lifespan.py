@@ -100,7 +100,11 @@ class Lifespan:
             return None
         if self.mode == "on" or message["type"] != "lifespan.startup":
             raise LifespanError(f"ASGI lifespan {message['type']!r} raised: {error!r}") from error
-        logger.debug("ASGI app does not support lifespan (it raised %r); going on without", error)
+        logger.warning(
+            "ASGI lifespan startup raised %r: serving without lifespan (lifespan='auto'; "
+            "set lifespan='on' to make this fail the init)",
+            error,
+        )
         return None
 
     async def _main(self, scope: dict[str, Any]) -> None:

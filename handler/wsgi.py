@@ -30,7 +30,10 @@ _KEYS_MAX = 1024
 
 
 def _key(name: bytes) -> str:
-    key = "HTTP_" + name.decode("latin-1").upper().replace("-", "_")
+    """``HTTP_NAME``, or ``""`` for a name with an underscore: ``X_Forwarded_For`` would land on
+    the same key as the proxy's ``X-Forwarded-For`` and forge it, so such headers are dropped,
+    as Werkzeug's server, gunicorn, nginx and Apache drop them."""
+    key = "" if b"_" in name else "HTTP_" + name.decode("latin-1").upper().replace("-", "_")
     if len(_KEYS) < _KEYS_MAX:
         _KEYS[name] = key
     return key
@@ -55,7 +58,6 @@ def request_to_environ(request: Request) -> dict[str, Any]:
         "SERVER_NAME": server[0],
         "SERVER_PORT": str(server[1]),
         "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": request.client[0] if request.client else "127.0.0.1",
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": request.scheme,
         "wsgi.input": BytesIO(request.body),
@@ -69,9 +71,17 @@ def request_to_environ(request: Request) -> dict[str, Any]:
         "aws.event": request.event,
         "aws.context": request.context,
     }
+    if request.client:
+        # Left out when the gateway names no client (an ALB health check): PEP 3333 allows
+        # that, and a made-up loopback address would pass checks like Django's INTERNAL_IPS.
+        environ["REMOTE_ADDR"] = request.client[0]
     keys = _KEYS
     for name, value in request.headers:
-        key = keys.get(name) or _key(name)
+        key = keys.get(name)
+        if key is None:
+            key = _key(name)
+        if not key:
+            continue
         text = value.decode("latin-1")
         if key in environ:
             text = environ[key] + ("; " if key == "HTTP_COOKIE" else ",") + text

@@ -55,7 +55,11 @@ def scheme_and_server(
         host = fallback_host or "localhost"
     else:
         host = host_header if isinstance(host_header, str) else host_header.decode("latin-1")
-        if host.count(":") == 1:  # host:port, but not a bare IPv6 address
+        if host.startswith("["):  # an IPv6 literal, "[2001:db8::1]:8080"
+            end = host.find("]")
+            if end > 0 and host[end + 1 : end + 2] == ":":
+                host, port = host[: end + 1], port or host[end + 2 :]
+        elif host.count(":") == 1:
             host, _, host_port = host.partition(":")
             port = port or host_port
     if not port:

@@ -23,10 +23,10 @@ from .addressing import DEFAULT_DOMAIN_SUFFIXES, mount, scheme_and_server, stage
 from .apigw_rest import (
     LAMBDA_RESULT_LIMIT,
     default_domain,
-    rest_response_to_result,
     v1_event_to_request,
     v1_request_to_event,
 )
+from .apigw_rest import response_to_result as rest_response_to_result
 from .base import (
     DEFAULT_INVOCATION,
     DEFAULT_TEXT_MIME_TYPES,
@@ -43,6 +43,7 @@ from .encoding import (
     encode_path,
     is_text_type,
     query_to_multi_map,
+    raw_query,
 )
 from .headers import as_latin1, headers_from_map, render_headers
 from .results import result_body, result_headers, result_mapping, result_status
@@ -95,7 +96,7 @@ def v2_event_to_request(
         method=method,
         path=decoded,
         raw_path=raw,
-        query_string=(event.get("rawQueryString") or "").encode("latin-1"),
+        query_string=raw_query(event.get("rawQueryString") or ""),
         headers=headers,
         body=body_from_event(event.get("body"), event.get("isBase64Encoded")),
         scheme=scheme,
@@ -294,7 +295,8 @@ SOURCE_V1 = EventSource(
     name="http-v1",
     matches=matches_v1,
     event_to_request=event_to_request_v1,
-    response_to_result=response_to_result_v1,
+    # Payload 1.0 results are rendered exactly as REST's.
+    response_to_result=rest_response_to_result,
     request_to_event=request_to_event_v1,
     result_to_response=result_to_response_v1,
     result_limit=LAMBDA_RESULT_LIMIT,

@@ -93,12 +93,16 @@ def rest_mount(path: str, context_path: str | None) -> str:
 
     ``requestContext.path`` is the path the client asked for, stage included on the
     execute-api domain (``/prod/items`` for ``path`` ``/items``): the difference is where the
-    API is mounted.
+    API is mounted. The API's own landing page, ``/prod`` without a slash, arrives as ``path``
+    ``/`` with ``requestContext.path`` ``/prod`` (captured events, e.g. apiId j3qfzmnyjl).
     """
-    if not context_path or len(context_path) <= len(path) or not context_path.endswith(path):
+    if not context_path or context_path == path:
         return ""
-    root = context_path[: len(context_path) - len(path)]
-    return root[:-1] if path == "/" and root.endswith("/") else root
+    if path == "/":
+        return context_path[:-1] if context_path.endswith("/") else context_path
+    if len(context_path) <= len(path) or not context_path.endswith(path):
+        return ""
+    return context_path[: len(context_path) - len(path)]
 
 
 def event_to_request(event: Mapping[str, Any], context: Any, options: Options) -> Request:
@@ -269,7 +273,3 @@ SOURCE = EventSource(
     result_to_response=result_to_response,
     result_limit=LAMBDA_RESULT_LIMIT,
 )
-
-
-# HTTP API payload 1.0 results are rendered exactly as REST's.
-rest_response_to_result = response_to_result

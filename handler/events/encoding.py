@@ -21,8 +21,10 @@ __all__ = [
     "encode_path",
     "is_text_type",
     "query_from_pairs",
+    "query_from_raw_map",
     "query_to_multi_map",
     "query_to_raw_pairs",
+    "raw_query",
 ]
 
 # Characters left as they are when a decoded path is put back on the wire: RFC 3986 pchar
@@ -119,6 +121,19 @@ def query_to_raw_pairs(query: bytes) -> list[tuple[str, str]]:
     return pairs
 
 
+# What a raw (undecoded) query may hold as it is; anything else (a space in a hand-made test
+# event, raw UTF-8 text) is percent-encoded as a browser would.
+_RAW_QUERY_SAFE = "%/:@!$&'()*+,;=-._~?[]"
+
+
+def raw_query(text: str) -> bytes:
+    """A raw query string as bytes: verbatim when ASCII, escaped where it is not."""
+    try:
+        return text.encode("ascii")
+    except UnicodeEncodeError:
+        return quote(text, safe=_RAW_QUERY_SAFE).encode("ascii")
+
+
 def query_from_raw_map(params: Mapping[str, Sequence[str] | str | None]) -> bytes:
     """A query string from ALB's undecoded parameters: joined, never encoded a second time."""
     parts: list[str] = []
@@ -128,7 +143,7 @@ def query_from_raw_map(params: Mapping[str, Sequence[str] | str | None]) -> byte
         parts.extend(f"{key}={value}" for value in values)
     # A raw value is what the client sent; only characters no HTTP client could have sent
     # unescaped (a space from a hand-made test event) are escaped here.
-    return quote("&".join(parts), safe="%/:@!$&'()*+,;=-._~?[]").encode("ascii")
+    return quote("&".join(parts), safe=_RAW_QUERY_SAFE).encode("ascii")
 
 
 def decode_path(raw_path: str) -> tuple[str, bytes]:

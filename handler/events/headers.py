@@ -117,7 +117,8 @@ def render_headers(headers: Headers, exclude: frozenset[str]) -> RenderedHeaders
         lower = name.lower()
         if exclude and lower in exclude:
             continue
-        if "\r" in value or "\n" in value or "\0" in value or "\r" in name or "\n" in name:
+        # A name never holds a control character (RFC 9110 token); isprintable covers them all.
+        if "\r" in value or "\n" in value or "\0" in value or not name.isprintable():
             raise ProtocolError(f"response header {name!r} holds a CR, LF or NUL: {value!r}")
         if lower == "content-type":
             rendered.content_type = rendered.content_type or value
