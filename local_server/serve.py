@@ -26,6 +26,7 @@ from .gateway import Gateway
 from .gateway_routes import ApiRoutes, Resolver, SingleFunction
 from .http import HTTPServer, start_server, warn_if_exposed
 from .invoke import InvokeServer, start_invoke_api
+from .reload import WORKER_COMMAND, CodeWatcher
 from .runtime import FunctionRuntime
 from .serve_plan import FORMATS, FrontPlan, ServeOptions, ServePlan, plan_app, plan_template
 from .template import TemplateError, parse_parameter_overrides
@@ -60,6 +61,7 @@ class Emulator:
     runtimes: dict[str, FunctionRuntime]
     fronts: list[Front] = field(default_factory=list)
     invoke: InvokeServer | None = None
+    watcher: CodeWatcher | None = None
 
     def url(self, front: Front) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
@@ -107,12 +109,17 @@ class Emulator:
             lines.append(
                 f"  Invoke API http://{self.host}:{self.invoke.port} (boto3 endpoint_url): {names}"
             )
+        if self.watcher is not None:
+            watched = ", ".join(str(path) for path in self.watcher.watched)
+            lines.append(f"  --reload: watching {watched}")
         warning = warn_if_exposed(self.host)
         lines += [f"  warning: {text}" for text in (*self.plan.warnings, warning) if text]
         return "\n".join(lines)
 
     async def close(self) -> None:
         """Stop accepting, let requests in flight finish briefly, then end every worker."""
+        if self.watcher is not None:
+            await self.watcher.close()
         await asyncio.gather(
             *(front.server.close(grace=STOP_GRACE_SECONDS) for front in self.fronts)
         )
@@ -140,8 +147,10 @@ async def start_emulator(
     def sink_for(name: str) -> Callable[[str], None]:
         return lambda line: log.function_line(name, line)
 
+    command = WORKER_COMMAND if options.reload else None
     runtimes = {
-        name: FunctionRuntime(config, log=sink_for(name)) for name, config in plan.functions.items()
+        name: FunctionRuntime(config, command=command, log=sink_for(name))
+        for name, config in plan.functions.items()
     }
     emulator = Emulator(plan=plan, host=options.host, runtimes=runtimes)
     try:
@@ -158,6 +167,9 @@ async def start_emulator(
         emulator.invoke = await start_invoke_api(
             runtimes, host=options.host, port=options.lambda_port
         )
+        if options.reload:
+            emulator.watcher = CodeWatcher(runtimes, log)
+            await emulator.watcher.start()
     except BaseException:
         await emulator.close()
         raise
@@ -253,6 +265,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="first function URL's port (default: --port + 100)",
     )
     parser.add_argument("--stage", default=None, help="stage name the events carry")
+    parser.add_argument(
+        "--reload",
+        action="store_true",
+        help="restart a function's environments when a file under its CodeUri changes",
+    )
 
 
 def options_from_args(args: argparse.Namespace) -> ServeOptions:
@@ -270,6 +287,7 @@ def options_from_args(args: argparse.Namespace) -> ServeOptions:
         env_vars=read_env_vars(args.env_vars),
         parameter_overrides=overrides,
         stage=getattr(args, "stage", None),
+        reload=getattr(args, "reload", False),
     )
 
 

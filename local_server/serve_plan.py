@@ -75,6 +75,8 @@ class ServeOptions:
     env_vars: Mapping[str, object] | None = None
     parameter_overrides: Mapping[str, str] = field(default_factory=dict)
     stage: str | None = None
+    #: ``--reload``: recycle a function's environments when its code changes (:mod:`.reload`).
+    reload: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
