@@ -14,10 +14,35 @@ from __future__ import annotations
 
 import inspect
 import os
+import sys
 from typing import Any
 
-from handler.entry import handler_from_environment, is_asgi, load_app
-from handler.errors import ConfigurationError
+
+def _app_dir_entries() -> list[str]:
+    """The ``sys.path`` entries that are the app's folder (``CodeUri``, also the cwd)."""
+    app_dir = os.path.realpath(os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd())
+    return [entry for entry in sys.path if os.path.realpath(entry or os.curdir) == app_dir]
+
+
+# The app's folder comes first on sys.path, so an app module named handler.py (the most common
+# Lambda file name) would shadow lambgate's ``handler`` package: lambgate's modules are
+# imported with the folder out of the way, every one entry.py imports lazily included.
+_APP_DIR_ENTRIES = _app_dir_entries()
+_SYS_PATH = list(sys.path)
+sys.path[:] = [entry for entry in sys.path if entry not in _APP_DIR_ENTRIES]
+try:
+    from handler import asgi, lifespan, wsgi  # noqa: F401
+    from handler.entry import handler_from_environment, is_asgi, load_app
+    from handler.errors import ConfigurationError
+finally:
+    sys.path[:] = _SYS_PATH
+if any(
+    os.path.exists(os.path.join(entry or os.curdir, name))
+    for entry in _APP_DIR_ENTRIES
+    for name in ("handler.py", os.path.join("handler", "__init__.py"))
+):
+    # The app's own ``handler`` wins its name; lambgate's submodules stay loaded under theirs.
+    del sys.modules["handler"]
 
 __all__ = ["handler", "is_lambda_handler"]
 

@@ -14,14 +14,18 @@ own modules are the only ones on its path besides the standard library.
 
 from __future__ import annotations
 
+import decimal
 import http.client
 import importlib
 import json
 import logging
+import math
 import os
+import re
 import sys
 import time
 import traceback
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -41,6 +45,31 @@ class CognitoIdentity:
         identity = identity or {}
         self.cognito_identity_id: str | None = identity.get("cognitoIdentityId")
         self.cognito_identity_pool_id: str | None = identity.get("cognitoIdentityPoolId")
+
+
+class Client:
+    """``context.client_context.client``: the calling app, as the AWS Mobile SDK describes it."""
+
+    def __init__(self, client: dict[str, Any]) -> None:
+        self.installation_id: str | None = client.get("installation_id")
+        self.app_title: str | None = client.get("app_title")
+        self.app_version_name: str | None = client.get("app_version_name")
+        self.app_version_code: str | None = client.get("app_version_code")
+        self.app_package_name: str | None = client.get("app_package_name")
+
+
+class ClientContext:
+    """``context.client_context``: an object, not the JSON dict, as AWS's runtime gives it.
+
+    Code written for Lambda reads ``context.client_context.custom``; awslambdaric builds this
+    object with ``.custom``, ``.env`` and ``.client`` (``lambda_context.py``).
+    """
+
+    def __init__(self, client_context: dict[str, Any]) -> None:
+        self.custom: Any = client_context.get("custom")
+        self.env: Any = client_context.get("env")
+        client = client_context.get("client")
+        self.client: Client | None = Client(client) if isinstance(client, dict) else None
 
 
 class LambdaContext:
@@ -66,7 +95,7 @@ class LambdaContext:
         self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
         self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
         self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
-        self.client_context = client_context
+        self.client_context = ClientContext(client_context) if client_context is not None else None
         self.identity = CognitoIdentity(identity)
         self._deadline_ms = deadline_ms
 
@@ -117,8 +146,14 @@ class RuntimeClient:
                     raise
         raise AssertionError("unreachable")
 
-    def post_json(self, path: str, body: bytes, error_type: str | None = None) -> int:
-        headers = {"Content-Type": "application/json"}
+    def post(
+        self,
+        path: str,
+        body: bytes,
+        content_type: str = "application/json",
+        error_type: str | None = None,
+    ) -> int:
+        headers = {"Content-Type": content_type}
         if error_type is not None:
             headers = {"Content-Type": ERROR_CONTENT_TYPE, ERROR_TYPE_HEADER: error_type}
         status, _, _ = self.call("POST", path, body, headers)
@@ -237,6 +272,39 @@ def optional_json(raw: str | None) -> dict[str, Any] | None:
     return json.loads(raw) if raw else None
 
 
+#: Runtimes whose awslambdaric writes non-ASCII text as UTF-8 rather than ``\uXXXX`` escapes.
+UTF8_RUNTIMES = frozenset(f"AWS_Lambda_python3.{minor}" for minor in range(12, 16))
+
+
+def marshal_response(output: Any) -> tuple[bytes, str]:
+    """The response body and content type, as AWS's runtime marshals a handler's return value.
+
+    awslambdaric (``lambda_runtime_marshaller.py``) passes ``bytes`` through untouched, writes
+    ``Decimal`` (what boto3's DynamoDB layer returns for numbers) as a JSON number, a NaN
+    ``Decimal`` as ``NaN``, and keeps non-ASCII text unescaped on python3.12 and later.
+    """
+    if isinstance(output, bytes):
+        return output, "application/unknown"
+    # The standard library cannot write a raw number from ``default``: each Decimal becomes a
+    # marker string that no user string can equal (a fresh random token), replaced afterwards.
+    marker = f"decimal-{uuid.uuid4().hex}-"
+    numbers: list[str] = []
+
+    def encode_decimal(value: object) -> object:
+        if isinstance(value, decimal.Decimal):
+            if value.is_nan():
+                return math.nan
+            numbers.append(str(value))
+            return f"{marker}{len(numbers) - 1}"
+        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+    ensure_ascii = os.environ.get("AWS_EXECUTION_ENV") not in UTF8_RUNTIMES
+    text = json.dumps(output, default=encode_decimal, ensure_ascii=ensure_ascii)
+    if numbers:
+        text = re.sub(f'"{marker}(\\d+)"', lambda match: numbers[int(match[1])], text)
+    return text.encode(), "application/json"
+
+
 def serve(client: RuntimeClient, handler: Handler, request_ids: RequestIdFilter) -> None:
     """The invoke loop; returns only if the Runtime API stops answering."""
     while True:
@@ -265,7 +333,7 @@ def serve(client: RuntimeClient, handler: Handler, request_ids: RequestIdFilter)
             failure = exception_to_error(error, request_id)
         else:
             try:
-                result = json.dumps(output).encode()
+                result, content_type = marshal_response(output)
             except (TypeError, ValueError) as error:
                 # AWS's runtime: lambda_runtime_marshaller.py, "Unable to marshal response".
                 failure = make_error(
@@ -275,11 +343,11 @@ def serve(client: RuntimeClient, handler: Handler, request_ids: RequestIdFilter)
                 sys.stdout.flush()
                 # A 413 (response too large) ends the invocation on the service side; AWS's
                 # runtime posts nothing more for it, so neither do we (brefphp/bref#1483).
-                client.post_json(f"/invocation/{request_id}/response", result)
+                client.post(f"/invocation/{request_id}/response", result, content_type)
                 continue
         log_error(failure)
         sys.stdout.flush()
-        client.post_json(
+        client.post(
             f"/invocation/{request_id}/error",
             json.dumps(failure).encode(),
             error_type=failure["errorType"],
@@ -293,8 +361,10 @@ def main() -> int:
         handler = load_handler(os.environ["_HANDLER"])
     except InitFailure as failure:
         log_error(failure.error)
-        client.post_json(
-            "/init/error", json.dumps(failure.error).encode(), failure.error["errorType"]
+        client.post(
+            "/init/error",
+            json.dumps(failure.error).encode(),
+            error_type=failure.error["errorType"],
         )
         return 1
     try:

@@ -51,4 +51,6 @@ def describe_value(value: Any) -> str:
         return "a mapping"
     if value is None:
         return "nothing"
+    if value is NO_VALUE:
+        return "Ref AWS::NoValue, which removes a property but is no value"
     return repr(value)

@@ -98,8 +98,16 @@ def _event(args: argparse.Namespace) -> dict[str, object]:
         headers=headers,
         body=body,
         client=("203.0.113.10", 0),
+        # REST's requestContext.path carries the stage, its path does not (hotsock/voker's
+        # live capture apigwv1-request.json: "/live/capture/..." on stage "live").
+        root_path=f"/{args.stage}" if args.kind == "rest" and args.stage else "",
     )
-    return source.request_to_event(request, Invocation(stage=args.stage))
+    invocation = Invocation(stage=args.stage)
+    if args.kind == "rest" and raw_path == "/":
+        # A greedy /{proxy+} never takes the root: AWS routes it to the "/" resource, which
+        # has no path parameters.
+        invocation = Invocation(stage=args.stage, resource="/")
+    return source.request_to_event(request, invocation)
 
 
 def run_event(args: argparse.Namespace) -> int:

@@ -1,6 +1,8 @@
 """A function's environment: the template's ``Environment.Variables`` with ``--env-vars``.
 
-``--env-vars`` is SAM CLI's JSON file: ``{"Parameters": {...}}`` for every function and
+A declared variable takes the template's value, then the shell's (the developer's
+``export TABLE_NAME=...``), then ``--env-vars``'s: SAM CLI's ``EnvironmentVariables.resolve``
+priority. ``--env-vars`` is SAM CLI's JSON file: ``{"Parameters": {...}}`` for every function and
 ``{"FnLogicalId": {...}}`` for one. Its values are passed as SAM CLI passes them
 (``samcli/local/lambdafn/env_vars.py``).
 """
@@ -44,10 +46,12 @@ def function_environment(
     *,
     resolver: Resolver,
     env_vars: Mapping[str, Any],
+    shell_env: Mapping[str, str],
     warnings: list[str],
 ) -> dict[str, str]:
     """``value`` is the function's ``Environment`` property; ``location`` its ``Properties``."""
     location = f"{location}.Environment"
+    value = resolver.chosen(value, location)
     if value is None:
         variables: Any = {}
     elif isinstance(value, dict) and set(value) <= {"Variables"}:
@@ -69,6 +73,9 @@ def function_environment(
         name = str(name)
         if name in overrides:
             environment[name] = _sam_env_text(overrides[name])
+            continue
+        if name in shell_env:
+            environment[name] = shell_env[name]
             continue
         where = f"{location}.Variables.{name}"
         try:

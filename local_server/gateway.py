@@ -34,6 +34,7 @@ from handler.model import Request, Response
 from .access_log import AccessLog
 from .gateway_errors import FRONT_ERRORS, FrontErrors
 from .gateway_routes import Destination, Resolver
+from .http_messages import ReceivedRequest
 from .routing import GatewayAnswer
 from .runtime import FunctionRuntime
 from .runtime import Invocation as LambdaInvocation
@@ -53,6 +54,25 @@ def trace_header() -> bytes:
     """A new ``X-Amzn-Trace-Id``: ``Root=1-<8 hex seconds>-<24 hex>``
     (https://docs.aws.amazon.com/xray/latest/devguide/xray-concepts.html#xray-concepts-tracingheader)."""
     return f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}".encode()
+
+
+#: How API Gateway spells the headers it adds or rewrites in a REST event, whatever the
+#: client sent: the example event in https://docs.aws.amazon.com/apigateway/latest/
+#: developerguide/set-up-lambda-proxy-integrations.html and hotsock/voker's live captures.
+AWS_HEADER_SPELLINGS: dict[bytes, str] = {
+    b"host": "Host",
+    b"user-agent": "User-Agent",
+    b"x-amzn-trace-id": "X-Amzn-Trace-Id",
+    b"x-forwarded-for": "X-Forwarded-For",
+    b"x-forwarded-port": "X-Forwarded-Port",
+    b"x-forwarded-proto": "X-Forwarded-Proto",
+}
+
+
+def header_spellings(request: Request) -> dict[bytes, str]:
+    """The names a REST event spells out: the client's own, and AWS's for the ones it adds."""
+    client = request.header_spellings if isinstance(request, ReceivedRequest) else {}
+    return client | AWS_HEADER_SPELLINGS
 
 
 def forwarded(request: Request) -> Request:
@@ -133,9 +153,13 @@ class Gateway:
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
         request_id = str(uuid.uuid4())
+        spellings = header_spellings(request)
         request = forwarded(request)
         target = self.resolver.resolve(
-            request, request_id=request_id, epoch_ms=int(time.time() * 1000)
+            request,
+            request_id=request_id,
+            epoch_ms=int(time.time() * 1000),
+            header_spellings=spellings,
         )
         if isinstance(target, GatewayAnswer):
             outcome = _Outcome(answer_to_response(target), None)

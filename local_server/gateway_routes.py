@@ -8,8 +8,9 @@ front gives on its own: :class:`ApiRoutes` for REST and HTTP APIs (route matchin
 
 from __future__ import annotations
 
+import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -17,10 +18,13 @@ from handler.events import EventSource, Invocation, get_source
 from handler.model import Request
 
 from .gateway_errors import FrontKind
-from .routing import GatewayAnswer, Router
+from .routing import BAD_REQUEST, GatewayAnswer, Router
 from .template import ApiSpec, RouteSpec
 
 __all__ = ["ApiRoutes", "Destination", "Resolver", "SingleFunction", "stable_id"]
+
+#: A "%" that does not start a percent-escape.
+_UNDECODABLE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 def stable_id(name: str, length: int) -> str:
@@ -48,7 +52,12 @@ class Resolver(Protocol):
     kind: FrontKind
 
     def resolve(
-        self, request: Request, *, request_id: str, epoch_ms: int
+        self,
+        request: Request,
+        *,
+        request_id: str,
+        epoch_ms: int,
+        header_spellings: Mapping[bytes, str] | None = None,
     ) -> Destination | GatewayAnswer: ...
 
 
@@ -79,8 +88,17 @@ class ApiRoutes:
         }
 
     def resolve(
-        self, request: Request, *, request_id: str, epoch_ms: int
+        self,
+        request: Request,
+        *,
+        request_id: str,
+        epoch_ms: int,
+        header_spellings: Mapping[bytes, str] | None = None,
     ) -> Destination | GatewayAnswer:
+        if self.kind == "http" and _UNDECODABLE.search(request.path):
+            # HTTP APIs decode the path twice: a "%" the first decoding leaves must start an
+            # escape, or the request is refused (hotsock/voker ingress-paths.json).
+            return BAD_REQUEST
         match = self.router.match(None, request.method, request.raw_path.decode("latin-1"))
         if match is None:
             return self.router.no_route(None)
@@ -95,6 +113,7 @@ class ApiRoutes:
             path_parameters=match.path_parameters,
             stage_variables=self.api.stage_variables or None,
             binary_media_types=self.api.binary_media_types,
+            header_names=header_spellings if self.kind == "rest" else None,
         )
         return Destination(
             function=route.function,
@@ -116,7 +135,12 @@ class SingleFunction:
         self.api_id = stable_id(function, 32)
 
     def resolve(
-        self, request: Request, *, request_id: str, epoch_ms: int
+        self,
+        request: Request,
+        *,
+        request_id: str,
+        epoch_ms: int,
+        header_spellings: Mapping[bytes, str] | None = None,
     ) -> Destination | GatewayAnswer:
         invocation = Invocation(request_id=request_id, time_epoch_ms=epoch_ms, api_id=self.api_id)
         return Destination(

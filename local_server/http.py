@@ -98,5 +98,5 @@ def warn_if_exposed(host: str) -> str | None:
         pass  # a host name other than localhost: it may resolve to a public address
     return (
         f"lambgate is listening on {host}, not 127.0.0.1: anyone who can reach this machine "
-        "can call your functions, which run with your AWS credentials."
+        "can call your functions, which run with the AWS credentials of this shell."
     )

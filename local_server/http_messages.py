@@ -8,6 +8,7 @@ gateway's own refusals) back into h11 events.
 from __future__ import annotations
 
 from http import HTTPStatus
+from typing import Any
 from urllib.parse import unquote_to_bytes
 
 import h11
@@ -16,6 +17,7 @@ from handler.model import Request, Response
 
 __all__ = [
     "ERROR_BODIES",
+    "ReceivedRequest",
     "head_size",
     "internal_error",
     "reason_phrase",
@@ -91,6 +93,21 @@ def smuggling_risk(event: h11.Request) -> bool:
     return b"transfer-encoding" in names and b"content-length" in names
 
 
+class ReceivedRequest(Request):
+    """A request off the wire, which also knows how the client spelled each header name.
+
+    ``headers`` are lower-cased as everywhere in lambgate, but REST API events carry names as
+    the client sent them, so the gateway needs the spellings h11 keeps in ``raw_items()``.
+    """
+
+    __slots__ = ("header_spellings",)
+
+    def __init__(self, *, header_spellings: dict[bytes, str], **fields: Any) -> None:
+        super().__init__(**fields)
+        #: Lower-case name → the client's first spelling of it.
+        self.header_spellings = header_spellings
+
+
 def request_from_h11(
     event: h11.Request,
     body: bytes,
@@ -100,7 +117,11 @@ def request_from_h11(
 ) -> Request:
     """The :class:`Request` a normal HTTP server would hand an app for this h11 request."""
     raw_path, query_string = split_target(event.target)
-    return Request(
+    spellings: dict[bytes, str] = {}
+    for name, _ in event.headers.raw_items():
+        spellings.setdefault(name.lower(), name.decode("latin-1"))
+    return ReceivedRequest(
+        header_spellings=spellings,
         method=event.method.decode("ascii"),
         # As ASGI's path: percent-decoded, then UTF-8 (invalid sequences replaced).
         path=unquote_to_bytes(raw_path).decode("utf-8", "replace"),

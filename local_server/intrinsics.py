@@ -107,6 +107,29 @@ class Resolver:
             return bool(resolved == "true")
         raise TemplateError(location, f"expected a condition, found {describe_value(resolved)}")
 
+    def chosen(self, value: Any, location: str) -> Any:
+        """``value`` with each ``Fn::If`` around it replaced by its chosen branch, unresolved:
+        a property's shape is then read (and its parts resolved) as if written plainly."""
+        while is_intrinsic(value) and "Fn::If" in value:
+            argument = value["Fn::If"]
+            if not isinstance(argument, list) or len(argument) != 3:
+                return value
+            chosen = 1 if self.condition(argument[0], child_location(location, "Fn::If", 0)) else 2
+            value = argument[chosen]
+            location = child_location(location, "Fn::If", chosen)
+        return value
+
+    def removed(self, value: Any, location: str) -> bool:
+        """Whether ``value`` is ``Ref: AWS::NoValue``, maybe chosen by ``Fn::If``: the property
+        is absent.
+
+        "AWS::NoValue Removes the corresponding resource property when specified as a return
+        value in the Fn::If intrinsic function" (https://docs.aws.amazon.com/AWSCloudFormation/
+        latest/UserGuide/pseudo-parameter-reference.html). Only conditions are evaluated, so
+        the branch not taken is never resolved.
+        """
+        return bool(self.chosen(value, location) == {"Ref": "AWS::NoValue"})
+
     # -- the functions
 
     def ref(self, name: Any, location: str) -> Any:

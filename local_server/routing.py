@@ -26,7 +26,7 @@ from urllib.parse import unquote
 
 from .template import DEFAULT_ROUTE_PATH, ApiKind, RouteSpec
 
-__all__ = ["GatewayAnswer", "RouteMatch", "Router", "no_route_answer"]
+__all__ = ["BAD_REQUEST", "GatewayAnswer", "RouteMatch", "Router", "no_route_answer"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,6 +73,11 @@ _NO_ROUTE_ANSWERS: dict[ApiKind, GatewayAnswer] = {
     ),
     "http": _json_answer(404, "Not Found"),
 }
+
+
+#: HTTP API's answer to a path it cannot decode (live captures, hotsock/voker
+#: ``vokerhttp/testdata/ingress-paths.json``: ``/capture/percent%25done`` gets a 400).
+BAD_REQUEST = _json_answer(400, "Bad Request")
 
 
 def no_route_answer(kind: ApiKind) -> GatewayAnswer:

@@ -149,16 +149,53 @@ def runtime_environment(config: FunctionConfig, runtime_api: str, stream: str) -
         "AWS_EXECUTION_ENV": f"AWS_Lambda_python{python}",
         "AWS_REGION": config.region,
         "AWS_DEFAULT_REGION": config.region,
-        # Dummy credentials: the role's keys in Lambda; here they keep SDK clients constructible.
-        "AWS_ACCESS_KEY_ID": "ASIALAMBGATELOCAL000",
-        "AWS_SECRET_ACCESS_KEY": "lambgate-local-secret-access-key",
-        "AWS_SESSION_TOKEN": "lambgate-local-session-token",
+        **developer_credentials(os.environ),
+        # SAM CLI's "Variable that says this function is running in Local Lambda".
+        "AWS_SAM_LOCAL": "true",
         "_HANDLER": config.handler,
         "LAMBDA_TASK_ROOT": code_uri,
         # Where the runtime client lives (/var/runtime in Lambda): ours is this package.
         "LAMBDA_RUNTIME_DIR": str(Path(__file__).resolve().parent),
         "TZ": ":UTC",
     }
+
+
+#: Where the developer's SDK finds credentials: forwarded so the function calls AWS as them.
+CREDENTIAL_VARIABLES = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+)
+
+#: Keys that only keep SDK clients constructible when the developer has no credentials.
+DUMMY_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "ASIALAMBGATELOCAL000",
+    "AWS_SECRET_ACCESS_KEY": "lambgate-local-secret-access-key",
+    "AWS_SESSION_TOKEN": "lambgate-local-session-token",
+}
+
+
+def developer_credentials(shell: Mapping[str, str]) -> dict[str, str]:
+    """The credentials a function runs with: the developer's own, as SAM CLI gives them.
+
+    In Lambda these are the execution role's keys; ``sam local`` passes the developer's
+    (``samcli/local/lambdafn/env_vars.py``, ``_get_aws_variables``), so code calling DynamoDB
+    or S3 works locally. The profile and files are forwarded with ``HOME`` for the SDK to read
+    them itself; dummy keys only when the developer has none anywhere.
+    """
+    forwarded = {name: shell[name] for name in CREDENTIAL_VARIABLES if shell.get(name)}
+    home = shell.get("HOME") or ""
+    if home:
+        forwarded["HOME"] = home
+    has_files = bool(home) and any(
+        (Path(home) / ".aws" / name).is_file() for name in ("credentials", "config")
+    )
+    if not forwarded.keys() & set(CREDENTIAL_VARIABLES) and not has_files:
+        forwarded |= DUMMY_CREDENTIALS
+    return forwarded
 
 
 def log_stream_name() -> str:

@@ -38,6 +38,8 @@ class FunctionReader:
     directory: Path
     #: The parsed ``--env-vars`` JSON.
     env_vars: Mapping[str, Any]
+    #: The developer's shell environment: it overrides the template's declared variables.
+    shell_env: Mapping[str, str]
     #: The template's ``Globals.Function``.
     global_properties: Any
     warnings: list[str]
@@ -45,7 +47,11 @@ class FunctionReader:
 
     def read(self, logical_id: str, raw: Mapping[str, Any]) -> FunctionSpec:
         location = f"Resources.{logical_id}.Properties"
-        properties = with_globals(self.global_properties, dict(raw))
+        properties = {
+            name: value
+            for name, value in with_globals(self.global_properties, dict(raw)).items()
+            if not self.resolver.removed(value, f"{location}.{name}")
+        }
         if "InlineCode" in properties or "ImageUri" in properties:
             name = "InlineCode" if "InlineCode" in properties else "ImageUri"
             raise TemplateError(f"{location}.{name}", "only CodeUri folders are run locally")
@@ -82,10 +88,12 @@ class FunctionReader:
                 location,
                 resolver=resolve,
                 env_vars=self.env_vars,
+                shell_env=self.shell_env,
                 warnings=self.warnings,
             ),
             architectures=self._architectures(properties.get("Architectures"), location),
             function_url=self._function_url(properties.get("FunctionUrlConfig"), location),
+            region=resolve.text({"Ref": "AWS::Region"}, "AWS::Region"),
         )
         events = properties.get("Events") or {}
         if not isinstance(events, dict):

@@ -18,11 +18,68 @@ _KNOWN_GLOBALS = frozenset(
 )
 
 
+#: The properties SAM takes in the API sections of Globals (samtranslator 1.115
+#: ``plugins/globals/globals.py``, ``supported_properties``). ``StageName`` is not one:
+#: "StageName cannot be overridden for Implicit APIs because of the current plugin
+#: architecture", so SAM refuses the template rather than rename the ``Prod`` stage.
+_API_GLOBALS: dict[str, tuple[str, ...]] = {
+    "Api": (
+        "Auth",
+        "Name",
+        "DefinitionUri",
+        "CacheClusterEnabled",
+        "CacheClusterSize",
+        "MergeDefinitions",
+        "Variables",
+        "EndpointConfiguration",
+        "MethodSettings",
+        "BinaryMediaTypes",
+        "MinimumCompressionSize",
+        "Cors",
+        "GatewayResponses",
+        "AccessLogSetting",
+        "CanarySetting",
+        "TracingEnabled",
+        "OpenApiVersion",
+        "Domain",
+        "AlwaysDeploy",
+        "PropagateTags",
+        "SecurityPolicy",
+        "EndpointAccessMode",
+    ),
+    "HttpApi": (
+        "Auth",
+        "AccessLogSettings",
+        "StageVariables",
+        "Tags",
+        "CorsConfiguration",
+        "DefaultRouteSettings",
+        "Domain",
+        "RouteSettings",
+        "FailOnWarnings",
+        "PropagateTags",
+    ),
+}
+
+
 def check_globals(document: Mapping[str, Any]) -> None:
-    """A misspelt section would apply to nothing; SAM rejects it, and so does the loader."""
-    for section in document.get("Globals") or {}:
+    """A misspelt section would apply to nothing; SAM rejects it, and so does the loader.
+
+    So are API properties SAM does not take from Globals, in SAM's words.
+    """
+    sections = document.get("Globals") or {}
+    for section in sections:
         if section not in _KNOWN_GLOBALS:
             raise TemplateError(f"Globals.{section}", "not a SAM Globals section")
+    for section, supported in _API_GLOBALS.items():
+        properties = sections.get(section)
+        for name in properties if isinstance(properties, dict) else ():
+            if name not in supported:
+                raise TemplateError(
+                    f"Globals.{section}.{name}",
+                    f"'{name}' is not a supported property of '{section}'. Must be one of the "
+                    f"following values - {list(supported)}",
+                )
 
 
 def globals_section(document: Mapping[str, Any]) -> dict[str, Any]:

@@ -70,6 +70,8 @@ class FunctionSpec:
     environment: dict[str, str] = field(default_factory=dict)
     architectures: tuple[str, ...] = ("x86_64",)
     function_url: UrlSpec | None = None
+    #: The template's ``AWS::Region``: ``--parameter-overrides AWS::Region=...`` moves it.
+    region: str = "us-east-1"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -118,6 +118,7 @@ def function_config(spec: FunctionSpec) -> FunctionConfig:
         timeout=float(spec.timeout),
         memory_size=spec.memory_size,
         environment=dict(spec.environment),
+        region=spec.region,
     )
 
 
@@ -170,10 +171,21 @@ def plan_template(options: ServeOptions) -> ServePlan:
                 FrontPlan(kind=api.kind, port=api_ports[len(fronts)], api=api, routes=routes)
             )
     warnings = list(template.warnings)
+    # Not emulated yet: saying so beats a browser app that works deployed and fails here.
+    not_applied = (
+        "is not applied locally: no answer to preflight OPTIONS requests and no "
+        "Access-Control-* headers on responses"
+    )
+    for front in fronts:
+        if front.api is not None and front.api.cors is not None:
+            name = "Cors" if front.api.kind == "rest" else "CorsConfiguration"
+            warnings.append(f"{front.api.logical_id}: {name} {not_applied}")
     urls = [spec for spec in template.functions.values() if spec.function_url is not None]
     for index, spec in enumerate(urls):
         fronts.append(FrontPlan(kind="url", port=url_ports[index], function=spec.logical_id))
         assert spec.function_url is not None
+        if spec.function_url.cors is not None:
+            warnings.append(f"{spec.logical_id}: FunctionUrlConfig.Cors {not_applied}")
         if spec.function_url.auth_type == "AWS_IAM":
             warnings.append(
                 f"{spec.logical_id}: the function URL's AuthType AWS_IAM is not checked locally"

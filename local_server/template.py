@@ -21,6 +21,7 @@ ignored or refused), ``sam_apis``, ``sam_functions``, ``env_vars``, ``sam_routes
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -67,11 +68,13 @@ def load_template(
     *,
     parameter_overrides: Mapping[str, str] | None = None,
     env_vars: Mapping[str, Any] | None = None,
+    shell_env: Mapping[str, str] | None = None,
 ) -> Template:
     """Read the SAM template at ``path`` into the functions, APIs and routes to serve.
 
     ``env_vars`` is the parsed ``--env-vars`` JSON: ``{"Parameters": {...}}`` for every
-    function and ``{"FnLogicalId": {...}}`` for one.
+    function and ``{"FnLogicalId": {...}}`` for one. ``shell_env`` (``os.environ`` unless
+    given) overrides the template's declared variables, below ``env_vars``, as in SAM CLI.
     """
     path = Path(path).resolve()
     document = read_document(path)
@@ -98,6 +101,7 @@ def load_template(
         resolver=resolver,
         directory=path.parent,
         env_vars=env_vars or {},
+        shell_env=os.environ if shell_env is None else shell_env,
         global_properties=global_sections.get("Function"),
         warnings=warnings,
         routes=routes,

@@ -29,7 +29,6 @@ from .apigw_rest import (
 from .apigw_rest import response_to_result as rest_response_to_result
 from .base import (
     DEFAULT_INVOCATION,
-    DEFAULT_TEXT_MIME_TYPES,
     EventSource,
     Invocation,
     Options,
@@ -41,7 +40,6 @@ from .encoding import (
     body_to_result,
     decode_path,
     encode_path,
-    is_text_type,
     query_to_multi_map,
     raw_query,
 )
@@ -205,8 +203,18 @@ def v2_request_to_event(
     return event
 
 
+#: Request bodies HTTP APIs and function URLs pass as text; every other type, a missing
+#: Content-Type and application/x-www-form-urlencoded included, arrives base64-encoded.
+#: Verified against AWS in ministackorg/ministack#766; middyjs/middy#603 and
+#: slackapi/python-slack-sdk#859 show Slack's form posts arriving base64-encoded.
+REQUEST_TEXT_MIME_TYPES = frozenset(
+    {"application/json", "application/xml", "application/javascript"}
+)
+
+
 def _is_text(content_type: str) -> bool:
-    return is_text_type(content_type, DEFAULT_TEXT_MIME_TYPES)
+    mime = content_type.partition(";")[0].strip().lower()
+    return mime.startswith("text/") or mime in REQUEST_TEXT_MIME_TYPES
 
 
 def request_to_event(

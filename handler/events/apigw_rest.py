@@ -155,8 +155,11 @@ def v1_request_to_event(
 ) -> dict[str, Any]:
     """The 1.0-shaped event; ``path`` and ``context_path`` are the event's ``path`` and
     ``requestContext.path`` as the service writes them."""
+    # REST keeps the client's spelling of each name; HTTP API payload 1.0 lower-cases them.
+    spellings = (invocation.header_names or {}) if version is None else {}
     multi_headers = headers_to_multi_map(
-        (name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers
+        (spellings.get(name) or name.decode("latin-1"), value.decode("latin-1"))
+        for name, value in request.headers
     )
     multi_query = query_to_multi_map(request.query_string) if request.query_string else None
     content_type = request.header(b"content-type")
@@ -251,6 +254,7 @@ def result_to_response(
     (502). A base64 body is turned back into bytes only when the request's first ``Accept``
     type or the response's ``Content-Type`` is a binary media type; otherwise the client
     gets the base64 text (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-payload-encodings-workflow.html).
+    Without a ``Content-Type`` the client gets ``application/json``.
     """
     mapping = result_mapping(result, _REST_RESULT_KEYS)
     status = result_status(mapping)
@@ -261,6 +265,11 @@ def result_to_response(
     binary = media_type_matches(first_accept, invocation.binary_media_types) or (
         media_type_matches(content_type, invocation.binary_media_types)
     )
+    if content_type is None:
+        # API Gateway's own default (aws/aws-sam-cli#1218: "If a lambda function does not set
+        # the Content-Type response header, then the API Gateway will default it to
+        # application/json"; localstack/localstack#6170, checked against AWS).
+        headers.append((b"Content-Type", b"application/json"))
     return Response(status=status, headers=headers, body=result_body(mapping, decode_base64=binary))
 
 

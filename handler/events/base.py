@@ -85,6 +85,7 @@ class Invocation:
         "authorizer",
         "binary_media_types",
         "domain_name",
+        "header_names",
         "path_parameters",
         "region",
         "request_id",
@@ -116,6 +117,7 @@ class Invocation:
             "6d0ecf831eec9f09"
         ),
         authorizer: Mapping[str, Any] | None = None,
+        header_names: Mapping[bytes, str] | None = None,
     ) -> None:
         self.request_id = request_id
         self.time_epoch_ms = time_epoch_ms
@@ -139,6 +141,10 @@ class Invocation:
         self.binary_media_types = binary_media_types
         self.target_group_arn = target_group_arn
         self.authorizer = authorizer
+        #: How each header name is spelled in a REST event (lower-case name → spelling):
+        #: REST passes names in the case the client sent them, where ``Request.headers`` has
+        #: them lower-cased. Missing names stay lower-case.
+        self.header_names = header_names
 
 
 DEFAULT_INVOCATION = Invocation()

@@ -60,6 +60,35 @@ def test_event_is_detected_as_its_kind_and_served(kind: str) -> None:
     assert query == ("tag=y" if kind == "alb" else "tag=x&tag=y")
 
 
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        # A greedy /{proxy+} never takes the root: the "/" resource does, with no parameters.
+        ((), ("/", "/", None, "/", "prod")),
+        # The stage leads requestContext.path only (hotsock/voker apigwv1-request.json).
+        (("--stage", "live"), ("/", "/", None, "/live/", "live")),
+        (
+            ("--path", "/items/1", "--stage", "live"),
+            ("/{proxy+}", "/items/1", {"proxy": "items/1"}, "/live/items/1", "live"),
+        ),
+    ],
+)
+def test_rest_event_resource_and_paths_are_as_aws_sends_them(
+    args: tuple[str, ...], expected: tuple[object, ...]
+) -> None:
+    event = lambgate("event", "rest", *args)
+    context = event["requestContext"]
+    assert isinstance(context, dict)
+    seen = (
+        event["resource"],
+        event["path"],
+        event["pathParameters"],
+        context["path"],
+        context["stage"],
+    )
+    assert seen == expected
+
+
 def test_http_event_carries_cookies_and_a_binary_body_as_aws_does() -> None:
     event = lambgate(
         "event",

@@ -87,12 +87,12 @@ def test_rest_event_carries_stage_route_and_the_peer(
     assert event["multiValueQueryStringParameters"] == {"tag": ["x", "y"]}
     assert event["queryStringParameters"] == {"tag": "y"}
     assert context["identity"]["sourceIp"] == "127.0.0.1"
-    assert event["headers"]["x-custom"] == "One"
+    assert event["headers"]["X-Custom"] == "One"
     # The front appends the peer it saw to the client's X-Forwarded-For, and adds the rest.
-    assert event["multiValueHeaders"]["x-forwarded-for"] == ["198.51.100.7, 127.0.0.1"]
-    assert event["headers"]["x-forwarded-proto"] == "http"
-    assert event["headers"]["x-forwarded-port"] == url.rpartition(":")[2]
-    assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}", event["headers"]["x-amzn-trace-id"])
+    assert event["multiValueHeaders"]["X-Forwarded-For"] == ["198.51.100.7, 127.0.0.1"]
+    assert event["headers"]["X-Forwarded-Proto"] == "http"
+    assert event["headers"]["X-Forwarded-Port"] == url.rpartition(":")[2]
+    assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}", event["headers"]["X-Amzn-Trace-Id"])
     assert_recent_ms(context["requestTimeEpoch"])
     # A fresh request id per request (SAM CLI reuses one), and not Lambda's own request id.
     ids = {context["requestId"], second["event"]["requestContext"]["requestId"]}
@@ -100,6 +100,47 @@ def test_rest_event_carries_stage_route_and_the_peer(
     assert first["aws_request_id"] not in ids
     assert first["greeting"] == "hello from Globals"
     assert first["function_name"] == "EchoFunction"
+
+
+def test_rest_event_keeps_the_clients_header_names_and_spells_aws_own_as_aws_does(
+    emulator: RunningEmulator, client: httpx.Client
+) -> None:
+    """REST passes header names as sent; the ones API Gateway sets are spelled as in the
+    example event of https://docs.aws.amazon.com/apigateway/latest/developerguide/
+    set-up-lambda-proxy-integrations.html and hotsock/voker's live captures."""
+    response = client.get(
+        f"{emulator.url(REST)}/echo/x",
+        headers=[
+            ("x-lower", "1"),
+            ("X-Api-Key-Id", "k"),
+            ("user-agent", "probe/1"),
+            ("x-forwarded-for", "198.51.100.7"),
+        ],
+    )
+    names = set(echoed(response)["event"]["headers"])
+    assert {"x-lower", "X-Api-Key-Id"} <= names
+    assert {
+        "Host",
+        "User-Agent",
+        "X-Amzn-Trace-Id",
+        "X-Forwarded-For",
+        "X-Forwarded-Port",
+        "X-Forwarded-Proto",
+    } <= names
+    assert not names & {"host", "user-agent", "x-forwarded-for", "x-amzn-trace-id"}
+    # HTTP APIs lower-case every name, in payload 2.0 as in 1.0.
+    http_names = set(echoed(client.get(f"{emulator.url(HTTP)}/echo/x"))["event"]["headers"])
+    assert all(name == name.lower() for name in http_names)
+
+
+def test_rest_result_without_content_type_reaches_the_client_as_json(
+    emulator: RunningEmulator, client: httpx.Client
+) -> None:
+    """aws/aws-sam-cli#1218: "If a lambda function does not set the Content-Type response
+    header, then the API Gateway will default it to application/json"."""
+    response = client.get(f"{emulator.url(REST)}/behave/sleep?seconds=0")
+    assert (response.status_code, response.text) == (200, "slept")
+    assert response.headers.get_list("content-type") == ["application/json"]
 
 
 def test_http_api_event_is_payload_2_with_lowercase_headers_and_cookies(
@@ -161,6 +202,17 @@ def test_unknown_route_answers_as_each_api_type_does(
     assert (http.status_code, http.json()) == (404, {"message": "Not Found"})
 
 
+def test_http_api_refuses_a_path_it_cannot_decode_twice(
+    emulator: RunningEmulator, client: httpx.Client
+) -> None:
+    """Live capture (hotsock/voker vokerhttp/testdata/ingress-paths.json): an HTTP API answers
+    /capture/percent%25done with 400; REST passes the path on still encoded."""
+    http = client.get(f"{emulator.url(HTTP)}/echo/percent%25done")
+    assert (http.status_code, http.json()) == (400, {"message": "Bad Request"})
+    rest = echoed(client.get(f"{emulator.url(REST)}/echo/percent%25done"))
+    assert rest["event"]["path"] == "/echo/percent%25done"
+
+
 def test_a_method_the_route_does_not_take_is_no_route(
     emulator: RunningEmulator, client: httpx.Client
 ) -> None:
@@ -185,6 +237,31 @@ def test_rest_binary_media_types_decide_base64_both_ways(
     text = client.post(url, content=b"plain words", headers={"Content-Type": "text/plain"})
     assert text.headers["x-arrived-base64"] == "false"
     assert text.content == b"plain words"
+
+
+@pytest.mark.parametrize("front", [HTTP, "EchoFunction"], ids=["http-api", "function-url"])
+def test_http_api_and_function_url_send_only_json_and_text_bodies_as_text(
+    emulator: RunningEmulator, client: httpx.Client, front: str
+) -> None:
+    """A Slack slash command (x-www-form-urlencoded) arrives base64-encoded: middyjs/middy#603,
+    slackapi/python-slack-sdk#859; the split verified against AWS in ministackorg/ministack#766."""
+    url = f"{emulator.url(front)}/echo"
+    arrived: dict[str, tuple[bool, str]] = {}
+    for content_type, body in (
+        ("application/x-www-form-urlencoded", b"command=%2Ffree&text=hi"),
+        ("application/json", b'{"a": 1}'),
+        ("text/plain; charset=utf-8", b"words"),
+        ("application/octet-stream", b"words"),
+    ):
+        response = client.post(url, content=body, headers={"Content-Type": content_type})
+        event = echoed(response)["event"]
+        arrived[content_type] = (event["isBase64Encoded"], event["body"])
+    assert arrived == {
+        "application/x-www-form-urlencoded": (True, "Y29tbWFuZD0lMkZmcmVlJnRleHQ9aGk="),
+        "application/json": (False, '{"a": 1}'),
+        "text/plain; charset=utf-8": (False, "words"),
+        "application/octet-stream": (True, "d29yZHM="),
+    }
 
 
 def test_cookies_reach_the_function_and_every_set_cookie_reaches_the_client(

@@ -167,6 +167,71 @@ def test_handler_sees_lambdas_context_and_environment(command: tuple[str, ...] |
     assert seen["sys_path_head"][0] == str(TOOLBOX)
 
 
+CREDENTIAL_VARIABLES = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "HOME",
+    "AWS_SAM_LOCAL",
+)
+
+
+def test_function_runs_with_the_developers_credentials_as_under_sam_local(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """samcli/local/lambdafn/env_vars.py (_get_aws_variables): the developer's keys, and
+    AWS_SAM_LOCAL=true, "Variable that says this function is running in Local Lambda"."""
+    for name in CREDENTIAL_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+    monkeypatch.setenv("AWS_PROFILE", "dev")
+    environ = inspect(None)[1]["environ"]
+
+    assert {name: environ.get(name) for name in CREDENTIAL_VARIABLES} == {
+        "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "AWS_SESSION_TOKEN": None,
+        "AWS_PROFILE": "dev",
+        "AWS_CONFIG_FILE": None,
+        "AWS_SHARED_CREDENTIALS_FILE": None,
+        "HOME": str(tmp_path),
+        "AWS_SAM_LOCAL": "true",
+    }
+
+
+def test_a_developer_with_no_credentials_gets_keys_that_keep_sdk_clients_constructible(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in CREDENTIAL_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.aws there
+    environ = inspect(None)[1]["environ"]
+
+    assert environ["AWS_ACCESS_KEY_ID"] and environ["AWS_SECRET_ACCESS_KEY"]
+    assert "AWS_PROFILE" not in environ
+
+
+def test_a_credentials_file_is_read_by_the_function_not_masked_by_dummy_keys(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """With ~/.aws/credentials the SDK in the function finds the developer's keys itself."""
+    for name in CREDENTIAL_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / ".aws").mkdir()
+    (tmp_path / ".aws" / "credentials").write_text(
+        "[default]\naws_access_key_id = AKIAFROMFILE\naws_secret_access_key = s\n"
+    )
+    monkeypatch.setenv("HOME", str(tmp_path))
+    environ = inspect(None)[1]["environ"]
+
+    assert (environ["HOME"], environ.get("AWS_ACCESS_KEY_ID")) == (str(tmp_path), None)
+
+
 STANDARD_VARIABLES = (
     "AWS_LAMBDA_FUNCTION_NAME",
     "AWS_LAMBDA_FUNCTION_VERSION",
@@ -452,6 +517,62 @@ def test_unserializable_result_is_a_marshal_error() -> None:
         "errorType": "Runtime.MarshalError",
         "requestId": invocation.request_id,
         "stackTrace": [],
+    }
+
+
+@pytest.mark.parametrize("command", [None, AWSLAMBDARIC], ids=["lean", "awslambdaric"])
+@pytest.mark.parametrize(
+    ("runtime", "expected"),
+    [
+        # awslambdaric's marshaller escapes non-ASCII up to python3.11 and writes UTF-8 from
+        # python3.12 (lambda_runtime_marshaller.py, keyed on AWS_EXECUTION_ENV).
+        ("python3.11", b'{"price": 9.99, "qty": 3, "name": "caf\\u00e9"}'),
+        ("python3.12", b'{"price": 9.99, "qty": 3, "name": "caf\xc3\xa9"}'),
+    ],
+)
+def test_decimals_and_text_marshal_as_awss_runtime_writes_them(
+    command: tuple[str, ...] | None, runtime: str, expected: bytes
+) -> None:
+    """DynamoDB numbers are Decimals: AWS's runtime writes them as JSON numbers."""
+    invocation = run(
+        lambda: invoke_once(toolbox(runtime=runtime), event("dynamodb_item"), command=command)
+    )
+    assert (invocation.function_error, invocation.payload) == (None, expected)
+
+
+@pytest.mark.parametrize("command", [None, AWSLAMBDARIC], ids=["lean", "awslambdaric"])
+def test_returned_bytes_are_the_response_unchanged(command: tuple[str, ...] | None) -> None:
+    invocation = run(lambda: invoke_once(toolbox(), event("raw_bytes"), command=command))
+    assert (invocation.function_error, invocation.payload) == (None, b"\x00raw")
+
+
+@pytest.mark.parametrize("command", [None, AWSLAMBDARIC], ids=["lean", "awslambdaric"])
+def test_client_context_is_an_object_with_custom_env_and_client(
+    command: tuple[str, ...] | None,
+) -> None:
+    """https://docs.aws.amazon.com/lambda/latest/dg/python-context.html: client_context.custom,
+    .env and .client, as boto3's ``invoke(ClientContext=...)`` sends them."""
+    client_context = {
+        "custom": {"tenant": "t1"},
+        "env": {"locale": "fr"},
+        "client": {"app_title": "Shop"},
+    }
+
+    async def scenario() -> Invocation:
+        runtime = FunctionRuntime(toolbox(), log=Log(), command=command)
+        try:
+            return await runtime.invoke(
+                event("client_context"), client_context=json.dumps(client_context)
+            )
+        finally:
+            await runtime.close()
+
+    invocation = run(scenario)
+    assert invocation.function_error is None, invocation.payload
+    assert json.loads(invocation.payload) == {
+        "custom": {"tenant": "t1"},
+        "env": {"locale": "fr"},
+        "app_title": "Shop",
     }
 
 

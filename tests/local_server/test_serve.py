@@ -84,6 +84,22 @@ def test_each_format_sends_the_event_of_its_source(
     assert detect(got.json()["event"]).name == kind
 
 
+def test_an_app_module_named_handler_is_the_apps_not_lambgates(
+    serving: list[RunningEmulator], tmp_path: Path
+) -> None:
+    """handler.py is the usual Lambda file name (SAM's quick starts: handler.lambda_handler);
+    lambgate's own ``handler`` package must not shadow it, nor it lambgate's."""
+    (tmp_path / "handler.py").write_text(
+        "def app(environ, start_response):\n"
+        "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+        "    return [environ['PATH_INFO'].encode()]\n"
+    )
+    running = RunningEmulator(app="handler:app", app_dir=tmp_path)
+    serving.append(running)
+    got = httpx.get(f"{running.url('ServerlessHttpApi')}/from/wsgi", timeout=30)
+    assert (got.status_code, got.text) == (200, "/from/wsgi")
+
+
 def test_lambda_handler_behind_a_function_url(serving: list[RunningEmulator]) -> None:
     running = serve_app(serving, "plain_handlers:echo", format="url")
     got = httpx.get(f"{running.url('App')}/any/path?x=1", timeout=30)
@@ -190,6 +206,46 @@ def test_each_api_gets_its_own_port_and_urls_follow_the_url_port() -> None:
     app = plan_app(ServeOptions(app="m:app", format="alb", port=4000))
     assert [(front.kind, front.port, front.function) for front in app.fronts] == [
         ("alb", 4000, "App")
+    ]
+
+
+CORS_TEMPLATE = """
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Api:
+    Cors: "'https://app.example'"
+  HttpApi:
+    CorsConfiguration:
+      AllowOrigins: [https://app.example]
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: .
+      Handler: app.handler
+      Runtime: python3.12
+      FunctionUrlConfig:
+        AuthType: NONE
+        Cors: {AllowOrigins: [https://app.example]}
+      Events:
+        Rest: {Type: Api, Properties: {Path: /items, Method: POST}}
+        Http: {Type: HttpApi, Properties: {Path: /items, Method: POST}}
+"""
+
+
+def test_cors_settings_not_emulated_are_warned_about_never_silent(tmp_path: Path) -> None:
+    """A browser app relies on https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html;
+    until the fronts answer preflights, the banner says they do not."""
+    (tmp_path / "template.yaml").write_text(CORS_TEMPLATE)
+    plan = plan_template(ServeOptions(template=tmp_path / "template.yaml"))
+    not_applied = (
+        "is not applied locally: no answer to preflight OPTIONS requests and no "
+        "Access-Control-* headers on responses"
+    )
+    assert [w for w in plan.warnings if "Cors" in w] == [
+        f"ServerlessRestApi: Cors {not_applied}",
+        f"ServerlessHttpApi: CorsConfiguration {not_applied}",
+        f"Fn: FunctionUrlConfig.Cors {not_applied}",
     ]
 
 

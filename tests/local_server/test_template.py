@@ -225,15 +225,19 @@ def test_globals_lists_add_up_and_globals_api_shapes_the_implicit_api(tmp_path: 
     )
 
 
-def test_globals_stage_name_renames_the_implicit_prod_stage(tmp_path: Path) -> None:
+@pytest.mark.parametrize("section", ["Api", "HttpApi"])
+def test_globals_stage_name_is_refused_as_sam_refuses_it(tmp_path: Path, section: str) -> None:
+    """SAM's translator: "'StageName' is not a supported property of 'Api'" (samtranslator
+    plugins/globals/globals.py: the implicit API's stage is always Prod)."""
     template = sam(
         {"Fn": function(Events={"Get": api_event("/", "GET")})},
-        Globals={"Api": {"StageName": "live"}},
+        Globals={section: {"StageName": "live"}},
     )
 
-    assert load_template(write_template(tmp_path, template)).apis[
-        "ServerlessRestApi"
-    ].stage_name == ("live")
+    message = load_error(tmp_path, template)
+    assert message.startswith(
+        f"Globals.{section}.StageName: 'StageName' is not a supported property of '{section}'"
+    )
 
 
 def test_unknown_globals_section_is_an_error(tmp_path: Path) -> None:
@@ -535,6 +539,48 @@ def test_overrides_flip_conditions_mappings_and_pseudo_parameters(tmp_path: Path
     }
 
 
+def test_if_choosing_no_value_removes_a_top_level_function_property(tmp_path: Path) -> None:
+    """https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/pseudo-parameter-reference.html#cfn-pseudo-param-novalue:
+    the property is absent, so SAM's defaults apply."""
+    no_value = {"Ref": "AWS::NoValue"}
+    template = sam(
+        {
+            "Fn": function(
+                Timeout={"Fn::If": ["IsProd", 30, no_value]},
+                MemorySize={"Fn::If": ["IsProd", 1024, no_value]},
+                Environment={"Fn::If": ["IsProd", {"Variables": {"A": "b"}}, no_value]},
+                FunctionUrlConfig={"Fn::If": ["IsProd", no_value, {"AuthType": "NONE"}]},
+            )
+        },
+        Parameters={"Env": {"Type": "String", "Default": "dev"}},
+        Conditions={"IsProd": {"Fn::Equals": [{"Ref": "Env"}, "prod"]}},
+    )
+    path = write_template(tmp_path, template)
+    dev = load_template(path).functions["Fn"]
+    prod = load_template(path, parameter_overrides={"Env": "prod"}).functions["Fn"]
+
+    assert (dev.timeout, dev.memory_size, dev.environment, dev.function_url) == (
+        3,
+        128,
+        {},
+        UrlSpec(auth_type="NONE", cors=None),
+    )
+    assert (prod.timeout, prod.memory_size, prod.environment, prod.function_url) == (
+        30,
+        1024,
+        {"A": "b"},
+        None,
+    )
+
+
+def test_no_value_where_a_value_is_needed_is_named_not_printed_as_an_object(
+    tmp_path: Path,
+) -> None:
+    template = sam({"Fn": function(Handler={"Fn::Select": [0, {"Ref": "AWS::NoValue"}]})})
+    message = load_error(tmp_path, template)
+    assert "AWS::NoValue" in message and "object at 0x" not in message
+
+
 def test_unsupported_intrinsic_names_its_location(tmp_path: Path) -> None:
     template = sam(
         {"Fn": function(Environment={"Variables": {"CIDR": {"Fn::Cidr": ["10.0.0.0/16", 2, 8]}}})}
@@ -668,6 +714,35 @@ def test_env_vars_file_overrides_only_declared_variables_function_entry_first(
         "--env-vars: Api.UNDECLARED is not declared in the template's Environment.Variables; "
         "SAM ignores it, and so does lambgate",
     )
+
+
+def test_shell_environment_overrides_declared_variables_and_env_vars_override_both(
+    tmp_path: Path,
+) -> None:
+    """SAM CLI's EnvironmentVariables.resolve: template value, then the shell's, then
+    ``--env-vars`` (samcli/local/lambdafn/env_vars.py); undeclared shell variables stay out."""
+    template = sam(
+        {"Fn": function(Environment={"Variables": {"TABLE": "t", "MODE": "a", "KEEP": "k"}})}
+    )
+    loaded = load_template(
+        write_template(tmp_path, template),
+        env_vars={"Fn": {"MODE": "from-env-vars"}},
+        shell_env={"TABLE": "from-shell", "MODE": "from-shell", "UNDECLARED": "x"},
+    )
+
+    assert loaded.functions["Fn"].environment == {
+        "TABLE": "from-shell",
+        "MODE": "from-env-vars",
+        "KEEP": "k",
+    }
+
+
+def test_region_override_is_the_functions_region(tmp_path: Path) -> None:
+    path = write_template(tmp_path, sam({"Fn": function()}))
+    overridden = load_template(path, parameter_overrides={"AWS::Region": "eu-west-1"})
+
+    assert load_template(path).functions["Fn"].region == "us-east-1"
+    assert overridden.functions["Fn"].region == "eu-west-1"
 
 
 # -------------------------------------------------------------------- errors and locations

@@ -54,7 +54,9 @@ def behave(event: dict[str, Any], context: Any) -> Any:
     if action == "cookies":
         received = event.get("cookies") if payload_v2 else None
         if not payload_v2:
-            received = (event.get("headers") or {}).get("cookie")
+            # REST spells names as the client sent them: "Cookie" from most clients.
+            headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+            received = headers.get("cookie")
         result: dict[str, Any] = {
             "statusCode": 200,
             "headers": {"content-type": "application/json"},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import decimal
 import os
 import subprocess
 import sys
@@ -31,7 +32,8 @@ def handler(event: dict[str, Any], context: Any) -> Any:
                 "log_group_name": context.log_group_name,
                 "log_stream_name": context.log_stream_name,
                 "remaining_ms": context.get_remaining_time_in_millis(),
-                "client_context": context.client_context,
+                "client_context": context.client_context
+                and {"custom": context.client_context.custom, "env": context.client_context.env},
             },
             "environ": dict(os.environ),
             "cwd": os.getcwd(),
@@ -59,6 +61,17 @@ def handler(event: dict[str, Any], context: Any) -> Any:
         return "printed"
     if action == "big":
         return "x" * event["size"]
+    if action == "dynamodb_item":
+        return {"price": decimal.Decimal("9.99"), "qty": decimal.Decimal("3"), "name": "café"}
+    if action == "raw_bytes":
+        return b"\x00raw"
+    if action == "client_context":
+        client_context = context.client_context
+        return {
+            "custom": client_context.custom,
+            "env": client_context.env,
+            "app_title": client_context.client.app_title,
+        }
     if action == "unserializable":
         return {"when": object()}
     return event
