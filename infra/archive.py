@@ -21,8 +21,11 @@ __all__ = ["ArchiveEntry", "FIXED_TIMESTAMP", "directory_names", "write_archive"
 # The earliest time a zip header can hold; any fixed value makes the archive reproducible.
 FIXED_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 # Lambda needs files world-readable (o+r) and directories world-searchable (o+x):
-# https://docs.aws.amazon.com/lambda/latest/dg/python-package.html
+# https://docs.aws.amazon.com/lambda/latest/dg/python-package.html . Executables (a bundled
+# binary, a script run with subprocess) keep an execute bit for everyone; only whether there
+# was one is kept, so the builder's umask does not change the zip.
 FILE_MODE = 0o100644
+EXECUTABLE_MODE = 0o100755
 DIRECTORY_MODE = 0o040755
 # Unix "made by" so that extractors honour the mode bits above.
 CREATE_SYSTEM_UNIX = 3
@@ -37,6 +40,7 @@ class ArchiveEntry:
     file: Path
     size: int
     group: str
+    executable: bool = False
 
 
 def directory_names(paths: Iterable[str]) -> set[str]:
@@ -85,7 +89,9 @@ def write_archive(
                     continue
                 with (
                     entry.file.open("rb") as source,
-                    archive.open(_info(name, FILE_MODE), "w") as target,
+                    archive.open(
+                        _info(name, EXECUTABLE_MODE if entry.executable else FILE_MODE), "w"
+                    ) as target,
                 ):
                     while chunk := source.read(1 << 20):
                         target.write(chunk)

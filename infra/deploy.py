@@ -194,7 +194,7 @@ class Deployer:
             lambda: self.lambda_.create_function(
                 FunctionName=function.name,
                 Code={"ZipFile": self.code},
-                Architectures=[function.architecture],
+                Architectures=[function.create_architecture],
                 PackageType="Zip",
                 **settings,
             )
@@ -205,11 +205,13 @@ class Deployer:
 
     def _function_code(self, step: Step) -> None:
         function = self.spec.function
+        # Without --arch the function keeps its architecture (Lambda's default for the call).
+        architectures = (
+            {} if function.architecture is None else {"Architectures": [function.architecture]}
+        )
         with_backoff(
             lambda: self.lambda_.update_function_code(
-                FunctionName=function.name,
-                ZipFile=self.code,
-                Architectures=[function.architecture],
+                FunctionName=function.name, ZipFile=self.code, **architectures
             )
         )
         self._wait("function_updated_v2")
@@ -245,6 +247,14 @@ class Deployer:
 
     def _url(self, step: Step) -> None:
         lam = self.lambda_
+        if step.action == "delete":
+            with_backoff(
+                lambda: lam.delete_function_url_config(
+                    FunctionName=self.spec.function.name, Qualifier=self.spec.alias
+                )
+            )
+            self.live.url = None
+            return
         call = (
             lam.create_function_url_config
             if step.action == "create"
@@ -353,7 +363,7 @@ class Deployer:
 
     def urls(self) -> list[tuple[str, str]]:
         found = []
-        if self.spec.function_url and self.live.url:
+        if self.spec.function_url is not False and self.live.url:
             found.append(("Function URL", self.live.url))
         if self.spec.http_api and self.live.api_endpoint:
             # The $default stage serves at the API's root.
@@ -394,10 +404,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--role", help="execution role ARN (needed to create the function)")
     parser.add_argument(
-        "--python", dest="python_version", choices=sorted(PYTHON_VERSIONS), default="3.12"
+        "--python",
+        dest="python_version",
+        choices=sorted(PYTHON_VERSIONS),
+        help="Lambda Python runtime version (3.12 when creating, else unchanged)",
     )
     parser.add_argument(
-        "--arch", dest="architecture", choices=sorted(ARCHITECTURES), default="x86_64"
+        "--arch",
+        dest="architecture",
+        choices=sorted(ARCHITECTURES),
+        help="architecture the zip was packaged for (x86_64 when creating, else unchanged)",
     )
     parser.add_argument("--memory", type=int, help="MB (512 when creating, else unchanged)")
     parser.add_argument("--timeout", type=int, help="seconds (30 when creating, else unchanged)")
@@ -410,8 +426,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="set an environment variable (repeatable); others are kept",
     )
     parser.add_argument("--alias", default="live", help="alias moved to the new version")
-    parser.add_argument("--function-url", action="store_true", help="a Function URL on the alias")
-    parser.add_argument("--url-auth", choices=["NONE", "AWS_IAM"], default="NONE")
+    parser.add_argument(
+        "--function-url",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a Function URL on the alias; --no-function-url deletes it and its permissions; "
+        "without either, an existing URL is left as it is",
+    )
+    parser.add_argument(
+        "--url-auth",
+        choices=["NONE", "AWS_IAM"],
+        default="NONE",
+        help="with --function-url: NONE (public, the default) or AWS_IAM",
+    )
     parser.add_argument("--http-api", action="store_true", help="an HTTP API in front of the alias")
     parser.add_argument("--api-name", help="HTTP API name (default: the function name)")
     parser.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
@@ -449,7 +476,13 @@ def _session(args: argparse.Namespace) -> Any:
     return session
 
 
-def _check_role(session: Any, role: str) -> None:
+def _check_role(session: Any, role: str) -> str | None:
+    """Fail early, with a clear message, when the role does not exist.
+
+    Nothing the deploy does needs iam:GetRole (CreateFunction needs iam:PassRole:
+    https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html), so a
+    deployer without it is not stopped: the check is skipped, and a note (returned) says so.
+    """
     name = role.rsplit("/", 1)[-1]
     if ":role/" not in role:
         raise DeployError(
@@ -458,12 +491,16 @@ def _check_role(session: Any, role: str) -> None:
     try:
         session.client("iam", config=retry_config()).get_role(RoleName=name)
     except Exception as error:
-        if error_code(error) == "NoSuchEntity":
+        code = error_code(error)
+        if code == "NoSuchEntity":
             raise DeployError(
                 f"the role {role} does not exist: create it (trust lambda.amazonaws.com) "
                 "or pass the ARN of one that does"
             ) from error
+        if code in {"AccessDenied", "AccessDeniedException"}:
+            return f"not allowed iam:GetRole, so not checking that {role} exists; Lambda will"
         raise
+    return None
 
 
 def deploy(args: argparse.Namespace, out: TextIO) -> int:
@@ -477,7 +514,7 @@ def deploy(args: argparse.Namespace, out: TextIO) -> int:
     spec = DeploySpec(
         function=FunctionSpec(
             name=args.function_name,
-            runtime=f"python{args.python_version}",
+            runtime=f"python{args.python_version}" if args.python_version else None,
             architecture=args.architecture,
             handler=args.handler,
             code_sha256=code_sha256(code),
@@ -495,12 +532,13 @@ def deploy(args: argparse.Namespace, out: TextIO) -> int:
         account=identity["Account"],
         partition=arn_parts[1],
     )
-    if args.role:
-        _check_role(session, args.role)
+    note = _check_role(session, args.role) if args.role else None
     deployer = Deployer(session, spec, code)
     steps = plan(spec, deployer.observe())
     changes = [step for step in steps if step.changes]
     out.write(f"lambgate deploy: {spec.function.name} in {spec.region} (account {spec.account})\n")
+    if note is not None:
+        out.write(f"  note: {note}\n")
     for step in steps:
         out.write(f"  {step}\n")
     if args.dry_run:

@@ -13,7 +13,9 @@ from typing import Any, Literal
 
 __all__ = [
     "API_PERMISSION_SID",
+    "CREATE_ARCHITECTURE",
     "CREATE_DEFAULTS",
+    "CREATE_RUNTIME",
     "URL_INVOKE_PERMISSION_SID",
     "URL_PERMISSION_SID",
     "DeploySpec",
@@ -28,6 +30,10 @@ __all__ = [
 # app wants more than Lambda's 128 MB default, and API Gateway HTTP APIs stop waiting after 30 s
 # (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html).
 CREATE_DEFAULTS: Mapping[str, int] = {"MemorySize": 512, "Timeout": 30}
+# The runtime and architecture of a new function when --python/--arch are not given; an
+# existing function keeps its own, which the wheels in its code were built for.
+CREATE_RUNTIME = "python3.12"
+CREATE_ARCHITECTURE = "x86_64"
 URL_PERMISSION_SID = "lambgate-function-url"
 URL_INVOKE_PERMISSION_SID = "lambgate-function-url-invoke"
 API_PERMISSION_SID = "lambgate-http-api"
@@ -40,8 +46,8 @@ class FunctionSpec:
     """The function as the user wants it. ``None`` means "keep what the function has"."""
 
     name: str
-    runtime: str
-    architecture: str
+    runtime: str | None
+    architecture: str | None
     handler: str
     code_sha256: str
     role: str | None = None
@@ -58,7 +64,7 @@ class FunctionSpec:
         variables = dict(current.get("Environment", {}).get("Variables", {}))
         variables.update(self.environment)
         settings: dict[str, Any] = {
-            "Runtime": self.runtime,
+            "Runtime": self.runtime if self.runtime is not None else current.get("Runtime"),
             "Handler": self.handler,
             "Role": self.role if self.role is not None else current.get("Role"),
             "MemorySize": self.memory if self.memory is not None else current.get("MemorySize"),
@@ -68,14 +74,19 @@ class FunctionSpec:
         return {key: value for key, value in settings.items() if value is not None}
 
     def create_configuration(self) -> dict[str, Any]:
-        return {**CREATE_DEFAULTS, **self.configuration(None)}
+        return {**CREATE_DEFAULTS, "Runtime": CREATE_RUNTIME, **self.configuration(None)}
+
+    @property
+    def create_architecture(self) -> str:
+        return self.architecture if self.architecture is not None else CREATE_ARCHITECTURE
 
 
 @dataclass(frozen=True, kw_only=True)
 class DeploySpec:
     function: FunctionSpec
     alias: str = "live"
-    function_url: bool = False
+    # True: a URL on the alias; False: none (an existing one is deleted); None: leave as is.
+    function_url: bool | None = None
     url_auth: Literal["NONE", "AWS_IAM"] = "NONE"
     http_api: bool = False
     api_name: str = ""
@@ -139,7 +150,9 @@ def function_changes(spec: FunctionSpec, current: Mapping[str, Any]) -> list[str
     # GetFunction leaves Environment out when there are no variables.
     if current.get("Environment", {}).get("Variables", {}) != wanted["Environment"]["Variables"]:
         changed.append("Environment")
-    if current.get("Architectures", ["x86_64"]) != [spec.architecture]:
+    if spec.architecture is not None and current.get("Architectures", ["x86_64"]) != [
+        spec.architecture
+    ]:
         changed.append("Architectures")
     return changed
 
@@ -150,7 +163,7 @@ def _function_steps(spec: FunctionSpec, observed: Observed) -> tuple[list[Step],
     if current is None:
         wanted = spec.create_configuration()
         detail = (
-            f"{spec.runtime}, {spec.architecture}, handler {spec.handler}, "
+            f"{wanted['Runtime']}, {spec.create_architecture}, handler {spec.handler}, "
             f"{wanted['MemorySize']} MB, {wanted['Timeout']} s"
         )
         return [Step(kind="function", action="create", resource=name, detail=detail)], True
@@ -201,8 +214,28 @@ def _alias_steps(spec: DeploySpec, observed: Observed, function_changed: bool) -
 
 
 def _url_steps(spec: DeploySpec, observed: Observed) -> list[Step]:
+    """The Function URL and its public permissions, as --function-url asks; without it (None)
+    an existing URL stays as it is, permissions included, and --no-function-url deletes both.
+    """
     steps = []
     url = observed.url
+    if spec.function_url is None:
+        if url is not None:
+            detail = f"{url.get('FunctionUrl', '')}, kept; --no-function-url deletes it"
+            steps.append(
+                Step(kind="url", action="unchanged", resource="function URL", detail=detail)
+            )
+            for sid in (URL_PERMISSION_SID, URL_INVOKE_PERMISSION_SID):
+                if sid in observed.permissions:
+                    steps.append(
+                        Step(
+                            kind="permission",
+                            key=sid,
+                            action="unchanged",
+                            resource=f"permission {sid}",
+                        )
+                    )
+        return steps
     if spec.function_url:
         if url is None:
             detail = f"auth {spec.url_auth}"
@@ -215,6 +248,9 @@ def _url_steps(spec: DeploySpec, observed: Observed) -> list[Step]:
             steps.append(
                 Step(kind="url", action="unchanged", resource="function URL", detail=detail)
             )
+    elif url is not None:
+        detail = str(url.get("FunctionUrl", ""))
+        steps.append(Step(kind="url", action="delete", resource="function URL", detail=detail))
     public = spec.function_url and spec.url_auth == "NONE"
     # AuthType NONE needs a public resource policy, and since October 2025 a new URL needs
     # both actions granted: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html
@@ -229,14 +265,9 @@ def _url_steps(spec: DeploySpec, observed: Observed) -> list[Step]:
                 Step(kind="permission", key=sid, action="create", resource=resource, detail=grants)
             )
         elif not public and present:
+            reason = "the URL is deleted" if not spec.function_url else "the URL is not public"
             steps.append(
-                Step(
-                    kind="permission",
-                    key=sid,
-                    action="delete",
-                    resource=resource,
-                    detail="the URL is no longer public",
-                )
+                Step(kind="permission", key=sid, action="delete", resource=resource, detail=reason)
             )
         elif public:
             steps.append(Step(kind="permission", key=sid, action="unchanged", resource=resource))

@@ -49,25 +49,57 @@ __all__ = [
 LAMBDA_ZIPPED_LIMIT = 50 * 1024 * 1024
 LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
 
-# What never belongs in a function's code: VCS data, caches, build output of other tools.
-EXCLUDED_DIRECTORIES = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        "__pycache__",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-        ".hypothesis",
-        ".tox",
-        ".nox",
-        ".aws-sam",
-        ".terraform",
-        "node_modules",
-    }
+# Byte code: Lambda compiles on import, and a .pyc is for the interpreter that wrote it.
+CACHES = ("__pycache__", "*.pyc", "*.pyo")
+# Left out of the app's source, at any depth, as files or directories: what
+# aws-lambda-builders (`sam build`) leaves out (VCS data, caches, virtual environments, editor
+# settings, coverage data, packaging metadata; its PythonPipWorkflow.EXCLUDED_FILES, less
+# "*.so", which an app may need), secrets in .env files, other tools' build output, and
+# earlier zips, which would otherwise be packed into the next one. Tests and docs ship unless
+# left out with --exclude.
+SOURCE_EXCLUDES = (
+    *CACHES,
+    ".git",
+    ".gitignore",
+    ".hg",
+    ".svn",
+    ".env",
+    ".env.*",
+    ".venv",
+    "venv",
+    "env",
+    "ENV",
+    "venv.bak",
+    "env.bak",
+    ".Python",
+    ".python-version",
+    "*.egg-info",
+    "*.egg",
+    "pip-log.txt",
+    "pip-delete-this-directory.txt",
+    ".coverage",
+    ".coverage.*",
+    "htmlcov",
+    ".cache",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".dmypy.json",
+    ".pyre",
+    ".ruff_cache",
+    ".hypothesis",
+    ".tox",
+    ".nox",
+    ".idea",
+    ".vscode",
+    ".DS_Store",
+    ".aws-sam",
+    ".chalice",
+    ".terraform",
+    "node_modules",
+    "*.zip",
 )
-EXCLUDED_FILES = ("*.pyc", "*.pyo", ".DS_Store")
+# Left out only at the source's root: the usual place of build output (`--output dist/...`).
+SOURCE_ROOT_EXCLUDES = frozenset({"dist"})
 HANDLER_GROUP = "handler (lambgate)"
 
 
@@ -118,25 +150,53 @@ class PackageResult:
 def _excluded(relative: str, name: str, patterns: Sequence[str]) -> bool:
     return any(
         fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(relative, pattern)
-        for pattern in (*EXCLUDED_FILES, *patterns)
+        for pattern in patterns
     )
 
 
-def _walk(root: Path, *, skip: set[Path], patterns: Sequence[str]) -> Iterator[tuple[str, Path]]:
-    """Files under ``root`` as (zip path, file), leaving out caches and virtual environments."""
-    for directory, subdirectories, files in os.walk(root):
+def _walk_error(error: OSError) -> None:
+    raise PackageError(f"cannot read {error.filename}: {error.strerror}") from error
+
+
+def _walk(
+    root: Path, *, skip: set[Path], patterns: Sequence[str], root_patterns: frozenset[str]
+) -> Iterator[tuple[str, Path]]:
+    """Files under ``root`` as (zip path, file), leaving out virtual environments and what
+    ``patterns`` match (by name or by path from ``root``).
+
+    Symbolic links are followed, as zip -r and sam build do: a directory linked into the app
+    is part of it. A link to a directory that contains it would recurse forever, so it is an
+    error naming the link.
+    """
+    # For each directory walked, the real directories it sits in, itself included.
+    real_chain = {str(root): frozenset({root.resolve()})}
+    for directory, subdirectories, files in os.walk(root, onerror=_walk_error, followlinks=True):
         here = Path(directory)
-        subdirectories[:] = sorted(
-            name
-            for name in subdirectories
-            if name not in EXCLUDED_DIRECTORIES
-            and not (here / name / "pyvenv.cfg").exists()
-            and not _excluded((here / name).relative_to(root).as_posix(), name, patterns)
-        )
+        chain = real_chain.pop(directory)
+        kept = []
+        for name in sorted(subdirectories):
+            relative = (here / name).relative_to(root).as_posix()
+            if (
+                relative in root_patterns
+                or (here / name / "pyvenv.cfg").exists()
+                or _excluded(relative, name, patterns)
+            ):
+                continue
+            real = (here / name).resolve()
+            if real in chain:
+                raise PackageError(
+                    f"{here / name} links to {real}, a directory it is inside of, so the source "
+                    f"would never end; remove the link or leave it out with --exclude {relative}"
+                )
+            real_chain[os.path.join(directory, name)] = chain | {real}
+            kept.append(name)
+        subdirectories[:] = kept
         for name in sorted(files):
             file = here / name
             relative = file.relative_to(root).as_posix()
-            if file.resolve() in skip or _excluded(relative, name, patterns):
+            if relative in root_patterns or _excluded(relative, name, patterns):
+                continue
+            if file.resolve() in skip:
                 continue
             yield relative, file
 
@@ -147,46 +207,56 @@ def _handler_root() -> Path:
     return Path(handler.__file__).resolve().parent
 
 
+def _entry(relative: str, file: Path, group: str) -> ArchiveEntry:
+    try:
+        status = file.stat()
+    except OSError as error:
+        if file.is_symlink():
+            raise PackageError(
+                f"{file} is a symbolic link to {os.readlink(file)}, which does not exist; "
+                f"remove it or leave it out with --exclude {relative}"
+            ) from error
+        raise PackageError(f"cannot read {file}: {error.strerror}") from error
+    return ArchiveEntry(
+        archive_path=relative,
+        file=file,
+        size=status.st_size,
+        group=group,
+        executable=bool(status.st_mode & 0o111),
+    )
+
+
 def source_entries(options: PackageOptions) -> list[ArchiveEntry]:
     skip = {options.output.resolve()}
     if options.requirements is not None:
         skip.add(options.requirements.resolve())
+    walk = _walk(
+        options.source,
+        skip=skip,
+        patterns=(*SOURCE_EXCLUDES, *options.exclude),
+        root_patterns=SOURCE_ROOT_EXCLUDES,
+    )
     return [
-        ArchiveEntry(
-            archive_path=relative,
-            file=file,
-            size=file.stat().st_size,
-            group=relative.split("/", 1)[0] + ("/" if "/" in relative else ""),
-        )
-        for relative, file in _walk(options.source, skip=skip, patterns=options.exclude)
+        _entry(relative, file, relative.split("/", 1)[0] + ("/" if "/" in relative else ""))
+        for relative, file in walk
     ]
 
 
 def handler_entries() -> list[ArchiveEntry]:
-    root = _handler_root()
-    return [
-        ArchiveEntry(
-            archive_path=f"handler/{relative}",
-            file=file,
-            size=file.stat().st_size,
-            group=HANDLER_GROUP,
-        )
-        for relative, file in _walk(root, skip=set(), patterns=())
-    ]
+    walk = _walk(_handler_root(), skip=set(), patterns=CACHES, root_patterns=frozenset())
+    return [_entry(f"handler/{relative}", file, HANDLER_GROUP) for relative, file in walk]
 
 
 def dependency_entries(
     target: Path, distributions: list[InstalledDistribution]
 ) -> list[ArchiveEntry]:
+    """What pip installed, all of it but byte code: a dependency's own ``env/`` or ``*.zip``
+    data is part of it, unlike the app's."""
     owner = {path: dist.name for dist in distributions for path in dist.files}
+    walk = _walk(target, skip=set(), patterns=CACHES, root_patterns=frozenset())
     return [
-        ArchiveEntry(
-            archive_path=relative,
-            file=file,
-            size=file.stat().st_size,
-            group=owner.get(relative, relative.split("/", 1)[0]),
-        )
-        for relative, file in _walk(target, skip=set(), patterns=())
+        _entry(relative, file, owner.get(relative, relative.split("/", 1)[0]))
+        for relative, file in walk
     ]
 
 
@@ -252,6 +322,10 @@ def build_package(options: PackageOptions, *, log: TextIO | None = None) -> Pack
         raise PackageError(f"Lambda has no Python {options.python_version} runtime")
     if options.architecture not in ARCHITECTURES:
         raise PackageError(f"Lambda has no {options.architecture} architecture")
+    for location in options.find_links:
+        # pip runs in the source directory (see build below), where a relative path points.
+        if not _is_url(location) and not (options.source / location).exists():
+            raise PackageError(f"--find-links {location} does not exist")
 
     with tempfile.TemporaryDirectory(prefix="lambgate-package-") as build:
         layers = []
@@ -371,6 +445,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", "-q", action="store_true", help="print only errors")
 
 
+def _is_url(location: str) -> bool:
+    return "://" in location
+
+
+def _from_here(location: str) -> str:
+    """A --find-links path from the command line names a directory from where the command
+    runs; pip runs in --source (so that paths in the requirements file work from there), so
+    it gets the absolute path."""
+    return location if _is_url(location) else os.path.abspath(location)
+
+
 def run(args: argparse.Namespace) -> int:
     requirements = args.requirements
     if requirements is None and (args.source / "requirements.txt").is_file():
@@ -383,7 +468,7 @@ def run(args: argparse.Namespace) -> int:
         architecture=args.architecture,
         include_sdk=args.include_sdk,
         exclude=tuple(args.exclude),
-        find_links=tuple(args.find_links),
+        find_links=tuple(_from_here(location) for location in args.find_links),
         no_index=args.no_index,
     )
     try:

@@ -51,8 +51,8 @@ variable "runtime" {
 
   validation {
     # https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
-    condition     = contains(["python3.11", "python3.12", "python3.13"], var.runtime)
-    error_message = "runtime must be python3.11, python3.12 or python3.13."
+    condition     = contains(["python3.11", "python3.12", "python3.13", "python3.14"], var.runtime)
+    error_message = "runtime must be python3.11, python3.12, python3.13 or python3.14."
   }
 }
 

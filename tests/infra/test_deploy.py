@@ -615,3 +615,173 @@ def test_plan_updates_only_what_drifted() -> None:
         "update    stage $default  (auto-deploy)",
         "update    permission lambgate-http-api  (the API may invoke the alias)",
     ]
+
+
+def test_redeploy_without_python_or_arch_keeps_the_functions_own(
+    aws: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The zip holds wheels for the function's runtime and architecture; a routine
+    re-deploy (here: one environment variable) must not switch them back to the defaults."""
+    role = _role()
+    zip_path = _zip(tmp_path)
+    base = ("--function-name", "web", "--zip", str(zip_path), "--app", "main:app")
+    assert _deploy(*base, "--role", role, "--arch", "arm64", "--python", "3.11") == 0
+    capsys.readouterr()
+
+    assert _deploy(*base, "--env", "FEATURE=1") == 0
+    out = capsys.readouterr().out.splitlines()
+
+    configuration = boto3.client("lambda").get_function_configuration(FunctionName="web")
+    assert (configuration["Runtime"], configuration["Architectures"]) == ("python3.11", ["arm64"])
+    assert configuration["Environment"] == {
+        "Variables": {"LAMBGATE_APP": "main:app", "FEATURE": "1"}
+    }
+    changes = [
+        line.strip()
+        for line in out[1:]
+        if line.startswith("  ") and not line.startswith(("  unchanged", "  done"))
+    ]
+    assert changes == [
+        "update    function web configuration  (Environment)",
+        "publish   version",
+        "update    alias live  (version 1 -> new version)",
+    ]
+
+
+def test_redeploy_with_python_and_arch_changes_them(
+    aws: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    role = _role()
+    zip_path = _zip(tmp_path)
+    base = ("--function-name", "web", "--zip", str(zip_path))
+    assert _deploy(*base, "--role", role) == 0
+    capsys.readouterr()
+
+    assert _deploy(*base, "--arch", "arm64", "--python", "3.13") == 0
+
+    # moto ignores UpdateFunctionCode's Architectures; Lambda applies it with the code:
+    # https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionCode.html
+    configuration = boto3.client("lambda").get_function_configuration(FunctionName="web")
+    assert configuration["Runtime"] == "python3.13"
+    out = capsys.readouterr().out.splitlines()
+    assert "  update    function web code" in out
+    assert "  update    function web configuration  (Runtime)" in out
+
+
+def _url_and_policy() -> tuple[str | None, set[str]]:
+    lam = boto3.client("lambda")
+    try:
+        url = lam.get_function_url_config(FunctionName="web", Qualifier="live")["FunctionUrl"]
+    except ClientError as error:
+        assert error.response["Error"]["Code"] == "ResourceNotFoundException"
+        url = None
+    try:
+        policy = json.loads(lam.get_policy(FunctionName="web", Qualifier="live")["Policy"])
+    except ClientError as error:
+        assert error.response["Error"]["Code"] == "ResourceNotFoundException"
+        return url, set()
+    return url, {statement["Sid"] for statement in policy["Statement"]}
+
+
+def test_redeploy_without_function_url_leaves_the_url_working(
+    aws: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A public URL without its permissions answers 403 Forbidden
+    (https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html): leaving out
+    --function-url must keep both or neither, and it keeps both."""
+    role = _role()
+    base = ("--function-name", "web", "--zip", str(_zip(tmp_path)), "--app", "main:app")
+    assert _deploy(*base, "--role", role, "--function-url") == 0
+    url, _ = _url_and_policy()
+    capsys.readouterr()
+
+    assert _deploy(*base) == 0
+    out = capsys.readouterr().out.splitlines()
+
+    assert _url_and_policy() == (url, {URL_PERMISSION_SID, URL_INVOKE_PERMISSION_SID})
+    assert f"  unchanged function URL  ({url}, kept; --no-function-url deletes it)" in out
+    assert "nothing to change: everything is up to date" in out
+    assert f"Function URL: {url}" in out
+
+
+def test_no_function_url_deletes_the_url_and_its_permissions(
+    aws: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    role = _role()
+    base = ("--function-name", "web", "--zip", str(_zip(tmp_path)))
+    assert _deploy(*base, "--role", role, "--function-url") == 0
+    url, _ = _url_and_policy()
+    capsys.readouterr()
+
+    assert _deploy(*base, "--no-function-url", "--dry-run") == 0
+    planned = capsys.readouterr().out.splitlines()
+    assert _deploy(*base, "--no-function-url") == 0
+    out = capsys.readouterr().out.splitlines()
+
+    changes = [
+        f"  delete    function URL  ({url})",
+        f"  delete    permission {URL_PERMISSION_SID}  (the URL is deleted)",
+        f"  delete    permission {URL_INVOKE_PERMISSION_SID}  (the URL is deleted)",
+    ]
+    assert [line for line in planned if line.startswith("  delete")] == changes
+    assert [line for line in out if line.startswith("  delete")] == changes
+    assert _url_and_policy() == (None, set())
+    assert not [line for line in out if line.startswith("Function URL:")]
+    # Once gone, --no-function-url has nothing left to do.
+    assert _deploy(*base, "--no-function-url") == 0
+    assert "nothing to change: everything is up to date" in capsys.readouterr().out
+
+
+class _IamDenyingGetRole(BaseHTTPRequestHandler):
+    """IAM as a least-privilege deployer (lambda:*, iam:PassRole) sees it: GetRole denied."""
+
+    actions: list[str] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        type(self).actions.append(body.split("Action=", 1)[1].split("&", 1)[0])
+        # https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html (AccessDenied,
+        # 403), in the query protocol's error document.
+        answer = (
+            '<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error>'
+            "<Type>Sender</Type><Code>AccessDenied</Code><Message>User: "
+            f"arn:aws:iam::{ACCOUNT}:user/ci is not authorized to perform: iam:GetRole on "
+            "resource: role lambgate-test because no identity-based policy allows the "
+            "iam:GetRole action</Message></Error><RequestId>1</RequestId></ErrorResponse>"
+        ).encode()
+        self.send_response(403)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_a_deployer_without_iam_get_role_can_still_create_the_function(
+    aws: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """CreateFunction needs iam:PassRole on the role, not iam:GetRole
+    (https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html). moto
+    cannot enforce IAM on Lambda's GET calls, so IAM alone is a local server that denies."""
+    role = _role()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _IamDenyingGetRole)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_IAM", f"http://127.0.0.1:{server.server_address[1]}")
+    try:
+        code = _deploy("--function-name", "web", "--zip", str(_zip(tmp_path)), "--role", role)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+    assert code == 0
+    out = capsys.readouterr().out.splitlines()
+    assert _IamDenyingGetRole.actions == ["GetRole"]
+    assert out[1] == (
+        f"  note: not allowed iam:GetRole, so not checking that {role} exists; Lambda will"
+    )
+    configuration = boto3.client("lambda").get_function_configuration(FunctionName="web")
+    assert configuration["Role"] == role

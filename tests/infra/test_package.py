@@ -12,17 +12,22 @@ import hashlib
 import io
 import json
 import os
+import platform
+import re
+import shlex
 import shutil
 import stat
 import subprocess
 import sys
+import venv
 import zipfile
 from pathlib import Path
 
+import hcl2
 import pytest
 
 from infra import package
-from infra.dependencies import pip_install_command, platform_tags
+from infra.dependencies import ARCHITECTURES, PYTHON_VERSIONS, pip_install_command, platform_tags
 from infra.package import (
     LAMBDA_UNZIPPED_LIMIT,
     LAMBDA_ZIPPED_LIMIT,
@@ -380,3 +385,453 @@ def test_cli_error_when_a_requirement_has_no_wheel(
     assert code == 1
     assert "lambgate package: error: pip could not install" in error
     assert "no-such-dist-lambgate" in error
+
+
+def test_terraform_module_accepts_exactly_the_runtimes_package_and_deploy_offer() -> None:
+    """A zip built with ``--python 3.14`` must be deployable with the module's ``runtime``."""
+    with (Path(package.__file__).parent / "variables.tf").open() as handle:
+        variables = hcl2.load(handle)
+    (runtime,) = [block['"runtime"'] for block in variables["variable"] if '"runtime"' in block]
+    (validation,) = runtime["validation"]
+    accepted = re.findall(r"python3\.\d+", validation["condition"])
+    # https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html ; lambgate needs 3.11+.
+    assert accepted == ["python3.11", "python3.12", "python3.13", "python3.14"]
+    assert accepted == [f"python{version}" for version in PYTHON_VERSIONS]
+    assert re.findall(r"python3\.\d+", validation["error_message"]) == accepted
+
+
+def _zip_modes(output: Path) -> dict[str, int]:
+    with zipfile.ZipFile(output) as archive:
+        return {
+            info.filename: stat.S_IMODE(info.external_attr >> 16)
+            for info in archive.infolist()
+            if not info.filename.startswith("handler/")
+        }
+
+
+def test_executables_keep_an_execute_bit(tmp_path: Path) -> None:
+    """A bundled binary or a script the app runs with subprocess must stay executable on
+    Lambda, which extracts the zip with the modes it holds; read permission for everyone, as
+    https://docs.aws.amazon.com/lambda/latest/dg/python-package.html requires."""
+    source = tmp_path / "app"
+    (source / "bin").mkdir(parents=True)
+    (source / "main.py").write_text("app = None\n")
+    (source / "main.py").chmod(0o600)
+    (source / "bin" / "tool").write_text("#!/bin/sh\necho hi\n")
+    (source / "bin" / "tool").chmod(0o700)
+
+    result = build_package(PackageOptions(source=source, output=tmp_path / "lambda.zip"))
+
+    assert _zip_modes(result.output) == {"bin/": 0o755, "bin/tool": 0o755, "main.py": 0o644}
+
+
+def test_secrets_environments_caches_and_earlier_zips_stay_out_by_default(
+    tmp_path: Path,
+) -> None:
+    """What ``sam build`` leaves out (aws-lambda-builders' PythonPipWorkflow.EXCLUDED_FILES)
+    plus earlier zips; tests still ship, as with SAM, unless excluded."""
+    source = tmp_path / "app"
+    source.mkdir()
+    (source / "main.py").write_text("app = None\n")
+    (source / ".env").write_text("DATABASE_PASSWORD=hunter2\n")
+    (source / ".env.production").write_text("DATABASE_PASSWORD=hunter3\n")
+    (source / ".coverage").write_bytes(b"coverage data")
+    for directory in (".venv", "htmlcov", ".idea", ".vscode", "app.egg-info", "dist", "tests"):
+        (source / directory).mkdir()
+        (source / directory / "file.txt").write_text("x")
+    (source / "pkg" / "dist").mkdir(parents=True)
+    (source / "pkg" / "dist" / "data.txt").write_text("a package's own dist/ is code")
+    (source / "pkg" / "old.zip").write_bytes(b"PK")
+    build_package(PackageOptions(source=source, output=source / "dist" / "v1.zip"))
+
+    result = build_package(PackageOptions(source=source, output=source / "dist" / "v2.zip"))
+
+    assert sorted(_zip_modes(result.output)) == [
+        "main.py",
+        "pkg/",
+        "pkg/dist/",
+        "pkg/dist/data.txt",
+        "tests/",
+        "tests/file.txt",
+    ]
+    excluded = build_package(
+        PackageOptions(source=source, output=tmp_path / "lambda.zip", exclude=("tests",))
+    )
+    assert "tests/file.txt" not in _zip_modes(excluded.output)
+
+
+def test_symlinked_directories_are_followed(tmp_path: Path) -> None:
+    shared = tmp_path / "shared_lib"
+    shared.mkdir()
+    (shared / "__init__.py").write_text("X = 1\n")
+    source = tmp_path / "app"
+    source.mkdir()
+    (source / "main.py").write_text("import shared\n")
+    (source / "shared").symlink_to(shared, target_is_directory=True)
+
+    result = build_package(PackageOptions(source=source, output=tmp_path / "lambda.zip"))
+
+    assert sorted(_zip_modes(result.output)) == ["main.py", "shared/", "shared/__init__.py"]
+    with zipfile.ZipFile(result.output) as archive:
+        assert archive.read("shared/__init__.py") == b"X = 1\n"
+
+
+def test_a_link_to_an_enclosing_directory_is_an_error_not_an_endless_walk(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "app"
+    (source / "pkg").mkdir(parents=True)
+    (source / "main.py").write_text("")
+    (source / "pkg" / "loop").symlink_to(source, target_is_directory=True)
+
+    with pytest.raises(PackageError, match=r"pkg/loop links to .*--exclude pkg/loop$"):
+        build_package(PackageOptions(source=source, output=tmp_path / "lambda.zip"))
+    assert not (tmp_path / "lambda.zip").exists()
+
+
+def test_cli_dangling_symlink_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "app"
+    source.mkdir()
+    (source / "main.py").write_text("")
+    (source / "config.json").symlink_to(tmp_path / "does-not-exist")
+
+    code = _cli("--source", str(source), "-o", str(tmp_path / "lambda.zip"), "-q")
+
+    assert code == 1
+    assert capsys.readouterr().err == (
+        f"lambgate package: error: {source / 'config.json'} is a symbolic link to "
+        f"{tmp_path / 'does-not-exist'}, which does not exist; remove it or leave it out "
+        "with --exclude config.json\n"
+    )
+
+
+# A Lambda runtime and an architecture this machine is not: pip, run here, evaluates markers
+# for this machine's values (https://github.com/pypa/pip/issues/11664).
+HOST_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
+OTHER_PYTHON = next(version for version in ("3.12", "3.13") if version != HOST_PYTHON)
+OTHER_ARCHITECTURE = next(
+    name for name, machine in ARCHITECTURES.items() if machine != platform.machine()
+)
+OTHER_MACHINE = ARCHITECTURES[OTHER_ARCHITECTURE]
+
+
+@pytest.fixture(scope="module")
+def marker_wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Wheels whose dependencies hang on markers: ``newdep`` on the other Python, ``olddep``
+    on Python < 3.11 (false here and on every runtime lambgate supports, as anyio's
+    ``exceptiongroup; python_version < "3.11"`` is), ``armdep`` for requirement files."""
+    root = tmp_path_factory.mktemp("marker-projects")
+    projects = [
+        _project(root, "newdep", "1.0", requires=[]),
+        _project(root, "olddep", "1.0", requires=[]),
+        _project(root, "armdep", "1.0", requires=[]),
+        _project(
+            root,
+            "topdep",
+            "1.0",
+            requires=[
+                f'newdep; python_version == "{OTHER_PYTHON}"',
+                'olddep; python_version < "3.11"',
+            ],
+        ),
+        _project(root, "quietdep", "1.0", requires=['olddep; python_version < "3.11"']),
+    ]
+    wheels = tmp_path_factory.mktemp("marker-wheelhouse")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation"]
+        + ["--no-index", "--disable-pip-version-check", "--quiet", "-w", str(wheels)]
+        + [str(project) for project in projects],
+        check=True,
+        capture_output=True,
+    )
+    return wheels
+
+
+def _marker_app(tmp_path: Path, requirements: str) -> Path:
+    source = tmp_path / "app"
+    source.mkdir()
+    (source / "main.py").write_text("app = None\n")
+    (source / "requirements.txt").write_text(requirements)
+    return source
+
+
+def _zip_top_level(output: Path) -> set[str]:
+    with zipfile.ZipFile(output) as archive:
+        return {name.split("/", 1)[0] for name in archive.namelist()}
+
+
+def test_markers_for_another_python_are_refused_without_its_interpreter(
+    marker_wheelhouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pip here would leave out ``newdep``, which Lambda's Python needs."""
+    monkeypatch.setenv("PATH", str(tmp_path / "no-pythons"))
+    source = _marker_app(tmp_path, "topdep==1.0\n")
+    output = tmp_path / "lambda.zip"
+    options = _options(source, output, marker_wheelhouse, python_version=OTHER_PYTHON)
+
+    with pytest.raises(PackageError) as raised:
+        build_package(options)
+
+    message = str(raised.value)
+    assert message.startswith("pip evaluates environment markers for the interpreter it runs")
+    assert "https://github.com/pypa/pip/issues/11664" in message
+    assert (
+        f'  topdep 1.0: newdep; python_version == "{OTHER_PYTHON}" '
+        "(needed on Lambda, left out here)\n"
+    ) in message
+    # olddep's marker is false both here and on Lambda: not a difference.
+    assert "olddep" not in message
+    assert message.endswith(
+        f"with python{OTHER_PYTHON} and its pip on PATH (lambgate package then runs pip with "
+        "it), or build with `sam build --use-container`."
+    )
+    assert not output.exists()
+
+
+def test_markers_for_another_architecture_in_the_requirements_file_are_refused(
+    marker_wheelhouse: Path, tmp_path: Path
+) -> None:
+    source = _marker_app(tmp_path, f'armdep==1.0; platform_machine == "{OTHER_MACHINE}"\n')
+    options = _options(
+        source,
+        tmp_path / "lambda.zip",
+        marker_wheelhouse,
+        python_version=HOST_PYTHON if HOST_PYTHON in PYTHON_VERSIONS else "3.12",
+        architecture=OTHER_ARCHITECTURE,
+    )
+
+    with pytest.raises(PackageError, match="depend on it:\n  requirements.txt: armdep==1.0; "):
+        build_package(options)
+
+
+def test_markers_that_agree_with_lambda_do_not_stop_a_cross_build(
+    marker_wheelhouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "no-pythons"))
+    source = _marker_app(tmp_path, 'quietdep==1.0\narmdep==1.0; sys_platform == "win32"\n')
+    options = _options(
+        source,
+        tmp_path / "lambda.zip",
+        marker_wheelhouse,
+        python_version=OTHER_PYTHON,
+        architecture=OTHER_ARCHITECTURE,
+    )
+
+    result = build_package(options)
+
+    assert _zip_top_level(result.output) == {
+        "handler",
+        "main.py",
+        "quietdep",
+        "quietdep-1.0.dist-info",
+    }
+
+
+def _working_python(version: str) -> Path | None:
+    """A CPython ``version`` with pip on this machine: on PATH, or installed by pyenv."""
+    candidates = [shutil.which(f"python{version}")]
+    candidates += sorted(
+        str(path) for path in Path.home().glob(f".pyenv/versions/{version}*/bin/python{version}")
+    )
+    for candidate in filter(None, candidates):
+        probe = subprocess.run(
+            [candidate, "-c", "import pip, sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if probe.returncode == 0 and probe.stdout.strip() == version:
+            return Path(candidate)
+    return None
+
+
+def test_pip_runs_under_the_runtimes_python_when_it_is_on_path(
+    marker_wheelhouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    python = _working_python(OTHER_PYTHON)
+    if python is None:
+        pytest.skip(f"no python{OTHER_PYTHON} with pip on this machine")
+    if platform.machine() != "x86_64" or sys.platform != "linux":
+        pytest.skip("needs Linux x86_64, one of Lambda's architectures")
+    monkeypatch.setenv("PATH", f"{python.parent}{os.pathsep}{os.environ['PATH']}")
+    source = _marker_app(tmp_path, "topdep==1.0\n")
+
+    result = build_package(
+        _options(source, tmp_path / "lambda.zip", marker_wheelhouse, python_version=OTHER_PYTHON)
+    )
+
+    assert _zip_top_level(result.output) == {
+        "handler",
+        "main.py",
+        "newdep",
+        "newdep-1.0.dist-info",
+        "topdep",
+        "topdep-1.0.dist-info",
+    }
+
+
+def _venv_without_pip_of_its_own(path: Path, *, with_our_packages: bool) -> Path:
+    """A virtual environment at ``path``: another ``sys.executable``, as a CI runner has.
+
+    With ``with_our_packages`` it sees this environment's site-packages (pip included) through
+    a .pth file; without, it has no pip at all.
+    """
+    venv.EnvBuilder(with_pip=False).create(path)
+    python = path / "bin" / "python"
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    paths = [str(Path(__file__).resolve().parents[2])]
+    if with_our_packages:
+        paths += [p for p in sys.path if p.endswith("site-packages")]
+    (Path(site) / "lambgate-test.pth").write_text("\n".join(paths) + "\n")
+    return python
+
+
+BUILD_SCRIPT = """\
+import sys
+from pathlib import Path
+from infra.package import PackageOptions, build_package
+source, wheels, output = map(Path, sys.argv[1:])
+build_package(PackageOptions(source=source, output=output,
+    requirements=source / "requirements.txt", find_links=(str(wheels),), no_index=True,
+    python_version="{python}"))
+"""
+
+
+def test_console_scripts_leave_no_trace_of_the_builders_interpreter(
+    tmp_path: Path,
+) -> None:
+    """pip writes ``bin/tool`` with a shebang naming the interpreter that ran it and lists it,
+    with its sha256, in RECORD; bin/ is not shipped, and RECORD must not make two machines'
+    zips differ."""
+    project = _project(tmp_path / "projects", "tooldep", "1.0", requires=[])
+    with (project / "pyproject.toml").open("a") as pyproject:
+        pyproject.write('[project.scripts]\ntool = "tooldep:main"\n')
+    wheels = tmp_path / "wheels"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index"]
+        + ["--disable-pip-version-check", "--quiet", "-w", str(wheels), str(project)],
+        check=True,
+        capture_output=True,
+    )
+    source = _marker_app(tmp_path, "tooldep==1.0\n")
+    other_python = _venv_without_pip_of_its_own(tmp_path / "ci-venv", with_our_packages=True)
+
+    zips = []
+    for python in (sys.executable, other_python):
+        output = tmp_path / f"{len(zips)}.zip"
+        subprocess.run(
+            [python, "-c", BUILD_SCRIPT.format(python=HOST_PYTHON), source, wheels, output],
+            check=True,
+            capture_output=True,
+        )
+        zips.append(output.read_bytes())
+
+    assert zips[0] == zips[1]
+    with zipfile.ZipFile(tmp_path / "0.zip") as archive:
+        names = set(archive.namelist())
+        record = archive.read("tooldep-1.0.dist-info/RECORD").decode()
+    listed = {row.split(",", 1)[0] for row in record.splitlines()}
+    # RECORD lists the files the zip has, and no others.
+    assert listed == {name for name in names if name.startswith("tooldep")} - {
+        "tooldep/",
+        "tooldep-1.0.dist-info/",
+    }
+
+
+def test_cli_relative_find_links_is_relative_to_where_lambgate_runs(
+    wheelhouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(wheelhouse, tmp_path / "wheels")
+    _marker_app(tmp_path, "tinydep==1.0\n")
+    monkeypatch.chdir(tmp_path)
+
+    code = _cli("--source", "app", "--find-links", "wheels", "--no-index", "-o", "out.zip", "-q")
+
+    assert code == 0
+    assert "tinydep" in _zip_top_level(tmp_path / "out.zip")
+
+
+def test_cli_find_links_that_does_not_exist(
+    app_source: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "no-wheels"
+    code = _cli("--source", str(app_source), "--find-links", str(missing), "--no-index", "-q")
+
+    assert code == 1
+    assert capsys.readouterr().err == (
+        f"lambgate package: error: --find-links {missing} does not exist\n"
+    )
+
+
+def test_cli_error_when_pip_is_not_installed(app_source: Path, tmp_path: Path) -> None:
+    """Not "only wheels can be used": the fix is installing pip, not finding wheels."""
+    python = _venv_without_pip_of_its_own(tmp_path / "bare", with_our_packages=False)
+    script = (
+        "import argparse, sys\n"
+        "from infra import package\n"
+        "parser = argparse.ArgumentParser()\n"
+        "package.add_arguments(parser)\n"
+        "sys.exit(package.run(parser.parse_args(sys.argv[1:])))\n"
+    )
+    completed = subprocess.run(
+        [python, "-c", script, "--source", app_source, "-o", tmp_path / "lambda.zip"]
+        + ["--python", HOST_PYTHON, "--no-index", "-q"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert completed.returncode == 1
+    first_line = completed.stderr.splitlines()[0]
+    assert first_line == (
+        f"lambgate package: error: pip could not install {app_source / 'requirements.txt'} "
+        f"for Python {HOST_PYTHON} on x86_64: pip is not installed for {python}, which lambgate "
+        f"package runs it with; install it ({python} -m ensurepip) or run lambgate from a "
+        "virtual environment that has it:"
+    )
+    assert "only wheels" not in completed.stderr
+
+
+def _examples_recipe(readme: Path) -> list[str]:
+    """The ``lambgate package`` command that builds dist/lambgate-examples.zip in ``readme``."""
+    text = readme.read_text().replace("\\\n", " ")
+    (command,) = [
+        line
+        for line in text.splitlines()
+        if line.startswith("lambgate package") and "lambgate-examples.zip" in line
+    ]
+    return shlex.split(command)[2:]
+
+
+def test_readme_recipes_ship_the_examples_not_the_checkout(tmp_path: Path) -> None:
+    """Both READMEs build the examples' zip the same way, and it holds what the functions run
+    (examples/, handler/) and not tests, tooling, coverage data or packaging metadata."""
+    root = Path(package.__file__).resolve().parents[1]
+    recipe = _examples_recipe(root / "README.md")
+    assert _examples_recipe(root / "infra" / "README.md") == recipe
+    parser = argparse.ArgumentParser()
+    package.add_arguments(parser)
+    args = parser.parse_args(recipe)
+    # Resolving examples/requirements.txt needs PyPI; the source walk is what is checked.
+    options = PackageOptions(
+        source=root,
+        output=tmp_path / "lambgate-examples.zip",
+        python_version=args.python_version,
+        architecture=args.architecture,
+        exclude=tuple(args.exclude),
+    )
+    assert (args.python_version, args.architecture) == ("3.12", "arm64")  # template.yaml's
+
+    result = build_package(options)
+
+    top_level = _zip_top_level(result.output)
+    assert {"examples", "handler"} <= top_level
+    assert not top_level & {"tests", "bench", "infra", "local_server", "dist", "lambgate.egg-info"}
+    assert not [name for name in top_level if name.startswith(".")]
