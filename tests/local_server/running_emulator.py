@@ -11,7 +11,6 @@ import asyncio
 import io
 import threading
 import time
-from collections.abc import Iterable
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -88,22 +87,3 @@ class RunningEmulator:
             self.thread.join(STOP_TIMEOUT_S)
             self.loop.close()
         return pids
-
-
-def process_gone(pid: int) -> bool:
-    """Gone, or a zombie (which runs no code and holds no memory)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return True
-    return stat.rpartition(")")[2].split()[0] == "Z"
-
-
-def still_alive(pids: Iterable[int], timeout: float = 5.0) -> set[int]:
-    """PIDs still alive after at most ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    alive = set(pids)
-    while alive and time.monotonic() < deadline:
-        alive = {pid for pid in alive if not process_gone(pid)}
-        time.sleep(0.02)
-    return alive

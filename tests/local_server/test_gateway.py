@@ -17,7 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from .running_emulator import APPS, RunningEmulator, still_alive
+from .processes import still_alive
+from .running_emulator import APPS, RunningEmulator
 
 REST = "ServerlessRestApi"
 HTTP = "ServerlessHttpApi"

@@ -22,7 +22,8 @@ from botocore.config import Config
 from local_server.invoke import InvokeServer, start_invoke_api
 from local_server.runtime import FunctionConfig, FunctionRuntime
 
-from .test_runtime import FUNCTIONS, TOOLBOX, Log, event, wait_gone
+from .processes import still_alive
+from .test_runtime import FUNCTIONS, TOOLBOX, Log, event
 
 
 class Emulator:
@@ -80,7 +81,7 @@ def emulator() -> Iterator[Emulator]:
         yield running
     finally:
         pids = running.close()
-        assert not wait_gone(pids)
+        assert not still_alive(pids)
 
 
 def read(response: dict[str, Any]) -> Any:

@@ -20,7 +20,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .running_emulator import RunningEmulator, still_alive
+from .processes import still_alive
+from .running_emulator import RunningEmulator
 from .test_serve import children_of, read_lines, wait_for_line
 
 #: The brief's bound: the next request runs the new code within this many seconds of a save.

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,6 +24,8 @@ import pytest
 from local_server.http import start_server
 from local_server.runtime import FunctionConfig, FunctionRuntime, Invocation
 from local_server.runtime_api import InvocationRequest, RuntimeAPI
+
+from .processes import still_alive
 
 FUNCTIONS = Path(__file__).resolve().parent / "functions"
 TOOLBOX = FUNCTIONS / "toolbox"
@@ -58,25 +60,6 @@ def toolbox(**overrides: Any) -> FunctionConfig:
 
 def event(action: str, **fields: Any) -> bytes:
     return json.dumps({"action": action, **fields}).encode()
-
-
-def process_gone(pid: int) -> bool:
-    """Gone or a zombie: a reaped-by-nobody zombie runs no code and holds no memory."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return True
-    return stat.rpartition(")")[2].split()[0] == "Z"
-
-
-def wait_gone(pids: Iterable[int], timeout: float = 5.0) -> set[int]:
-    """PIDs still alive after ``timeout`` seconds (bounded wait)."""
-    deadline = time.monotonic() + timeout
-    alive = set(pids)
-    while alive and time.monotonic() < deadline:
-        alive = {pid for pid in alive if not process_gone(pid)}
-        time.sleep(0.02)
-    return alive
 
 
 class Log:
@@ -432,7 +415,7 @@ def test_timeout_ends_the_environment_and_the_next_invocation_is_cold() -> None:
     report = REPORT.fullmatch(timed_out.report_line)
     assert report is not None and report["status"] == "timeout"
     old_pid = json.loads(warm.payload)["pid"]
-    assert not wait_gone([old_pid])
+    assert not still_alive([old_pid])
     assert after.cold and json.loads(after.payload)["pid"] != old_pid
 
 
@@ -444,7 +427,7 @@ def test_timeout_also_ends_processes_the_function_started() -> None:
     assert json.loads(timed_out.payload)["errorType"] == "Sandbox.Timedout"
     match = re.search(rb"child pid (\d+)", timed_out.log_tail)
     assert match is not None
-    assert not wait_gone([int(match[1])])
+    assert not still_alive([int(match[1])])
 
 
 @pytest.mark.parametrize(
@@ -652,7 +635,7 @@ def test_close_stops_every_worker_even_mid_invocation() -> None:
 
     workers, children = run(scenario)
     assert len(workers) == 3 and len(children) == 3
-    assert not wait_gone(workers | children)
+    assert not still_alive(workers | children)
 
 
 # -- the Runtime API itself -----------------------------------------------------------------
@@ -751,7 +734,7 @@ def test_workers_end_when_the_emulator_is_killed() -> None:
         emulator.wait(timeout=5)
         if emulator.stdout is not None:
             emulator.stdout.close()
-    assert not wait_gone(workers)
+    assert not still_alive(workers)
 
 
 def test_recycle_makes_the_next_invocation_load_the_changed_code(tmp_path: Path) -> None:
@@ -783,7 +766,7 @@ def test_recycle_makes_the_next_invocation_load_the_changed_code(tmp_path: Path)
     assert (old, still_old, new) == (1, 1, 22)
     assert same_pid == old_pid != new_pid
     assert after.cold
-    assert not wait_gone([old_pid])
+    assert not still_alive([old_pid])
 
 
 def test_recycle_lets_a_busy_environment_finish_its_invocation_first() -> None:
@@ -804,7 +787,7 @@ def test_recycle_lets_a_busy_environment_finish_its_invocation_first() -> None:
     assert finished.function_error is None
     old_pid = json.loads(finished.payload)["pid"]
     assert after.cold and json.loads(after.payload)["pid"] != old_pid
-    assert not wait_gone([old_pid])
+    assert not still_alive([old_pid])
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,8 @@ from handler.events import detect
 from local_server.access_log import AccessLog
 from local_server.serve_plan import FORMATS, ServeOptions, plan_app, plan_template
 
-from .running_emulator import APPS, RunningEmulator, still_alive
+from .processes import still_alive
+from .running_emulator import APPS, RunningEmulator
 
 ROOT = Path(__file__).resolve().parents[2]
 BANNER_TIMEOUT_S = 30.0
