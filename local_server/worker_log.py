@@ -1,0 +1,97 @@
+"""What a worker writes, and the lines the service adds around it, as CloudWatch shows them.
+
+A worker's stdout and stderr share one pipe, read without blocking the loop; each line goes to
+the :data:`LogSink` and into the invocation's log tail, in order with the ``START``, ``END`` and
+``REPORT`` lines the service writes itself
+(https://docs.aws.amazon.com/lambda/latest/dg/python-logging.html).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import os
+import sys
+from collections.abc import Callable
+
+__all__ = ["LOG_TAIL_BYTES", "LogSink", "WorkerLog", "default_sink"]
+
+#: ``X-Amz-Log-Type: Tail`` returns "the last 4 KB of the execution log"
+#: (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html).
+LOG_TAIL_BYTES = 4096
+
+#: Called with each log line of every environment (the function's own output and the
+#: ``START``/``END``/``REPORT`` lines the service adds), without the line break.
+LogSink = Callable[[str], None]
+
+
+class WorkerLog:
+    """The merged stdout/stderr pipe of one worker, read as lines without blocking the loop.
+
+    The worker prints before it posts its reply, so by the time the Runtime API sees the reply
+    the lines are in the pipe: :meth:`drain` reads them then, synchronously, and each
+    invocation's log holds exactly its own lines.
+    """
+
+    def __init__(self, sink: LogSink) -> None:
+        self.read_fd, self.write_fd = os.pipe()
+        os.set_blocking(self.read_fd, False)
+        self.sink = sink
+        self.partial = b""
+        self.capture = bytearray()
+        self.closed = False
+
+    def start(self) -> None:
+        os.close(self.write_fd)
+        asyncio.get_running_loop().add_reader(self.read_fd, self.drain)
+
+    def drain(self) -> None:
+        while not self.closed:
+            try:
+                chunk = os.read(self.read_fd, 65536)
+            except BlockingIOError:
+                return
+            except OSError as error:  # pragma: no cover - the pipe broke under us
+                if error.errno != errno.EINTR:
+                    self.close()
+                    return
+                continue
+            if not chunk:
+                self.flush_partial()
+                self.close()
+                return
+            *lines, self.partial = (self.partial + chunk).split(b"\n")
+            for line in lines:
+                self.write(line)
+
+    def flush_partial(self) -> None:
+        if self.partial:
+            self.write(self.partial)
+            self.partial = b""
+
+    def write(self, line: bytes) -> None:
+        self.capture += line + b"\n"
+        del self.capture[: max(len(self.capture) - LOG_TAIL_BYTES, 0)]
+        self.sink(line.decode("utf-8", "replace"))
+
+    def take(self) -> bytes:
+        """The lines captured since the last call, most recent 4 KB."""
+        captured = bytes(self.capture)
+        self.capture.clear()
+        return captured
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        with contextlib.suppress(ValueError, RuntimeError):
+            asyncio.get_running_loop().remove_reader(self.read_fd)
+        os.close(self.read_fd)
+
+
+def default_sink(name: str) -> LogSink:
+    def write(line: str) -> None:
+        print(f"[{name}] {line}", file=sys.stderr, flush=True)
+
+    return write
