@@ -12,6 +12,8 @@ import copy
 import json
 from typing import Any
 
+# The same hello app http_front serves; both adapters run its lifespan by default.
+from bench.hello_app import app as asgi_hello
 from tests.factories import (
     LambdaContext,
     make_alb_event,
@@ -123,24 +125,3 @@ def fresh(event: dict[str, Any]) -> dict[str, Any]:
 def wsgi_hello(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
     return [b"Hello"]
-
-
-async def asgi_hello(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    """Hello, with the lifespan protocol handled as any framework does (both adapters run it
-    by default)."""
-    if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [(b"content-type", b"text/plain; charset=utf-8")],
-        }
-    )
-    await send({"type": "http.response.body", "body": b"Hello"})
