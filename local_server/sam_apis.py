@@ -25,6 +25,24 @@ from .sam_specs import ApiSpec, TemplateError
 __all__ = ["http_api", "rest_api"]
 
 
+def _api_properties(
+    logical_id: str,
+    raw: Mapping[str, Any],
+    global_properties: Any,
+    read: frozenset[str],
+    inert: frozenset[str],
+) -> tuple[str, dict[str, Any]]:
+    """``(location, properties)``: the API's properties over its Globals, checked against what
+    the emulator reads or may ignore; an OpenAPI definition is refused."""
+    location = f"Resources.{logical_id}.Properties"
+    properties = with_globals(global_properties, dict(raw))
+    for name in ("DefinitionBody", "DefinitionUri"):
+        if name in raw:
+            raise TemplateError(f"{location}.{name}", "OpenAPI definitions are not read")
+    check_properties(properties, location, read, inert)
+    return location, properties
+
+
 def rest_api(
     logical_id: str,
     raw: Mapping[str, Any],
@@ -34,12 +52,9 @@ def rest_api(
     implicit: bool,
 ) -> ApiSpec:
     """``global_properties`` is ``Globals.Api``; ``implicit`` is SAM's ``ServerlessRestApi``."""
-    location = f"Resources.{logical_id}.Properties"
-    properties = with_globals(global_properties, dict(raw))
-    for name in ("DefinitionBody", "DefinitionUri"):
-        if name in raw:
-            raise TemplateError(f"{location}.{name}", "OpenAPI definitions are not read")
-    check_properties(properties, location, READ_API_PROPERTIES, INERT_API_PROPERTIES)
+    location, properties = _api_properties(
+        logical_id, raw, global_properties, READ_API_PROPERTIES, INERT_API_PROPERTIES
+    )
     stage = "Prod" if implicit else None  # SAM names the implicit API's stage Prod
     if "StageName" in properties:
         stage = resolver.text(properties["StageName"], f"{location}.StageName")
@@ -75,12 +90,9 @@ def http_api(
     implicit: bool,
 ) -> ApiSpec:
     """``global_properties`` is ``Globals.HttpApi``; ``implicit`` is ``ServerlessHttpApi``."""
-    location = f"Resources.{logical_id}.Properties"
-    properties = with_globals(global_properties, dict(raw))
-    for name in ("DefinitionBody", "DefinitionUri"):
-        if name in raw:
-            raise TemplateError(f"{location}.{name}", "OpenAPI definitions are not read")
-    check_properties(properties, location, READ_HTTP_API_PROPERTIES, INERT_HTTP_API_PROPERTIES)
+    location, properties = _api_properties(
+        logical_id, raw, global_properties, READ_HTTP_API_PROPERTIES, INERT_HTTP_API_PROPERTIES
+    )
     stage = "$default"
     if "StageName" in properties:
         stage = resolver.text(properties["StageName"], f"{location}.StageName")
