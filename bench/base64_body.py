@@ -38,7 +38,7 @@ def upload_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
 
 
 def run(size: int = 1 << 20, repeats: int = 15, min_loop_ms: float = 200.0) -> list[Row]:
-    from handler import make_handler
+    from lambgate import make_handler
 
     logging.getLogger().setLevel(logging.WARNING)
     body = binary_body(size)

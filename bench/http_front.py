@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     lambgate_port, uvicorn_port = free_port(), free_port()
     commands = {
         "lambgate": [
-            *(python, "-m", "local_server", "serve", APP, "--format", "http"),
+            *(python, "-m", "lambgate", "serve", APP, "--format", "http"),
             *("--port", str(lambgate_port), "--lambda-port", str(free_port())),
         ],
         "uvicorn": [

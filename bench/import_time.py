@@ -1,6 +1,6 @@
-"""What ``import handler`` adds to a cold start, against an interpreter that imports nothing.
+"""What ``import lambgate`` adds to a cold start, against an interpreter that imports nothing.
 
-``python -c "import handler"`` and ``python -c pass`` run alternately, many times, and the
+``python -c "import lambgate"`` and ``python -c pass`` run alternately, many times, and the
 medians are compared: the difference is what lambgate costs at init. Two interpreter setups:
 the project's venv as it is (``site`` runs and preloads what the venv's ``.pth`` files import),
 and ``-S``, where nothing is preloaded, the worst case. ``-X importtime`` then names the modules
@@ -27,7 +27,7 @@ __all__ = ["FORBIDDEN", "main", "run"]
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_ADDED_MS = 10.0
-#: Modules ``import handler`` must not bring in: the event loop (WSGI apps never need it) and
+#: Modules ``import lambgate`` must not bring in: the event loop (WSGI apps never need it) and
 #: the AWS libraries lambgate integrates with only when the user passes them in.
 FORBIDDEN = ("asyncio", "boto3", "botocore", "aws_lambda_powertools")
 
@@ -40,8 +40,9 @@ class Setup:
     ever cached). With them, they are kept in a private ``pycache_prefix``, never in the repo.
     """
 
-    def __init__(self, flags: list[str], pyc: bool, cache_dir: str) -> None:
+    def __init__(self, flags: list[str], pyc: bool, cache_dir: str, task_root: str) -> None:
         self.flags = flags
+        self.task_root = task_root
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
         if pyc:
             self.env["PYTHONPYCACHEPREFIX"] = cache_dir
@@ -51,7 +52,7 @@ class Setup:
     def run(self, code: str, *extra: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, *self.flags, *extra, "-c", code],
-            cwd=ROOT,
+            cwd=self.task_root,
             env=self.env,
             check=True,
             capture_output=True,
@@ -66,11 +67,11 @@ def _wall_ms(setup: Setup, code: str) -> float:
 
 
 def median_ms(setup: Setup, runs: int) -> tuple[float, float]:
-    """Medians of ``(import handler, pass)``, run alternately so that drift hits both."""
+    """Medians of ``(import lambgate, pass)``, run alternately so that drift hits both."""
     ours, peer = [], []
-    _wall_ms(setup, "import handler")  # write .pyc files once, outside the measurement
+    _wall_ms(setup, "import lambgate")  # write .pyc files once, outside the measurement
     for _ in range(runs):
-        ours.append(_wall_ms(setup, "import handler"))
+        ours.append(_wall_ms(setup, "import lambgate"))
         peer.append(_wall_ms(setup, "pass"))
     return statistics.median(ours), statistics.median(peer)
 
@@ -88,12 +89,12 @@ def _importtime(setup: Setup, code: str) -> dict[str, tuple[int, int]]:
 
 
 def offenders(setup: Setup, samples: int = 7, top: int = 12) -> list[tuple[str, int, int]]:
-    """The modules ``import handler`` adds, costliest first by self time (best of
+    """The modules ``import lambgate`` adds, costliest first by self time (best of
     ``samples`` runs each, which removes most of the noise of a single run)."""
     preloaded = set(_importtime(setup, "pass"))
     best: dict[str, tuple[int, int]] = {}
     for _ in range(samples):
-        for name, (self_us, cumulative_us) in _importtime(setup, "import handler").items():
+        for name, (self_us, cumulative_us) in _importtime(setup, "import lambgate").items():
             if name in preloaded:
                 continue
             old = best.get(name)
@@ -109,13 +110,13 @@ def offenders(setup: Setup, samples: int = 7, top: int = 12) -> list[tuple[str, 
 _MODULES_CODE = """
 import sys, json
 before = set(sys.modules)
-import handler
+import lambgate
 print(json.dumps([sorted(set(sys.modules) - before), sorted(sys.modules)]))
 """
 
 
 def modules_after_import(setup: Setup) -> tuple[list[str], list[str]]:
-    """``(modules import handler added, forbidden modules in sys.modules afterwards)``."""
+    """``(modules import lambgate added, forbidden modules in sys.modules afterwards)``."""
     proc = setup.run(_MODULES_CODE)
     added, everything = json.loads(proc.stdout)
     return added, [name for name in everything if name.partition(".")[0] in FORBIDDEN]
@@ -133,9 +134,15 @@ def run(runs: int = 30) -> list[Row]:
     if (ROOT / "handler" / "__pycache__").exists():
         print("note: handler/__pycache__ exists; the 'no .pyc' rows will use it")
     rows = []
-    with tempfile.TemporaryDirectory(prefix="lambgate-pyc-") as cache_dir:
+    with (
+        tempfile.TemporaryDirectory(prefix="lambgate-pyc-") as cache_dir,
+        tempfile.TemporaryDirectory(prefix="lambgate-task-") as task_root,
+    ):
+        # The package as Lambda sees it: handler/ as lambgate in the function's folder (the
+        # working directory, first on sys.path), found also with -S, where no .pth file runs.
+        os.symlink(ROOT / "handler", os.path.join(task_root, "lambgate"))
         for label, (flags, pyc) in SETUPS.items():
-            rows.append(_row(label, Setup(flags, pyc, cache_dir), runs))
+            rows.append(_row(label, Setup(flags, pyc, cache_dir, task_root), runs))
     return rows
 
 
@@ -148,7 +155,7 @@ def _row(label: str, setup: Setup, runs: int) -> Row:
     else:
         verdict = f"{', '.join(FORBIDDEN)} not in sys.modules"
     return Row(
-        case=f"import handler, {label}",
+        case=f"import lambgate, {label}",
         ours=ours,
         peer=peer,
         peer_name="-c pass",

@@ -35,7 +35,7 @@ Handler = Callable[[Any, Any], Any]
 def _wsgi_handlers() -> tuple[Handler, dict[str, Handler]]:
     from apig_wsgi import make_lambda_handler
 
-    from handler import make_handler
+    from lambgate import make_handler
 
     # apig-wsgi's README: REST APIs need binary_support=True (with */* binary media types);
     # HTTP APIs and ALB have it on by default; multi-value is chosen by the event itself.
@@ -49,7 +49,7 @@ def _wsgi_handlers() -> tuple[Handler, dict[str, Handler]]:
 def _asgi_handlers() -> tuple[Handler, Handler]:
     from mangum import Mangum
 
-    from handler import make_handler
+    from lambgate import make_handler
 
     ours = make_handler(asgi_hello)
     with warnings.catch_warnings():

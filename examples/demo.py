@@ -14,8 +14,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from examples.fastapi_app.app import app as fastapi_app
 from examples.flask_app.app import app as flask_app
-from handler import Request, make_handler
-from handler.events import Invocation, get_source
+from lambgate import Request, make_handler
+from lambgate.events import Invocation, get_source
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """lambgate's Lambda side: run a WSGI or ASGI app behind any AWS HTTP event source.
 
-``make_handler(app)`` returns the Lambda handler. ``handler.lambda_handler`` is the zero-code
-entry: set ``Handler: handler.lambda_handler`` and ``LAMBGATE_APP=package.module:attr``; the
+``make_handler(app)`` returns the Lambda handler. ``lambgate.lambda_handler`` is the zero-code
+entry: set ``Handler: lambgate.lambda_handler`` and ``LAMBGATE_APP=package.module:attr``; the
 app is imported when Lambda resolves the handler, during the init phase.
 
 Importing this package pulls in the standard library only, and no asyncio until an ASGI app

@@ -4,7 +4,7 @@ This is the only place in the package with I/O concerns: logging, the event loop
 :mod:`.asgi`, imported only for ASGI apps), signal handling and importing the user's app.
 A fault in the app never escapes: it becomes a 500 (or 504) result and a log line with the
 traceback, and the environment goes on serving. An event that is not an HTTP request does
-escape, as an :class:`~handler.errors.EventError`: the invocation itself is wrong.
+escape, as an :class:`~lambgate.errors.EventError`: the invocation itself is wrong.
 """
 
 from __future__ import annotations
@@ -254,7 +254,7 @@ def handler_from_environment(environ: Mapping[str, str] | None = None) -> Lambda
     spec = env.get("LAMBGATE_APP")
     if not spec:
         raise ConfigurationError(
-            "handler.lambda_handler needs LAMBGATE_APP=package.module:attr in the environment"
+            "lambgate.lambda_handler needs LAMBGATE_APP=package.module:attr in the environment"
         )
     margin = env.get("LAMBGATE_TIMEOUT_MARGIN_MS", "500")
     if not margin.strip().isdigit():

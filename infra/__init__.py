@@ -1,5 +1,5 @@
 """lambgate's deploy side: ``lambgate package`` builds the zip, ``lambgate deploy`` ships it.
 
 The Terraform module in this directory and these commands deploy the same resources. Nothing
-here is imported by ``handler``: boto3 is needed only to deploy, never in the function.
+here is imported by ``lambgate`` itself: boto3 is needed only to deploy, never in the function.
 """

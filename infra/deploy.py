@@ -400,7 +400,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--app", help="module:attr of the app; sets LAMBGATE_APP")
     parser.add_argument(
-        "--handler", default="handler.lambda_handler", help="default handler.lambda_handler"
+        "--handler", default="lambgate.lambda_handler", help="default lambgate.lambda_handler"
     )
     parser.add_argument("--role", help="execution role ARN (needed to create the function)")
     parser.add_argument(

@@ -1,10 +1,11 @@
 """``lambgate package``: build the zip that Lambda runs an app from.
 
-The zip holds the app's source, lambgate's ``handler`` package (so that
-``Handler: handler.lambda_handler`` resolves) and the app's requirements resolved by pip for
-the Lambda runtime and architecture. What the runtime already provides (the AWS SDK) is left
-out, the archive is reproducible byte for byte, and Lambda's size quotas are checked before
-anything is uploaded.
+The zip holds the app's source, the part of lambgate that runs in Lambda (the ``lambgate``
+package, so that ``Handler: lambgate.lambda_handler`` and ``from lambgate import make_handler``
+resolve; not the emulator ``lambgate.local`` nor this deploy code ``lambgate.deploy``, unless
+asked for) and the app's requirements resolved by pip for the Lambda runtime and architecture.
+What the runtime already provides (the AWS SDK) is left out, the archive is reproducible byte
+for byte, and Lambda's size quotas are checked before anything is uploaded.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import base64
 import fnmatch
+import importlib.util
 import os
 import sys
 import tempfile
@@ -100,7 +102,8 @@ SOURCE_EXCLUDES = (
 )
 # Left out only at the source's root: the usual place of build output (`--output dist/...`).
 SOURCE_ROOT_EXCLUDES = frozenset({"dist"})
-HANDLER_GROUP = "handler (lambgate)"
+#: lambgate's subpackages that never run in Lambda: the emulator and the deploy code.
+LAMBGATE_TOOLS = ("local", "deploy")
 
 
 class PackageError(Exception):
@@ -119,6 +122,7 @@ class PackageOptions:
     python_version: str = "3.12"
     architecture: str = "x86_64"
     include_sdk: bool = False
+    whole_lambgate: bool = False
     exclude: tuple[str, ...] = ()
     find_links: tuple[str, ...] = ()
     no_index: bool = False
@@ -201,10 +205,12 @@ def _walk(
             yield relative, file
 
 
-def _handler_root() -> Path:
-    import handler
-
-    return Path(handler.__file__).resolve().parent
+def _package_root(name: str) -> Path:
+    """Where the installed package ``name`` lives. Asked of the import system, not derived from
+    ``lambgate``'s folder: in an editable install ``lambgate.local`` is another folder."""
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.origin is not None, name
+    return Path(spec.origin).resolve().parent
 
 
 def _entry(relative: str, file: Path, group: str) -> ArchiveEntry:
@@ -242,9 +248,34 @@ def source_entries(options: PackageOptions) -> list[ArchiveEntry]:
     ]
 
 
-def handler_entries() -> list[ArchiveEntry]:
-    walk = _walk(_handler_root(), skip=set(), patterns=CACHES, root_patterns=frozenset())
-    return [_entry(f"handler/{relative}", file, HANDLER_GROUP) for relative, file in walk]
+def lambgate_entries(*, whole: bool) -> list[ArchiveEntry]:
+    """lambgate as it is installed here: the ``lambgate`` package, and with ``whole`` also its
+    command line, emulator and deploy code (a wheel install keeps those inside the package, an
+    editable one in other folders)."""
+    roots = {"lambgate": _package_root("lambgate")}
+    left_out = frozenset(LAMBGATE_TOOLS)
+    if whole:
+        roots |= {f"lambgate/{name}": _package_root(f"lambgate.{name}") for name in LAMBGATE_TOOLS}
+    else:
+        left_out |= {"__main__.py"}  # python -m lambgate: the command line, lambgate.local's
+    return [
+        _entry(f"{prefix}/{relative}", file, "lambgate")
+        for prefix, root in roots.items()
+        for relative, file in _walk(
+            root,
+            skip=set(),
+            patterns=CACHES,
+            root_patterns=left_out if prefix == "lambgate" else frozenset(),
+        )
+    ]
+
+
+def is_lambgate_tool(archive_path: str) -> bool:
+    """Whether a zip path is lambgate's command line, emulator or deploy code (from a
+    requirements file that names lambgate, which pip installs whole)."""
+    return archive_path == "lambgate/__main__.py" or archive_path.startswith(
+        tuple(f"lambgate/{name}/" for name in LAMBGATE_TOOLS)
+    )
 
 
 def dependency_entries(
@@ -263,7 +294,7 @@ def dependency_entries(
 def merge_entries(*layers: list[ArchiveEntry]) -> list[ArchiveEntry]:
     """One entry per zip path; the same path from two layers must hold the same bytes.
 
-    That is the case when an app vendors lambgate itself: its ``handler/`` equals ours. Two
+    That is the case when an app vendors lambgate itself: its ``lambgate/`` equals ours. Two
     different files for one path would make the function import whichever came last.
     """
     merged: dict[str, ArchiveEntry] = {}
@@ -349,8 +380,25 @@ def build_package(options: PackageOptions, *, log: TextIO | None = None) -> Pack
                 )
             except DependencyError as error:
                 raise PackageError(str(error)) from error
-            layers.append(dependency_entries(target, distributions))
-        layers += [handler_entries(), source_entries(options)]
+            dependencies = dependency_entries(target, distributions)
+            if not options.whole_lambgate:
+                dependencies = [
+                    entry for entry in dependencies if not is_lambgate_tool(entry.archive_path)
+                ]
+            layers.append(dependencies)
+        if not any(
+            entry.archive_path == "lambgate/__init__.py" for layer in layers for entry in layer
+        ):
+            # The requirements did not name lambgate: the one running this command ships.
+            layers.append(lambgate_entries(whole=options.whole_lambgate))
+        if log is not None:
+            log.write(
+                "lambgate: shipped whole (lambgate.local and lambgate.deploy included)\n"
+                if options.whole_lambgate
+                else "lambgate: the part that runs in Lambda only (lambgate.local and "
+                "lambgate.deploy left out; --whole-lambgate ships them)\n"
+            )
+        layers.append(source_entries(options))
         entries = merge_entries(*layers)
         _check_unzipped(entries, options.unzipped_limit)
         progress = ProgressBar(
@@ -425,6 +473,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="bundle boto3/botocore/s3transfer instead of using the runtime's copy",
     )
     parser.add_argument(
+        "--whole-lambgate",
+        action="store_true",
+        help="also ship lambgate's emulator and deploy code (lambgate.local, lambgate.deploy), "
+        "which never run in Lambda",
+    )
+    parser.add_argument(
         "--exclude",
         action="append",
         default=[],
@@ -467,6 +521,7 @@ def run(args: argparse.Namespace) -> int:
         python_version=args.python_version,
         architecture=args.architecture,
         include_sdk=args.include_sdk,
+        whole_lambgate=args.whole_lambgate,
         exclude=tuple(args.exclude),
         find_links=tuple(_from_here(location) for location in args.find_links),
         no_index=args.no_index,

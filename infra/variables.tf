@@ -27,7 +27,7 @@ variable "app" {
   type        = string
 
   validation {
-    # handler.entry imports the dotted module, then walks the dotted attribute path.
+    # lambgate.entry imports the dotted module, then walks the dotted attribute path.
     condition     = can(regex("^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$", var.app))
     error_message = "app must look like package.module:attribute, e.g. \"examples.flask_app:app\"."
   }
@@ -36,11 +36,11 @@ variable "app" {
 variable "handler" {
   description = "Lambda handler. The default is lambgate's entry point, which loads var.app."
   type        = string
-  default     = "handler.lambda_handler"
+  default     = "lambgate.lambda_handler"
 
   validation {
     condition     = can(regex("^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+$", var.handler))
-    error_message = "handler must be module.function, e.g. \"handler.lambda_handler\"."
+    error_message = "handler must be module.function, e.g. \"lambgate.lambda_handler\"."
   }
 }
 

@@ -3,10 +3,10 @@
 ``APP`` (``module:attr``, in ``LAMBGATE_APP``) may be a WSGI app, an ASGI app or a Lambda
 handler function. This module is imported by the worker, never by the server, so the app's
 code (and its import-time side effects) only ever runs inside its execution environment, as it
-would in Lambda; ``_HANDLER`` is ``local_server.app_handler.handler``.
+would in Lambda; ``_HANDLER`` is ``lambgate.local.app_handler.handler``.
 
-A WSGI or ASGI app is served by :func:`handler.make_handler`, exactly what the zero-code entry
-``handler.lambda_handler`` builds from the same variables in Lambda. A Lambda handler is called
+A WSGI or ASGI app is served by :func:`lambgate.make_handler`, exactly what the zero-code entry
+``lambgate.lambda_handler`` builds from the same variables in Lambda. A Lambda handler is called
 as it is.
 """
 
@@ -14,35 +14,10 @@ from __future__ import annotations
 
 import inspect
 import os
-import sys
 from typing import Any
 
-
-def _app_dir_entries() -> list[str]:
-    """The ``sys.path`` entries that are the app's folder (``CodeUri``, also the cwd)."""
-    app_dir = os.path.realpath(os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd())
-    return [entry for entry in sys.path if os.path.realpath(entry or os.curdir) == app_dir]
-
-
-# The app's folder comes first on sys.path, so an app module named handler.py (the most common
-# Lambda file name) would shadow lambgate's ``handler`` package: lambgate's modules are
-# imported with the folder out of the way, every one entry.py imports lazily included.
-_APP_DIR_ENTRIES = _app_dir_entries()
-_SYS_PATH = list(sys.path)
-sys.path[:] = [entry for entry in sys.path if entry not in _APP_DIR_ENTRIES]
-try:
-    from handler import asgi, lifespan, wsgi  # noqa: F401
-    from handler.entry import handler_from_environment, is_asgi, load_app
-    from handler.errors import ConfigurationError
-finally:
-    sys.path[:] = _SYS_PATH
-if any(
-    os.path.exists(os.path.join(entry or os.curdir, name))
-    for entry in _APP_DIR_ENTRIES
-    for name in ("handler.py", os.path.join("handler", "__init__.py"))
-):
-    # The app's own ``handler`` wins its name; lambgate's submodules stay loaded under theirs.
-    del sys.modules["handler"]
+from lambgate.entry import handler_from_environment, is_asgi, load_app
+from lambgate.errors import ConfigurationError
 
 __all__ = ["handler", "is_lambda_handler"]
 
@@ -77,7 +52,7 @@ def is_lambda_handler(target: Any) -> bool:
 def _build() -> Any:
     spec = os.environ.get("LAMBGATE_APP")
     if not spec:
-        raise ConfigurationError("local_server.app_handler needs LAMBGATE_APP=module:attr")
+        raise ConfigurationError("lambgate.local.app_handler needs LAMBGATE_APP=module:attr")
     interface = os.environ.get("LAMBGATE_INTERFACE", "auto")
     if interface == "handler":
         return load_app(spec)

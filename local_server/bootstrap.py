@@ -8,8 +8,8 @@ Init failures go to ``/init/error`` under the error types AWS's runtime uses
 (``Runtime.ImportModuleError``, ``Runtime.HandlerNotFound``, …: aws-lambda-python-runtime-
 interface-client ``lambda_runtime_exception.py``), and the process exits, as there.
 
-Run as ``python -m local_server.bootstrap``; it imports nothing from lambgate, so the function's
-own modules are the only ones on its path besides the standard library.
+Run as a script (``python -P .../bootstrap.py``); it imports nothing from lambgate, so the
+function's own modules are the only ones on its path besides the standard library.
 """
 
 from __future__ import annotations

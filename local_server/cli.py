@@ -1,4 +1,4 @@
-"""The ``lambgate`` command line (also ``python -m local_server``).
+"""The ``lambgate`` command line (also ``python -m lambgate``).
 
 Each subcommand is one row of :data:`COMMANDS`: a name, a one-line help, a function adding
 its arguments to an ``argparse`` parser and a function running it (``run(args) -> exit
@@ -19,9 +19,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
 
-from handler.events import SOURCES, Invocation, get_source
-from handler.model import Request
-from infra import deploy, package
+from lambgate.deploy import deploy, package
+from lambgate.events import SOURCES, Invocation, get_source
+from lambgate.model import Request
 
 from . import invoke_command, serve
 

@@ -1,9 +1,9 @@
 """One execution environment: a worker process and the Runtime API it is driven through.
 
-The worker runs ``python -m local_server.bootstrap`` (or any Runtime API client, such as AWS's
+The worker runs ``bootstrap.py`` (or any Runtime API client, such as AWS's
 ``awslambdaric``) with the function's ``CodeUri`` as working directory and first on
-``sys.path``, and the environment variables Lambda sets (:mod:`local_server.runtime_env`). Its
-Runtime API endpoint (:mod:`local_server.runtime_api`) listens on its own 127.0.0.1 port. The
+``sys.path``, and the environment variables Lambda sets (:mod:`lambgate.local.runtime_env`). Its
+Runtime API endpoint (:mod:`lambgate.local.runtime_api`) listens on its own 127.0.0.1 port. The
 handler is imported once (the cold start, reported as ``Init Duration``); a timeout or a crash
 ends the worker and its children, as Lambda resets such an environment
 (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html).
@@ -20,19 +20,19 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from local_server.function_errors import (
+from lambgate.local.function_errors import (
     error_payload,
     exit_description,
     response_too_large_document,
     runtime_exit_document,
     timeout_document,
 )
-from local_server.function_model import FunctionConfig, Invocation
-from local_server.http import HTTPServer, Limits, start_server
-from local_server.invocation_report import Outcome, milliseconds, peak_memory_mb, report_line
-from local_server.runtime_api import InvocationRequest, RuntimeAPI, RuntimeReply
-from local_server.runtime_env import log_stream_name, runtime_environment
-from local_server.worker_log import LOG_TAIL_BYTES, LogSink, WorkerLog
+from lambgate.local.function_model import FunctionConfig, Invocation
+from lambgate.local.http import HTTPServer, Limits, start_server
+from lambgate.local.invocation_report import Outcome, milliseconds, peak_memory_mb, report_line
+from lambgate.local.runtime_api import InvocationRequest, RuntimeAPI, RuntimeReply
+from lambgate.local.runtime_env import log_stream_name, runtime_environment
+from lambgate.local.worker_log import LOG_TAIL_BYTES, LogSink, WorkerLog
 
 __all__ = ["KILL_WAIT_S", "MAX_TIMEOUT_S", "RUNTIME_API_MAX_BODY", "ExecutionEnvironment"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import signal
 
-from local_server.runtime_api import MAX_RESPONSE_BYTES, RuntimeReply
+from lambgate.local.runtime_api import MAX_RESPONSE_BYTES, RuntimeReply
 
 __all__ = [
     "error_document",

@@ -1,7 +1,7 @@
 """What a function is and what one invocation of it gave back: the values every layer shares.
 
-Kept apart from the pool (:mod:`local_server.runtime`) and the worker
-(:mod:`local_server.environment`) so that both build them without importing each other.
+Kept apart from the pool (:mod:`lambgate.local.runtime`) and the worker
+(:mod:`lambgate.local.environment`) so that both build them without importing each other.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The AWS side of one front: HTTP request → route → event → function → AWS's HTTP answer.
 
-A :class:`Gateway` is the handler the HTTP front (:mod:`local_server.http`) calls. It does what
+A :class:`Gateway` is the handler the HTTP front (:mod:`lambgate.local.http`) calls. It does what
 API Gateway, a function URL or an ALB does around a Lambda function:
 
 1. adds what the front adds to every request (``X-Forwarded-For`` with the peer appended,
@@ -14,7 +14,7 @@ API Gateway, a function URL or an ALB does around a Lambda function:
    error (:mod:`.gateway_errors`) and logs why in plain words.
 
 Which route a request takes, and what the event says about it, is a
-:class:`~local_server.gateway_routes.Destination`, found by the front's resolver
+:class:`~lambgate.local.gateway_routes.Destination`, found by the front's resolver
 (:mod:`.gateway_routes`).
 """
 
@@ -28,8 +28,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from handler.errors import ResultError
-from handler.model import Request, Response
+from lambgate.errors import ResultError
+from lambgate.model import Request, Response
 
 from .access_log import AccessLog
 from .gateway_errors import FRONT_ERRORS, FrontErrors

@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from handler.events import EventSource, Invocation, get_source
-from handler.model import Request
+from lambgate.events import EventSource, Invocation, get_source
+from lambgate.model import Request
 
 from .gateway_errors import FrontKind
 from .routing import BAD_REQUEST, GatewayAnswer, Router

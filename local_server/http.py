@@ -1,13 +1,13 @@
 """The emulator's HTTP front: an asyncio HTTP/1.1 server on h11 with API Gateway's limits.
 
-Each request is parsed by h11 (never by hand) into a :class:`handler.model.Request` and
+Each request is parsed by h11 (never by hand) into a :class:`lambgate.model.Request` and
 handed to one async ``handler``: in ``lambgate serve``, the gateway emulation and the function
 behind it. The front itself only refuses what API Gateway would refuse before any function
 runs: bodies over 10 MB (413), oversized heads (431), malformed or ambiguous framing (400),
 clients too slow to send a request (408).
 
-How a connection is served lives in :mod:`local_server.http_connection`; how h11 events map
-to and from the neutral model, in :mod:`local_server.http_messages`.
+How a connection is served lives in :mod:`lambgate.local.http_connection`; how h11 events map
+to and from the neutral model, in :mod:`lambgate.local.http_messages`.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from typing import Any, cast
 
 import h11
 
-from handler.model import Request, Response
+from lambgate.model import Request, Response
 
 from .http_messages import (
     head_size,

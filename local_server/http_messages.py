@@ -1,6 +1,6 @@
-"""h11 events to and from lambgate's :class:`~handler.model.Request` and ``Response``.
+"""h11 events to and from lambgate's :class:`~lambgate.model.Request` and ``Response``.
 
-No sockets and no clocks here: the connection in :mod:`local_server.http_connection` owns
+No sockets and no clocks here: the connection in :mod:`lambgate.local.http_connection` owns
 the I/O and calls these to turn what h11 parsed into a request, and a response (or one of the
 gateway's own refusals) back into h11 events.
 """
@@ -13,7 +13,7 @@ from urllib.parse import unquote_to_bytes
 
 import h11
 
-from handler.model import Request, Response
+from lambgate.model import Request, Response
 
 __all__ = [
     "ERROR_BODIES",

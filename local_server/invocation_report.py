@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from local_server.function_model import FunctionError
+from lambgate.local.function_model import FunctionError
 
 __all__ = ["Outcome", "milliseconds", "peak_memory_mb", "report_line"]
 

@@ -28,9 +28,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
-from handler.model import Request, Response
-from local_server.http import HTTPServer, Limits, start_server
-from local_server.runtime import ACCOUNT_ID, FunctionRuntime, Invocation
+from lambgate.local.http import HTTPServer, Limits, start_server
+from lambgate.local.runtime import ACCOUNT_ID, FunctionRuntime, Invocation
+from lambgate.model import Request, Response
 
 __all__ = ["InvokeAPI", "InvokeServer", "start_invoke_api"]
 

@@ -11,7 +11,7 @@ import asyncio
 import json
 import sys
 
-from handler.errors import ConfigurationError
+from lambgate.errors import ConfigurationError
 
 from .access_log import AccessLog
 from .runtime import FunctionConfig, FunctionRuntime, Invocation

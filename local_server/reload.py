@@ -3,7 +3,7 @@
 :class:`CodeWatcher` watches every function's ``CodeUri`` (for ``lambgate serve APP``, the
 app's folder) with watchfiles, whose Rust core uses inotify (or polling where inotify does not
 reach, as watchfiles decides). When files under a ``CodeUri`` change, that function's
-environments are recycled (:meth:`~local_server.runtime.FunctionRuntime.recycle`): idle ones
+environments are recycled (:meth:`~lambgate.local.runtime.FunctionRuntime.recycle`): idle ones
 end at once, busy ones after their answer, and the next request is a cold start that imports
 the new code, with no build step. Changes under ``__pycache__``, ``.git``, ``.venv`` and the
 like, and to ``*.pyc`` files, are watchfiles' :class:`~watchfiles.DefaultFilter`'s to ignore.
@@ -29,7 +29,6 @@ import asyncio
 import contextlib
 import importlib.util
 import os
-import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -37,12 +36,13 @@ from pathlib import Path
 from watchfiles import DefaultFilter, watch
 
 from .access_log import AccessLog
+from .runtime import WORKER_COMMAND as PLAIN_WORKER_COMMAND
 from .runtime import FunctionRuntime
 
 __all__ = ["WORKER_COMMAND", "CodeWatcher"]
 
 #: The worker command under ``--reload``: lambgate's runtime client, writing no bytecode.
-WORKER_COMMAND = (sys.executable, "-B", "-m", "local_server.bootstrap")
+WORKER_COMMAND = (PLAIN_WORKER_COMMAND[0], "-B", *PLAIN_WORKER_COMMAND[1:])
 
 #: watchfiles groups changes until none came for ``STEP_MS``, and for ``DEBOUNCE_MS`` at most,
 #: so an editor's burst of writes is one reload, well within a second of the last write.

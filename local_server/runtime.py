@@ -1,7 +1,7 @@
 """The Lambda service for each function: its pool of execution environments.
 
 :class:`FunctionRuntime` keeps a function's pool as Lambda does: each environment
-(:class:`~local_server.environment.ExecutionEnvironment`, one worker process) imports the
+(:class:`~lambgate.local.environment.ExecutionEnvironment`, one worker process) imports the
 handler once (a cold start, reported as ``Init Duration``), serves one invocation at a time and
 is reused warm, new ones start while all are busy up to ``max_concurrency`` (then invocations
 queue), and an environment that times out or crashes is ended and replaced by a fresh one on the
@@ -15,32 +15,33 @@ variables, the worker log, the error documents) are re-exported unchanged.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 import uuid
 from collections import deque
 from collections.abc import Sequence
 
-from local_server.environment import KILL_WAIT_S as KILL_WAIT_S
-from local_server.environment import MAX_TIMEOUT_S as MAX_TIMEOUT_S
-from local_server.environment import RUNTIME_API_MAX_BODY as RUNTIME_API_MAX_BODY
-from local_server.environment import ExecutionEnvironment
-from local_server.function_errors import error_document as error_document
-from local_server.function_errors import exit_description as exit_description
-from local_server.function_model import ACCOUNT_ID as ACCOUNT_ID
-from local_server.function_model import DEFAULT_REGION, FunctionConfig, Invocation
-from local_server.function_model import FunctionError as FunctionError
-from local_server.invocation_report import milliseconds as milliseconds
-from local_server.invocation_report import peak_memory_mb as peak_memory_mb
-from local_server.runtime_api import InvocationRequest
-from local_server.runtime_env import CREDENTIAL_VARIABLES as CREDENTIAL_VARIABLES
-from local_server.runtime_env import DUMMY_CREDENTIALS as DUMMY_CREDENTIALS
-from local_server.runtime_env import developer_credentials as developer_credentials
-from local_server.runtime_env import log_stream_name as log_stream_name
-from local_server.runtime_env import runtime_environment as runtime_environment
-from local_server.worker_log import LOG_TAIL_BYTES as LOG_TAIL_BYTES
-from local_server.worker_log import LogSink, default_sink
-from local_server.worker_log import WorkerLog as WorkerLog
+from lambgate.local.environment import KILL_WAIT_S as KILL_WAIT_S
+from lambgate.local.environment import MAX_TIMEOUT_S as MAX_TIMEOUT_S
+from lambgate.local.environment import RUNTIME_API_MAX_BODY as RUNTIME_API_MAX_BODY
+from lambgate.local.environment import ExecutionEnvironment
+from lambgate.local.function_errors import error_document as error_document
+from lambgate.local.function_errors import exit_description as exit_description
+from lambgate.local.function_model import ACCOUNT_ID as ACCOUNT_ID
+from lambgate.local.function_model import DEFAULT_REGION, FunctionConfig, Invocation
+from lambgate.local.function_model import FunctionError as FunctionError
+from lambgate.local.invocation_report import milliseconds as milliseconds
+from lambgate.local.invocation_report import peak_memory_mb as peak_memory_mb
+from lambgate.local.runtime_api import InvocationRequest
+from lambgate.local.runtime_env import CREDENTIAL_VARIABLES as CREDENTIAL_VARIABLES
+from lambgate.local.runtime_env import DUMMY_CREDENTIALS as DUMMY_CREDENTIALS
+from lambgate.local.runtime_env import developer_credentials as developer_credentials
+from lambgate.local.runtime_env import log_stream_name as log_stream_name
+from lambgate.local.runtime_env import runtime_environment as runtime_environment
+from lambgate.local.worker_log import LOG_TAIL_BYTES as LOG_TAIL_BYTES
+from lambgate.local.worker_log import LogSink, default_sink
+from lambgate.local.worker_log import WorkerLog as WorkerLog
 
 __all__ = [
     "DEFAULT_REGION",
@@ -71,11 +72,18 @@ def trace_id() -> str:
     )
 
 
+#: The runtime client each worker runs: bootstrap.py as a script, with ``-P`` so that its own
+#: folder stays off ``sys.path``. Nothing of lambgate is imported before the function's code,
+#: whose CodeUri leads ``sys.path`` (``PYTHONPATH``) as ``/var/task`` does in Lambda; a function
+#: that imports ``lambgate`` gets the one its CodeUri ships, else the installed one.
+WORKER_COMMAND = (sys.executable, "-P", os.path.join(os.path.dirname(__file__), "bootstrap.py"))
+
+
 class FunctionRuntime:
     """The Lambda service for one function: its pool of execution environments.
 
     ``command`` replaces the runtime client run in each worker (default: lambgate's own lean
-    ``local_server.bootstrap``); any Runtime API client works, e.g.
+    :data:`WORKER_COMMAND`); any Runtime API client works, e.g.
     ``[sys.executable, "-m", "awslambdaric", config.handler]``.
     """
 
@@ -87,7 +95,7 @@ class FunctionRuntime:
         log: LogSink | None = None,
     ) -> None:
         self.config = config
-        self.command = list(command or (sys.executable, "-m", "local_server.bootstrap"))
+        self.command = list(command or WORKER_COMMAND)
         self.sink = log or default_sink(config.name)
         self.environments: set[ExecutionEnvironment] = set()
         self._idle: list[ExecutionEnvironment] = []

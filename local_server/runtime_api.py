@@ -1,6 +1,6 @@
 """The Lambda Runtime API (version 2018-06-01) that one execution environment talks to.
 
-An environment's runtime — our lean :mod:`local_server.bootstrap` or AWS's own
+An environment's runtime — our lean :mod:`lambgate.local.bootstrap` or AWS's own
 ``awslambdaric`` — learns the endpoint from ``AWS_LAMBDA_RUNTIME_API`` and drives everything
 through four calls, as in Lambda (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html):
 
@@ -10,8 +10,8 @@ through four calls, as in Lambda (https://docs.aws.amazon.com/lambda/latest/dg/r
 - ``POST /2018-06-01/runtime/init/error``               the handler could not be loaded
 
 :class:`RuntimeAPI` is the state of that conversation for one environment and answers each
-call as :class:`handler.model.Request` → :class:`handler.model.Response`; the socket is
-``local_server.http``'s. Status codes follow the OpenAPI file AWS publishes with that page
+call as :class:`lambgate.model.Request` → :class:`lambgate.model.Response`; the socket is
+``lambgate.local.http``'s. Status codes follow the OpenAPI file AWS publishes with that page
 (``runtime-api.zip``): 202 on accepted posts, 400 for an unknown request id, 403 for a call the
 current state forbids, 413 for an oversized response.
 """
@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from handler.model import Request, Response
+from lambgate.model import Request, Response
 
 __all__ = [
     "MAX_RESPONSE_BYTES",

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
-from local_server.function_model import FunctionConfig
+from lambgate.local.function_model import FunctionConfig
 
 __all__ = [
     "CREDENTIAL_VARIABLES",

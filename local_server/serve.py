@@ -1,9 +1,9 @@
 """``lambgate serve``: a template's (or an APP's) functions behind their AWS fronts, locally.
 
-:func:`start_emulator` turns a :class:`~local_server.serve_plan.ServePlan` into running parts:
-one :class:`~local_server.runtime.FunctionRuntime` per function (its execution environments
+:func:`start_emulator` turns a :class:`~lambgate.local.serve_plan.ServePlan` into running parts:
+one :class:`~lambgate.local.runtime.FunctionRuntime` per function (its execution environments
 start on the first request, as Lambda's do), one HTTP front per API or function URL with a
-:class:`~local_server.gateway.Gateway` behind it, and the Invoke API on ``--lambda-port``
+:class:`~lambgate.local.gateway.Gateway` behind it, and the Invoke API on ``--lambda-port``
 (``sam local start-lambda``). :func:`serve` runs that until SIGINT or SIGTERM, then stops every
 front and every worker.
 """
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from handler.errors import ConfigurationError
+from lambgate.errors import ConfigurationError
 
 from .access_log import AccessLog
 from .gateway import Gateway

@@ -125,7 +125,7 @@ def function_config(spec: FunctionSpec) -> FunctionConfig:
 def app_function_config(
     app: str, *, source: str | None, interface: str = "auto", app_dir: Path | None = None
 ) -> FunctionConfig:
-    """The one function serving ``APP``: :mod:`local_server.app_handler` in the worker
+    """The one function serving ``APP``: :mod:`lambgate.local.app_handler` in the worker
     imports it, with ``app_dir`` as ``CodeUri``."""
     module, sep, attr = app.partition(":")
     if not sep or not module or not attr:
@@ -136,7 +136,7 @@ def app_function_config(
     return FunctionConfig(
         name=APP_FUNCTION,
         code_uri=(app_dir or Path.cwd()).resolve(),
-        handler="local_server.app_handler.handler",
+        handler="lambgate.local.app_handler.handler",
         timeout=float(APP_TIMEOUT_S),
         memory_size=APP_MEMORY_MB,
         environment=environment,

@@ -6,11 +6,12 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 
-import handler
+import lambgate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,7 +41,7 @@ def test_ci_runs_readme_test_command_verbatim() -> None:
 
 
 def test_public_names_are_pinned() -> None:
-    assert sorted(handler.__all__) == [
+    assert sorted(lambgate.__all__) == [
         "ConfigurationError",
         "EventError",
         "LambgateError",
@@ -63,27 +64,81 @@ def _tool(name: str) -> str:
     return path
 
 
+FOLDERS = ("handler", "local_server", "infra", "tests", "bench", "examples")
+
+
 @pytest.mark.parametrize(
     "command",
-    [
-        ["ruff", "check", "handler", "local_server", "infra", "tests", "bench", "examples"],
-        [
-            "ruff",
-            "format",
-            "--check",
-            "handler",
-            "local_server",
-            "infra",
-            "tests",
-            "bench",
-            "examples",
-        ],
-        ["mypy", "--strict", "handler", "local_server", "infra"],
-    ],
-    ids=["ruff-check", "ruff-format", "mypy-strict"],
+    [["ruff", "check", *FOLDERS], ["ruff", "format", "--check", *FOLDERS]],
+    ids=["ruff-check", "ruff-format"],
 )
 def test_code_quality(command: list[str]) -> None:
     proc = subprocess.run(
         [_tool(command[0]), *command[1:]], cwd=ROOT, capture_output=True, text=True
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def installed_layout(into: Path) -> Path:
+    """The package as the wheel installs it, made of links to the repository's folders:
+    handler/ is lambgate/, local_server/ is lambgate/local/, infra/ is lambgate/deploy/."""
+    package = into / "lambgate"
+    package.mkdir()
+    for entry in (ROOT / "handler").iterdir():
+        if entry.name != "__pycache__":
+            (package / entry.name).symlink_to(entry)
+    (package / "local").symlink_to(ROOT / "local_server")
+    (package / "deploy").symlink_to(ROOT / "infra")
+    return package
+
+
+def test_mypy_strict(tmp_path: Path) -> None:
+    installed_layout(tmp_path)
+    proc = subprocess.run(
+        [_tool("mypy"), "--config-file", str(ROOT / "pyproject.toml"), "-p", "lambgate"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_wheel_installs_one_import_name(tmp_path: Path) -> None:
+    """``pip install lambgate`` adds ``lambgate`` to site-packages and nothing else: no
+    ``handler``, ``local_server`` or ``infra`` to shadow a project's own, nor Terraform files."""
+    source = tmp_path / "source"
+    for name in ("handler", "local_server", "infra"):
+        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index"]
+        + ["--disable-pip-version-check", "--quiet", "-w", str(tmp_path / "wheels"), str(source)],
+        capture_output=True,
+        text=True,
+    )
+    assert built.returncode == 0, built.stderr
+    (wheel,) = (tmp_path / "wheels").glob("lambgate-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+        scripts = archive.read(entry_points).decode()
+
+    top_level = {name.split("/", 1)[0] for name in names}
+    assert {name for name in top_level if not name.endswith(".dist-info")} == {"lambgate"}
+    assert {
+        "lambgate/__init__.py",
+        "lambgate/py.typed",
+        "lambgate/events/__init__.py",
+        "lambgate/local/cli.py",
+        "lambgate/deploy/package.py",
+    } <= set(names)
+    # Every module of the three folders is in it (pyproject.toml lists the packages by name).
+    places = {"handler": "lambgate", "local_server": "lambgate/local", "infra": "lambgate/deploy"}
+    assert {
+        f"{places[folder]}/{module.relative_to(ROOT / folder).as_posix()}"
+        for folder in places
+        for module in (ROOT / folder).rglob("*.py")
+    } <= set(names)
+    assert not [name for name in names if name.endswith((".tf", ".md"))]
+    assert "lambgate = lambgate.local.cli:main" in scripts

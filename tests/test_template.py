@@ -27,7 +27,7 @@ from samtranslator.yaml_helper import yaml_parse
 
 from examples.fastapi_app.app import app as fastapi_app
 from examples.flask_app.app import app as flask_app
-from handler.entry import load_app
+from lambgate.entry import load_app
 from tests.factories import make_function_url_event, make_http_v2_event, make_rest_event
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -159,7 +159,7 @@ def test_functions_run_handler_lambda_handler_with_their_app(deployed: dict[str,
         for name, props in lambdas.items()
     } == {
         name: (
-            "handler.lambda_handler",
+            "lambgate.lambda_handler",
             "python3.12",
             app,
             {"S3Bucket": ARTIFACT_BUCKET, "S3Key": ARTIFACT_KEY},
@@ -364,8 +364,8 @@ def test_handler_is_importable_and_serves_from_its_code_uri(function: str) -> No
     served = json.loads(proc.stdout)
     assert served["result"]["statusCode"] == 200
     assert json.loads(served["result"]["body"])["message"].startswith("hello from")
-    # Both the handler package and the app ship inside the function's CodeUri.
-    assert all(Path(file).resolve().is_relative_to(code_dir) for file in served["files"])
+    # The app ships from the function's CodeUri (lambgate comes with the build: the Makefile).
+    assert Path(served["files"][1]).resolve().is_relative_to(code_dir)
 
 
 # ------------------------------------------------------------------------------ pipelines
@@ -391,12 +391,12 @@ def test_ci_runs_readme_tests_and_the_deploy_build_on_python_312() -> None:
     test_command = re.search(r"```sh\n.*?\n(.*?)\n```", readme, re.S)
     assert test_command is not None and test_command.group(1) in runs
     sam_build = deploy_commands()[0].split(" && ")[0]
-    assert sam_build in runs
+    assert f". .venv/bin/activate && {sam_build}" in runs, "sam build runs python3 -m lambgate"
 
 
-def test_sam_manifest_names_each_apps_requirements() -> None:
-    sam_build = deploy_commands()[0].split()
-    manifest = ROOT / sam_build[sam_build.index("--manifest") + 1]
+def test_sam_build_packs_each_apps_requirements() -> None:
+    (default,) = re.findall(r"^REQUIREMENTS \?= (\S+)$", (ROOT / "Makefile").read_text(), re.M)
+    manifest = ROOT / default
     included = [
         (manifest.parent / line.removeprefix("-r").strip()).resolve()
         for line in manifest.read_text().splitlines()

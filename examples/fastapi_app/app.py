@@ -1,6 +1,6 @@
 """The bundled ASGI example: a FastAPI app with lifespan state, unchanged for Lambda.
 
-Deployed by ``template.yaml`` with ``Handler: handler.lambda_handler`` and
+Deployed by ``template.yaml`` with ``Handler: lambgate.lambda_handler`` and
 ``LAMBGATE_APP=examples.fastapi_app.app:app``. lambgate runs the lifespan once per execution
 environment, during Lambda's init phase, so what it sets up (here a greeting, a visit counter
 and a pre-rendered image) is shared by every request that environment serves.

@@ -1,6 +1,6 @@
 """The bundled WSGI example: a Flask app doing what web apps do, unchanged for Lambda.
 
-Deployed by ``template.yaml`` with ``Handler: handler.lambda_handler`` and
+Deployed by ``template.yaml`` with ``Handler: lambgate.lambda_handler`` and
 ``LAMBGATE_APP=examples.flask_app.app:app``. Every link is built with ``url_for``, so it
 carries the REST API's stage (``/prod/...``) without the app knowing it runs on Lambda.
 """

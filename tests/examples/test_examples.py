@@ -28,7 +28,7 @@ import pytest
 
 from examples.fastapi_app.app import app as fastapi_app
 from examples.flask_app.app import app as flask_app
-from handler import make_handler
+from lambgate import make_handler
 from tests.factories import (
     URL_ID,
     execute_api_domain,

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from hypothesis import strategies as st
 
-from handler.model import Request, Response
+from lambgate.model import Request, Response
 
 __all__ = ["CARRIAGES", "SOURCE_NAMES", "grouped_headers", "requests_for", "responses_for"]
 

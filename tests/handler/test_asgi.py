@@ -17,7 +17,7 @@ from starlette.requests import Request as StarletteRequest
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from handler import make_handler
+from lambgate import make_handler
 from tests.factories import (
     SOURCE_IP,
     execute_api_domain,

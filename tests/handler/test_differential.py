@@ -28,7 +28,7 @@ from starlette.responses import JSONResponse
 from starlette.responses import Response as StarletteResponse
 from starlette.routing import Route
 
-from handler import make_handler
+from lambgate import make_handler
 from tests.factories import (
     SOURCE_IP,
     make_alb_event,

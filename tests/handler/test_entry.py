@@ -1,6 +1,6 @@
 """The Lambda entry points: faults become 500/504 results and log lines, results stay within
 the service's size limit, options shape the result, the interface is detected, and the
-zero-code ``handler.lambda_handler`` and powertools logging work as documented.
+zero-code ``lambgate.lambda_handler`` and powertools logging work as documented.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from handler import ConfigurationError, make_handler
-from handler.entry import handler_from_environment
+from lambgate import ConfigurationError, make_handler
+from lambgate.entry import handler_from_environment
 from tests.factories import (
     make_alb_event,
     make_http_v2_event,
@@ -387,8 +387,8 @@ django.setup()
 from django.core.handlers.asgi import ASGIHandler
 from django.core.wsgi import get_wsgi_application
 from django.core.asgi import get_asgi_application
-from handler import make_handler
-from handler.entry import is_asgi
+from lambgate import make_handler
+from lambgate.entry import is_asgi
 
 event = json.load(sys.stdin)
 asgi_app, wsgi_app = get_asgi_application(), get_wsgi_application()
@@ -427,8 +427,8 @@ def app(environ, start_response):
 
 INVOKE_LAMBDA_HANDLER = """
 import json, sys
-import handler
-lambda_handler = handler.lambda_handler  # what the Lambda runtime does during init
+import lambgate
+lambda_handler = lambgate.lambda_handler  # what the Lambda runtime does during init
 print("handler resolved", flush=True)
 print(json.dumps(lambda_handler(json.load(sys.stdin), None)))
 """
@@ -464,7 +464,7 @@ def test_lambgate_app_unset_fails_init_with_a_clear_error() -> None:
 
     assert completed.returncode == 1
     assert completed.stderr.strip().splitlines()[-1] == (
-        "handler.errors.ConfigurationError: handler.lambda_handler needs "
+        "lambgate.errors.ConfigurationError: lambgate.lambda_handler needs "
         "LAMBGATE_APP=package.module:attr in the environment"
     )
 
@@ -515,7 +515,7 @@ def test_lambgate_options_come_from_the_environment() -> None:
 POWERTOOLS_SCRIPT = """
 import json
 from aws_lambda_powertools import Logger
-from handler import make_handler
+from lambgate import make_handler
 from tests.factories import make_lambda_context, make_rest_event
 
 def app(environ, start_response):
@@ -548,8 +548,8 @@ def test_import_handler_pulls_no_heavy_dependency() -> None:
     completed = run_python(
         """
         import sys
-        import handler
-        from handler import make_handler
+        import lambgate
+        from lambgate import make_handler
         make_handler(lambda environ, start_response: [])
         heavy = {"aws_lambda_powertools", "boto3", "botocore", "asyncio"} & set(sys.modules)
         assert not heavy, heavy

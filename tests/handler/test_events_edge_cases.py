@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from handler import ConfigurationError, MalformedEvent, UnknownEventSource, make_handler
-from handler.events import SOURCES, get_source
+from lambgate import ConfigurationError, MalformedEvent, UnknownEventSource, make_handler
+from lambgate.events import SOURCES, get_source
 from tests.factories import (
     TARGET_GROUP_ARN,
     make_alb_event,

@@ -22,7 +22,7 @@ import httpx
 import pytest
 from werkzeug.test import Client
 
-from handler import make_handler
+from lambgate import make_handler
 from tests.factories import (
     SOURCE_IP,
     execute_api_domain,

@@ -23,8 +23,8 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from handler import ConfigurationError, make_handler
-from handler.entry import handler_from_environment, is_asgi
+from lambgate import ConfigurationError, make_handler
+from lambgate.entry import handler_from_environment, is_asgi
 from tests.factories import (
     SOURCE_IP,
     make_alb_event,

@@ -27,9 +27,9 @@ from starlette.requests import Request as StarletteRequest
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from handler import ConfigurationError, LifespanError, make_handler
-from handler.asgi import ASGIRunner
-from handler.events import DEFAULT_OPTIONS, get_source
+from lambgate import ConfigurationError, LifespanError, make_handler
+from lambgate.asgi import ASGIRunner
+from lambgate.events import DEFAULT_OPTIONS, get_source
 from tests.factories import make_http_v2_event, make_lambda_context
 
 Scope = MutableMapping[str, Any]
@@ -230,7 +230,7 @@ def test_starlette_lifespan_state_reaches_requests_and_shuts_down() -> None:
 
 LIFESPAN_SCRIPT = """
 import signal, sys, time
-from handler import make_handler
+from lambgate import make_handler
 
 async def app(scope, receive, send):
     while True:

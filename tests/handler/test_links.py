@@ -18,7 +18,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from handler import make_handler
+from lambgate import make_handler
 from tests.factories import (
     execute_api_domain,
     make_http_v1_event,

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handler.events import DEFAULT_INVOCATION, DEFAULT_OPTIONS, Invocation, detect, get_source
-from handler.model import Request, Response
+from lambgate.events import DEFAULT_INVOCATION, DEFAULT_OPTIONS, Invocation, detect, get_source
+from lambgate.model import Request, Response
 from tests.handler.strategies import SOURCE_NAMES, grouped_headers, requests_for, responses_for
 
 #: REST base64-encodes a request body only for a binary media type; ``*/*`` makes every body

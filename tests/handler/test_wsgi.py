@@ -16,7 +16,7 @@ from wsgiref.validate import validator
 import flask
 import pytest
 
-from handler import make_handler
+from lambgate import make_handler
 from tests.factories import SOURCE_IP, execute_api_domain, make_rest_event
 
 StartResponse = Callable[..., Callable[[bytes], object]]

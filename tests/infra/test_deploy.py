@@ -28,10 +28,10 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from infra import deploy
-from infra.aws_errors import explain, is_retryable, with_backoff
-from infra.deploy import code_sha256
-from infra.deploy_plan import (
+from lambgate.deploy import deploy
+from lambgate.deploy.aws_errors import explain, is_retryable, with_backoff
+from lambgate.deploy.deploy import code_sha256
+from lambgate.deploy.deploy_plan import (
     API_PERMISSION_SID,
     URL_INVOKE_PERMISSION_SID,
     URL_PERMISSION_SID,
@@ -40,7 +40,7 @@ from infra.deploy_plan import (
     Observed,
     plan,
 )
-from infra.package import PackageOptions, build_package
+from lambgate.deploy.package import PackageOptions, build_package
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
@@ -120,7 +120,7 @@ def test_first_deploy_creates_everything(
     configuration = lam.get_function(FunctionName="web")["Configuration"]
     assert {key: configuration[key] for key in ("Runtime", "Handler", "Role", "MemorySize")} == {
         "Runtime": "python3.12",
-        "Handler": "handler.lambda_handler",
+        "Handler": "lambgate.lambda_handler",
         "Role": role,
         "MemorySize": 512,
     }
@@ -561,7 +561,7 @@ def test_plan_updates_only_what_drifted() -> None:
             name="web",
             runtime="python3.12",
             architecture="arm64",
-            handler="handler.lambda_handler",
+            handler="lambgate.lambda_handler",
             code_sha256="abc=",
             timeout=10,
             environment={"LAMBGATE_APP": "main:app"},
@@ -574,7 +574,7 @@ def test_plan_updates_only_what_drifted() -> None:
     configuration = {
         "CodeSha256": "abc=",
         "Runtime": "python3.12",
-        "Handler": "handler.lambda_handler",
+        "Handler": "lambgate.lambda_handler",
         "Role": "arn:aws:iam::123456789012:role/r",
         "MemorySize": 512,
         "Timeout": 30,

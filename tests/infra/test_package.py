@@ -14,7 +14,6 @@ import json
 import os
 import platform
 import re
-import shlex
 import shutil
 import stat
 import subprocess
@@ -22,13 +21,21 @@ import sys
 import venv
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import hcl2
 import pytest
+from samtranslator.yaml_helper import yaml_parse
 
-from infra import package
-from infra.dependencies import ARCHITECTURES, PYTHON_VERSIONS, pip_install_command, platform_tags
-from infra.package import (
+import lambgate
+from lambgate.deploy import package
+from lambgate.deploy.dependencies import (
+    ARCHITECTURES,
+    PYTHON_VERSIONS,
+    pip_install_command,
+    platform_tags,
+)
+from lambgate.deploy.package import (
     LAMBDA_UNZIPPED_LIMIT,
     LAMBDA_ZIPPED_LIMIT,
     PackageError,
@@ -37,6 +44,7 @@ from infra.package import (
     build_package,
 )
 from tests.factories import make_http_v2_event
+from tests.serverless_project import EXPECTED_BODY, write_serverless_project
 
 FLASKLESS_APP = '''\
 def app(environ, start_response):
@@ -124,10 +132,10 @@ def test_zip_holds_app_handler_and_requirements_without_the_sdk(
         names = archive.namelist()
         infos = archive.infolist()
     top_level = sorted({name.split("/", 1)[0] for name in names})
-    # The app, lambgate's handler and tinydep; boto3 and botocore are the runtime's
+    # The app, lambgate and tinydep; boto3 and botocore are the runtime's
     # (https://docs.aws.amazon.com/lambda/latest/dg/lambda-python.html), caches are nobody's.
-    assert top_level == ["handler", "main.py", "tinydep", "tinydep-1.0.dist-info"]
-    assert "handler/entry.py" in names
+    assert top_level == ["lambgate", "main.py", "tinydep", "tinydep-1.0.dist-info"]
+    assert "lambgate/entry.py" in names
     assert names == sorted(names)
     assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]
     assert {info.date_time for info in infos} == {(1980, 1, 1, 0, 0, 0)}
@@ -136,13 +144,13 @@ def test_zip_holds_app_handler_and_requirements_without_the_sdk(
     assert {mode for name, mode in modes.items() if not name.endswith("/")} == {0o644}
     assert result.sha256 == hashlib.sha256(result.output.read_bytes()).hexdigest()
     assert result.unzipped_size == sum(info.file_size for info in infos)
-    assert [group.name for group in result.groups][:1] == ["handler (lambgate)"]
+    assert [group.name for group in result.groups][:1] == ["lambgate"]
 
 
 def test_zip_runs_as_lambda_code_with_handler_lambda_handler(
     app_source: Path, wheelhouse: Path, tmp_path: Path
 ) -> None:
-    """Extracted like /var/task, ``handler.lambda_handler`` serves the app from the zip alone."""
+    """Extracted like /var/task, ``lambgate.lambda_handler`` serves the app from the zip alone."""
     result = build_package(_options(app_source, tmp_path / "lambda.zip", wheelhouse))
     task_root = tmp_path / "task"
     with zipfile.ZipFile(result.output) as archive:
@@ -150,12 +158,12 @@ def test_zip_runs_as_lambda_code_with_handler_lambda_handler(
     script = (
         "import json, sys\n"
         f"sys.path.insert(0, {str(task_root)!r})\n"
-        "import handler, tinydep\n"
+        "import lambgate, tinydep\n"
         "class Context:\n"
         "    aws_request_id = 'req-1'\n"
         "    def get_remaining_time_in_millis(self): return 3000\n"
-        "result = handler.lambda_handler(json.load(sys.stdin), Context())\n"
-        "print(json.dumps([handler.__file__, tinydep.__file__, result]))\n"
+        "result = lambgate.lambda_handler(json.load(sys.stdin), Context())\n"
+        "print(json.dumps([lambgate.__file__, tinydep.__file__, result]))\n"
     )
     completed = subprocess.run(
         [sys.executable, "-I", "-c", script],
@@ -290,12 +298,12 @@ def test_limits_are_lambdas_quotas_in_bytes() -> None:
     assert LAMBDA_UNZIPPED_LIMIT == 262_144_000
 
 
-def test_a_different_handler_package_in_the_source_is_an_error(
+def test_a_different_lambgate_vendored_in_the_source_is_an_error(
     app_source: Path, wheelhouse: Path, tmp_path: Path
 ) -> None:
-    (app_source / "handler").mkdir()
-    (app_source / "handler" / "entry.py").write_text("# not lambgate's\n")
-    with pytest.raises(PackageError, match="handler/entry.py comes from both"):
+    (app_source / "lambgate").mkdir()
+    (app_source / "lambgate" / "entry.py").write_text("# not this lambgate's\n")
+    with pytest.raises(PackageError, match="lambgate/entry.py comes from both"):
         build_package(_options(app_source, tmp_path / "lambda.zip", wheelhouse))
 
 
@@ -362,7 +370,7 @@ def test_cli_reports_sizes_and_hashes(
             info.file_size for info in archive.infolist() if info.filename.startswith("tinydep")
         )
     # tinydep counts its code and its dist-info, as pip's RECORD lists them; main.py is smaller.
-    assert [line.split()[0] for line in report[6:]] == ["handler", "tinydep"]
+    assert [line.split()[0] for line in report[6:]] == ["lambgate", "tinydep"]
     assert report[7].split()[1:] == [f"{tinydep_size / 1024:.1f}", "KB", "7", "files"]
     # Not a terminal: no bar in the log.
     assert "zipping [" not in captured.err
@@ -405,7 +413,7 @@ def _zip_modes(output: Path) -> dict[str, int]:
         return {
             info.filename: stat.S_IMODE(info.external_attr >> 16)
             for info in archive.infolist()
-            if not info.filename.startswith("handler/")
+            if not info.filename.startswith("lambgate/")
         }
 
 
@@ -622,7 +630,7 @@ def test_markers_that_agree_with_lambda_do_not_stop_a_cross_build(
     result = build_package(options)
 
     assert _zip_top_level(result.output) == {
-        "handler",
+        "lambgate",
         "main.py",
         "quietdep",
         "quietdep-1.0.dist-info",
@@ -663,7 +671,7 @@ def test_pip_runs_under_the_runtimes_python_when_it_is_on_path(
     )
 
     assert _zip_top_level(result.output) == {
-        "handler",
+        "lambgate",
         "main.py",
         "newdep",
         "newdep-1.0.dist-info",
@@ -686,17 +694,24 @@ def _venv_without_pip_of_its_own(path: Path, *, with_our_packages: bool) -> Path
         text=True,
         check=True,
     ).stdout.strip()
-    paths = [str(Path(__file__).resolve().parents[2])]
+    ours = [p for p in sys.path if p.endswith("site-packages")]
     if with_our_packages:
-        paths += [p for p in sys.path if p.endswith("site-packages")]
-    (Path(site) / "lambgate-test.pth").write_text("\n".join(paths) + "\n")
+        # addsitedir, not a plain path line: it runs their .pth files, editable installs' too.
+        lines = [f"import site; site.addsitedir({p!r})" for p in ours]
+        (Path(site) / "lambgate-test.pth").write_text("\n".join(lines) + "\n")
+    else:
+        # lambgate alone: an editable install is a .pth file and the finder it imports.
+        for installed in (file for p in ours for file in Path(p).glob("__editable__*lambgate*")):
+            shutil.copy(installed, Path(site) / installed.name)
+        if not any(Path(site).glob("__editable__*")):
+            (Path(site) / "lambgate").symlink_to(Path(lambgate.__file__).parent)
     return python
 
 
 BUILD_SCRIPT = """\
 import sys
 from pathlib import Path
-from infra.package import PackageOptions, build_package
+from lambgate.deploy.package import PackageOptions, build_package
 source, wheels, output = map(Path, sys.argv[1:])
 build_package(PackageOptions(source=source, output=output,
     requirements=source / "requirements.txt", find_links=(str(wheels),), no_index=True,
@@ -775,7 +790,7 @@ def test_cli_error_when_pip_is_not_installed(app_source: Path, tmp_path: Path) -
     python = _venv_without_pip_of_its_own(tmp_path / "bare", with_our_packages=False)
     script = (
         "import argparse, sys\n"
-        "from infra import package\n"
+        "from lambgate.deploy import package\n"
         "parser = argparse.ArgumentParser()\n"
         "package.add_arguments(parser)\n"
         "sys.exit(package.run(parser.parse_args(sys.argv[1:])))\n"
@@ -799,39 +814,130 @@ def test_cli_error_when_pip_is_not_installed(app_source: Path, tmp_path: Path) -
     assert "only wheels" not in completed.stderr
 
 
-def _examples_recipe(readme: Path) -> list[str]:
-    """The ``lambgate package`` command that builds dist/lambgate-examples.zip in ``readme``."""
-    text = readme.read_text().replace("\\\n", " ")
-    (command,) = [
-        line
-        for line in text.splitlines()
-        if line.startswith("lambgate package") and "lambgate-examples.zip" in line
-    ]
-    return shlex.split(command)[2:]
+ROOT = Path(__file__).resolve().parents[2]
+
+#: A clean interpreter with nothing but the standard library and the extracted package on
+#: sys.path (-I -S), as Lambda's is with /var/task; prints where lambgate came from, whether
+#: its emulator and deploy code came along, and the result of one invocation of ``HANDLER``.
+CLEAN_IMPORT = """
+import importlib, importlib.util, json, sys
+sys.path.insert(0, sys.argv[1])
+module, _, attr = sys.argv[2].partition(".")
+handler = getattr(importlib.import_module(module), attr)
+result = handler(json.loads(sys.stdin.read()), None)
+import lambgate
+tools = [n for n in ("lambgate.local", "lambgate.deploy") if importlib.util.find_spec(n)]
+print(json.dumps([lambgate.__file__, tools, result]))
+"""
 
 
-def test_readme_recipes_ship_the_examples_not_the_checkout(tmp_path: Path) -> None:
-    """Both READMEs build the examples' zip the same way, and it holds what the functions run
-    (examples/, handler/) and not tests, tooling, coverage data or packaging metadata."""
-    root = Path(package.__file__).resolve().parents[1]
-    recipe = _examples_recipe(root / "README.md")
-    assert _examples_recipe(root / "infra" / "README.md") == recipe
-    parser = argparse.ArgumentParser()
-    package.add_arguments(parser)
-    args = parser.parse_args(recipe)
-    # Resolving examples/requirements.txt needs PyPI; the source walk is what is checked.
-    options = PackageOptions(
-        source=root,
-        output=tmp_path / "lambgate-examples.zip",
-        python_version=args.python_version,
-        architecture=args.architecture,
-        exclude=tuple(args.exclude),
+def _run_extracted(task_root: Path, handler: str, **env: str) -> tuple[Path, list[str], Any]:
+    completed = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", CLEAN_IMPORT, str(task_root), handler],
+        input=json.dumps(make_http_v2_event(path="/hello")),
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        cwd=task_root.parent,
     )
-    assert (args.python_version, args.architecture) == ("3.12", "arm64")  # template.yaml's
+    assert completed.returncode == 0, completed.stderr
+    lambgate_file, tools, result = json.loads(completed.stdout)
+    return Path(lambgate_file), tools, result
 
-    result = build_package(options)
 
-    top_level = _zip_top_level(result.output)
-    assert {"examples", "handler"} <= top_level
-    assert not top_level & {"tests", "bench", "infra", "local_server", "dist", "lambgate.egg-info"}
-    assert not [name for name in top_level if name.startswith(".")]
+def test_a_serverless_style_project_keeps_its_handler_py_and_gets_lambgate(
+    tmp_path: Path,
+) -> None:
+    """The user's handler.py, infra/ and local_server/ and lambgate share the zip's root; each
+    name is its owner's, and only the part of lambgate that runs in Lambda ships."""
+    project = write_serverless_project(tmp_path / "project")
+    output = tmp_path / "lambda.zip"
+    assert _cli("--source", str(project), "--output", str(output), "--quiet") == 0
+    task_root = tmp_path / "task"
+    with zipfile.ZipFile(output) as archive:
+        archive.extractall(task_root)
+
+    lambgate_file, tools, result = _run_extracted(task_root, "handler.main")
+
+    assert lambgate_file.is_relative_to(task_root)
+    assert tools == [], "lambgate.local and lambgate.deploy never run in Lambda"
+    assert not (task_root / "lambgate" / "__main__.py").exists()
+    assert (result["statusCode"], result["body"]) == (200, EXPECTED_BODY)
+
+
+def test_whole_lambgate_ships_the_emulator_and_deploy_code_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = write_serverless_project(tmp_path / "project")
+    slim, whole = tmp_path / "slim.zip", tmp_path / "whole.zip"
+    assert _cli("--source", str(project), "--output", str(slim)) == 0
+    said = capsys.readouterr().err
+    assert "lambgate.local and lambgate.deploy left out; --whole-lambgate ships them" in said
+    assert _cli("--source", str(project), "--output", str(whole), "--whole-lambgate") == 0
+    with zipfile.ZipFile(whole) as archive:
+        names = set(archive.namelist())
+    assert {"lambgate/local/cli.py", "lambgate/deploy/package.py", "lambgate/__main__.py"} <= names
+
+
+def _make(*targets: str, **variables: str) -> subprocess.CompletedProcess[str]:
+    if shutil.which("make") is None:
+        pytest.fail("make is not installed: sam build (BuildMethod: makefile) needs it")
+    settings = [
+        f"{name}={value}" for name, value in {"PYTHON": sys.executable, **variables}.items()
+    ]
+    return subprocess.run(
+        ["make", "--no-print-directory", *targets, *settings],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_every_makefile_function_of_the_template_has_its_build_target() -> None:
+    """sam build runs ``make build-<LogicalId>`` for each function whose Metadata says
+    BuildMethod: makefile; the two example functions both build that way."""
+    template = yaml_parse((ROOT / "template.yaml").read_text())
+    by_makefile = [
+        name
+        for name, resource in template["Resources"].items()
+        if resource.get("Metadata", {}).get("BuildMethod") == "makefile"
+    ]
+    assert by_makefile == ["FlaskFunction", "FastApiFunction"]
+    dry_run = _make(*(f"build-{name}" for name in by_makefile), "-n", ARTIFACTS_DIR="out")
+    assert dry_run.returncode == 0, dry_run.stderr
+
+
+def test_the_sam_build_recipe_lays_out_a_package_lambgate_imports_from(tmp_path: Path) -> None:
+    """What ``sam build`` runs for a function (its Makefile target) leaves a folder holding
+    examples/ and lambgate, and nothing else of the checkout. Resolving the examples'
+    requirements needs PyPI, so an empty requirements file stands in for it here."""
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("")
+    artifacts = tmp_path / "FastApiFunction"
+    built = _make(
+        "build-FastApiFunction", ARTIFACTS_DIR=str(artifacts), REQUIREMENTS=str(requirements)
+    )
+    assert built.returncode == 0, built.stderr
+    assert {path.name for path in artifacts.iterdir()} == {"examples", "lambgate"}
+
+    # The examples' apps need their requirements; the standard library's WSGI demo app does
+    # not, and is served by the zero-code entry the template names.
+    lambgate_file, tools, result = _run_extracted(
+        artifacts, "lambgate.lambda_handler", LAMBGATE_APP="wsgiref.simple_server:demo_app"
+    )
+
+    assert lambgate_file.is_relative_to(artifacts)
+    assert tools == []
+    assert result["statusCode"] == 200
+    assert result["body"].startswith("Hello world!")
+
+
+def test_make_package_writes_the_terraform_examples_zip(tmp_path: Path) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("")
+    output = tmp_path / "lambgate-examples.zip"
+    made = _make("package", OUTPUT=str(output), REQUIREMENTS=str(requirements))
+    assert made.returncode == 0, made.stderr
+    assert _zip_top_level(output) == {"examples", "lambgate"}
+    readmes = [(ROOT / "README.md").read_text(), (ROOT / "infra" / "README.md").read_text()]
+    assert all("make package" in readme for readme in readmes)

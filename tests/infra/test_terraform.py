@@ -236,7 +236,7 @@ def test_function_runs_lambgate_from_the_zip(module: Module) -> None:
     function = module.resource("aws_lambda_function.this")
     assert function["function_name"] == "${var.name}"
     assert function["handler"] == "${var.handler}"
-    assert _default(module, "handler") == "handler.lambda_handler"
+    assert _default(module, "handler") == "lambgate.lambda_handler"
     assert function["runtime"] == "${var.runtime}"
     assert _default(module, "runtime") == "python3.12"
     assert function["architectures"] == ["${var.architecture}"]

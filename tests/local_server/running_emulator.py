@@ -15,9 +15,9 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from local_server.access_log import AccessLog
-from local_server.serve import Emulator, start_emulator
-from local_server.serve_plan import ServeOptions
+from lambgate.local.access_log import AccessLog
+from lambgate.local.serve import Emulator, start_emulator
+from lambgate.local.serve_plan import ServeOptions
 
 APPS = Path(__file__).resolve().parent / "apps"
 STOP_TIMEOUT_S = 30.0

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from handler import make_handler
-from handler.events import detect
+from lambgate import make_handler
+from lambgate.events import detect
 
 
 def lambgate(*args: str) -> dict[str, object]:
     proc = subprocess.run(
-        [sys.executable, "-m", "local_server", *args],
+        [sys.executable, "-m", "lambgate", *args],
         capture_output=True,
         text=True,
         timeout=60,
@@ -108,7 +108,7 @@ def test_http_event_carries_cookies_and_a_binary_body_as_aws_does() -> None:
 
 def test_bad_header_is_a_clear_usage_error() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "local_server", "event", "http", "--header", "nocolon"],
+        [sys.executable, "-m", "lambgate", "event", "http", "--header", "nocolon"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -121,7 +121,7 @@ def test_deploy_and_package_are_lambgate_commands(tmp_path: Path) -> None:
     """``lambgate deploy`` is wired to the boto3 deploy code: without a zip it says how to
     build one (with ``lambgate package``) instead of reaching for AWS."""
     proc = subprocess.run(
-        [sys.executable, "-m", "local_server", "deploy", "--function-name", "demo", "--dry-run"],
+        [sys.executable, "-m", "lambgate", "deploy", "--function-name", "demo", "--dry-run"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -130,7 +130,7 @@ def test_deploy_and_package_are_lambgate_commands(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "lambgate package" in proc.stderr
     help_text = subprocess.run(
-        [sys.executable, "-m", "local_server", "package", "--help"],
+        [sys.executable, "-m", "lambgate", "package", "--help"],
         capture_output=True,
         text=True,
         timeout=60,

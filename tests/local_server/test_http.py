@@ -17,10 +17,10 @@ import h11
 import httpx
 import pytest
 
-import local_server.http
-from handler.model import Request, Response
-from local_server.http import Limits, start_server, warn_if_exposed
-from local_server.http_connection import HTTPConnection
+import lambgate.local.http
+from lambgate.local.http import Limits, start_server, warn_if_exposed
+from lambgate.local.http_connection import HTTPConnection
+from lambgate.model import Request, Response
 
 T = TypeVar("T")
 
@@ -711,7 +711,7 @@ def test_other_hosts_are_warned_about(host: str) -> None:
 
 
 def test_public_names_are_pinned() -> None:
-    assert sorted(local_server.http.__all__) == [
+    assert sorted(lambgate.local.http.__all__) == [
         "HTTPServer",
         "Handler",
         "Limits",

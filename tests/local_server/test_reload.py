@@ -160,7 +160,7 @@ def test_only_the_function_whose_code_uri_changed_is_recycled(tmp_path: Path) ->
 def test_lambgate_serve_reload_on_the_command_line_stops_on_ctrl_c(tmp_path: Path) -> None:
     module = write_hello(tmp_path, "one")
     command = [
-        *(sys.executable, "-m", "local_server", "serve", "hello:app", "--reload"),
+        *(sys.executable, "-m", "lambgate", "serve", "hello:app", "--reload"),
         *("--app-dir", str(tmp_path), "--port", "0", "--lambda-port", "0"),
     ]
     process = subprocess.Popen(

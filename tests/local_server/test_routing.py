@@ -12,8 +12,8 @@ import json
 
 import pytest
 
-from local_server.routing import GatewayAnswer, RouteMatch, Router, no_route_answer
-from local_server.template import ApiKind, RouteSpec
+from lambgate.local.routing import GatewayAnswer, RouteMatch, Router, no_route_answer
+from lambgate.local.template import ApiKind, RouteSpec
 
 
 def route(

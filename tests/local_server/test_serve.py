@@ -23,9 +23,11 @@ import httpx
 import pytest
 from botocore.config import Config
 
-from handler.events import detect
-from local_server.access_log import AccessLog
-from local_server.serve_plan import FORMATS, ServeOptions, plan_app, plan_template
+from lambgate.events import detect
+from lambgate.local.access_log import AccessLog
+from lambgate.local.serve_plan import FORMATS, ServeOptions, plan_app, plan_template
+from tests.factories import make_http_v2_event
+from tests.serverless_project import EXPECTED_BODY, write_serverless_project
 
 from .processes import still_alive
 from .running_emulator import APPS, RunningEmulator
@@ -88,8 +90,7 @@ def test_each_format_sends_the_event_of_its_source(
 def test_an_app_module_named_handler_is_the_apps_not_lambgates(
     serving: list[RunningEmulator], tmp_path: Path
 ) -> None:
-    """handler.py is the usual Lambda file name (SAM's quick starts: handler.lambda_handler);
-    lambgate's own ``handler`` package must not shadow it, nor it lambgate's."""
+    """handler.py is the usual Lambda file name; served as APP, lambgate must not shadow it."""
     (tmp_path / "handler.py").write_text(
         "def app(environ, start_response):\n"
         "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
@@ -99,6 +100,26 @@ def test_an_app_module_named_handler_is_the_apps_not_lambgates(
     serving.append(running)
     got = httpx.get(f"{running.url('ServerlessHttpApi')}/from/wsgi", timeout=30)
     assert (got.status_code, got.text) == (200, "/from/wsgi")
+
+
+def test_a_serverless_style_handler_py_imports_lambgate_in_its_environment(
+    tmp_path: Path,
+) -> None:
+    """``Handler: handler.main`` in a handler.py that imports lambgate, beside the app's own
+    infra/ and local_server/: each name resolves to its owner, as on AWS."""
+    project = write_serverless_project(tmp_path / "project")
+    event = json.dumps(make_http_v2_event(path="/hello"))
+    invoked = subprocess.run(
+        [sys.executable, "-m", "lambgate", "invoke", "--function", "Hello", "--event", "-"],
+        input=event,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=project,
+    )
+    assert invoked.returncode == 0, invoked.stderr
+    result = json.loads(invoked.stdout)
+    assert (result["statusCode"], result["body"]) == (200, EXPECTED_BODY)
 
 
 def test_lambda_handler_behind_a_function_url(serving: list[RunningEmulator]) -> None:
@@ -287,7 +308,7 @@ def children_of(pid: int) -> set[int]:
 
 
 def test_lambgate_serve_runs_the_repo_template_and_stops_on_ctrl_c() -> None:
-    command = [sys.executable, "-m", "local_server", "serve", "--port", "0", "--lambda-port", "0"]
+    command = [sys.executable, "-m", "lambgate", "serve", "--port", "0", "--lambda-port", "0"]
     process = subprocess.Popen(
         command,
         cwd=ROOT,
@@ -327,7 +348,7 @@ def test_lambgate_serve_runs_the_repo_template_and_stops_on_ctrl_c() -> None:
 def test_lambgate_invoke_prints_the_result_and_fails_with_the_function(tmp_path: Path) -> None:
     def invoke(*args: str, event: dict[str, Any]) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "local_server", "invoke", *args, "--event", "-"],
+            [sys.executable, "-m", "lambgate", "invoke", *args, "--event", "-"],
             input=json.dumps(event),
             capture_output=True,
             text=True,

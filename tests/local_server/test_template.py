@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from local_server.template import (
+from lambgate.local.template import (
     ApiSpec,
     CorsSpec,
     FunctionSpec,
