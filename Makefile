@@ -9,7 +9,7 @@
 PYTHON ?= python3
 REQUIREMENTS ?= examples/requirements.txt
 OUTPUT ?= dist/lambgate-examples.zip
-LAMBGATE_PACKAGE = $(PYTHON) -m lambgate package --source . --requirements $(REQUIREMENTS) \
+LAMBGATE_PACKAGE = $(PYTHON) -m lambgate package --source . --requirements "$(REQUIREMENTS)" \
 	--python 3.12 --arch arm64 \
 	--exclude handler --exclude local_server --exclude infra --exclude tests --exclude bench \
 	--exclude build --exclude '.*' --exclude '*.egg-info' --exclude '*.md' --exclude '*.toml' \
@@ -18,7 +18,7 @@ LAMBGATE_PACKAGE = $(PYTHON) -m lambgate package --source . --requirements $(REQ
 .PHONY: package build-FlaskFunction build-FastApiFunction
 
 package:
-	$(LAMBGATE_PACKAGE) --output $(OUTPUT)
+	$(LAMBGATE_PACKAGE) --output "$(OUTPUT)"
 
 build-FlaskFunction build-FastApiFunction:
 	$(LAMBGATE_PACKAGE) --quiet --output "$(ARTIFACTS_DIR).zip"

@@ -5,7 +5,7 @@ pip is told the target's interpreter and platform (``--python-version``, ``--pla
 package on a machine that is not Lambda:
 https://docs.aws.amazon.com/lambda/latest/dg/python-package.html . Those options choose the
 wheels but not the environment markers, which pip evaluates for the interpreter it runs
-under (https://github.com/pypa/pip/issues/11664): see ``infra.markers``.
+under (https://github.com/pypa/pip/issues/11664): see ``lambgate.deploy.markers``.
 """
 
 from __future__ import annotations

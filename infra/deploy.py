@@ -1,6 +1,6 @@
 """``lambgate deploy``: ship a zip built by ``lambgate package`` to Lambda with boto3.
 
-It reads what exists, plans (``infra.deploy_plan``), prints the plan, and applies only the
+It reads what exists, plans (``lambgate.deploy.deploy_plan``), prints the plan, and applies only the
 changes: create or update the function and wait until Lambda has applied them, publish a
 version, point an alias at it, and put a Function URL and/or an HTTP API in front of the
 alias. Run twice with the same zip, the second run changes nothing. ``--dry-run`` stops

@@ -1,8 +1,9 @@
 """What ``lambgate deploy`` has to do: the wanted state against what AWS reports, no I/O.
 
 :func:`plan` compares a :class:`DeploySpec` with an :class:`Observed` snapshot (read by
-``infra.deploy``) and returns the steps in the order they must run. An empty list of changes
-is what makes a second deploy of the same zip a no-op, and ``--dry-run`` prints this list.
+``lambgate.deploy.deploy``) and returns the steps in the order they must run. An empty list of
+changes is what makes a second deploy of the same zip a no-op, and ``--dry-run`` prints this
+list.
 """
 
 from __future__ import annotations

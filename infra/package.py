@@ -267,12 +267,21 @@ def lambgate_entries(*, whole: bool) -> list[ArchiveEntry]:
             patterns=CACHES,
             root_patterns=left_out if prefix == "lambgate" else frozenset(),
         )
+        if _is_package_file(relative, file)
     ]
 
 
+def _is_package_file(relative: str, file: Path) -> bool:
+    """What the wheel installs of a package folder: its modules and ``py.typed``, in folders
+    that are packages. An editable install's folders hold more (``infra/`` keeps the Terraform
+    module, and a user's state and providers beside it), none of which is lambgate's code."""
+    return (file.suffix == ".py" or file.name == "py.typed") and all(
+        (file.parents[depth] / "__init__.py").is_file() for depth in range(relative.count("/") + 1)
+    )
+
+
 def is_lambgate_tool(archive_path: str) -> bool:
-    """Whether a zip path is lambgate's command line, emulator or deploy code (from a
-    requirements file that names lambgate, which pip installs whole)."""
+    """Whether a zip path is lambgate's command line, emulator or deploy code."""
     return archive_path == "lambgate/__main__.py" or archive_path.startswith(
         tuple(f"lambgate/{name}/" for name in LAMBGATE_TOOLS)
     )
@@ -380,17 +389,20 @@ def build_package(options: PackageOptions, *, log: TextIO | None = None) -> Pack
                 )
             except DependencyError as error:
                 raise PackageError(str(error)) from error
-            dependencies = dependency_entries(target, distributions)
-            if not options.whole_lambgate:
-                dependencies = [
-                    entry for entry in dependencies if not is_lambgate_tool(entry.archive_path)
-                ]
-            layers.append(dependencies)
+            layers.append(dependency_entries(target, distributions))
+        layers.append(source_entries(options))
         if not any(
             entry.archive_path == "lambgate/__init__.py" for layer in layers for entry in layer
         ):
-            # The requirements did not name lambgate: the one running this command ships.
+            # Neither the requirements nor the source bring lambgate: the one running ships.
             layers.append(lambgate_entries(whole=options.whole_lambgate))
+        if not options.whole_lambgate:
+            # Also from a lambgate the requirements name, or one installed into the source
+            # (pip install -t .): pip installs it whole.
+            layers = [
+                [entry for entry in layer if not is_lambgate_tool(entry.archive_path)]
+                for layer in layers
+            ]
         if log is not None:
             log.write(
                 "lambgate: shipped whole (lambgate.local and lambgate.deploy included)\n"
@@ -398,7 +410,6 @@ def build_package(options: PackageOptions, *, log: TextIO | None = None) -> Pack
                 else "lambgate: the part that runs in Lambda only (lambgate.local and "
                 "lambgate.deploy left out; --whole-lambgate ships them)\n"
             )
-        layers.append(source_entries(options))
         entries = merge_entries(*layers)
         _check_unzipped(entries, options.unzipped_limit)
         progress = ProgressBar(

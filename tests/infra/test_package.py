@@ -42,6 +42,7 @@ from lambgate.deploy.package import (
     PackageOptions,
     PackageTooLarge,
     build_package,
+    lambgate_entries,
 )
 from tests.factories import make_http_v2_event
 from tests.serverless_project import EXPECTED_BODY, write_serverless_project
@@ -877,6 +878,30 @@ def test_whole_lambgate_ships_the_emulator_and_deploy_code_and_says_so(
     with zipfile.ZipFile(whole) as archive:
         names = set(archive.namelist())
     assert {"lambgate/local/cli.py", "lambgate/deploy/package.py", "lambgate/__main__.py"} <= names
+    # What the wheel would install, also from an editable install, whose infra/ folder holds
+    # the Terraform module (and a user's state and providers) beside the code.
+    shipped = {name for name in names if name.startswith("lambgate/") and name[-1] != "/"}
+    assert shipped == {n for n in shipped if n.endswith((".py", "/py.typed"))}
+
+
+def test_a_lambgate_installed_into_the_source_ships_its_lambda_part_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``pip install -t . lambgate`` puts all of lambgate in the source; the emulator and
+    deploy code still stay out unless asked for."""
+    project = write_serverless_project(tmp_path / "project")
+    for entry in lambgate_entries(whole=True):
+        (project / entry.archive_path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(entry.file, project / entry.archive_path)
+    output = tmp_path / "lambda.zip"
+
+    assert _cli("--source", str(project), "--output", str(output)) == 0
+
+    assert "lambgate.deploy left out" in capsys.readouterr().err
+    with zipfile.ZipFile(output) as archive:
+        names = archive.namelist()
+    assert "lambgate/entry.py" in names
+    assert not [n for n in names if n.startswith(("lambgate/local/", "lambgate/deploy/"))]
 
 
 def _make(*targets: str, **variables: str) -> subprocess.CompletedProcess[str]:
