@@ -12,8 +12,8 @@ import json
 
 import pytest
 
-from lambgate.local.routing import GatewayAnswer, RouteMatch, Router, no_route_answer
-from lambgate.local.template import ApiKind, RouteSpec
+from lambgate.local.gateway.route_matching import GatewayAnswer, RouteMatch, Router, no_route_answer
+from lambgate.local.template.loader import ApiKind, RouteSpec
 
 
 def route(

@@ -1,8 +1,8 @@
 """Execution environments behave as Lambda's: real worker processes over a real Runtime API.
 
-Every test starts real workers (``python -m lambgate.local.bootstrap``, and once AWS's own
-``awslambdaric``) on 127.0.0.1 and stops them by PID with bounded waits. The function code is in
-``tests/local_server/functions``.
+Every test starts real workers (lambgate's ``lambda_service/worker/bootstrap.py``, and once
+AWS's own ``awslambdaric``) on 127.0.0.1 and stops them by PID with bounded waits. The function
+code is in ``tests/local_server/functions``.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from lambgate.local.http import start_server
-from lambgate.local.runtime import FunctionConfig, FunctionRuntime, Invocation
-from lambgate.local.runtime_api import InvocationRequest, RuntimeAPI
+from lambgate.local.front.server import start_server
+from lambgate.local.lambda_service.function_pool import FunctionConfig, FunctionRuntime, Invocation
+from lambgate.local.lambda_service.runtime_api import InvocationRequest, RuntimeAPI
 
 from .processes import still_alive
 
@@ -707,7 +707,7 @@ def test_workers_end_when_the_emulator_is_killed() -> None:
     script = textwrap.dedent(
         """
         import asyncio, pathlib, sys
-        from lambgate.local.runtime import FunctionConfig, FunctionRuntime
+        from lambgate.local.lambda_service.function_pool import FunctionConfig, FunctionRuntime
 
         async def main():
             config = FunctionConfig(
@@ -813,7 +813,7 @@ def test_init_past_the_init_limit_gets_the_function_timeout_more(
     the time of the first function invocation with the configured function timeout"
     (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html).
     The 10 s limit is shortened to 0.3 s here."""
-    monkeypatch.setattr("lambgate.local.runtime.INIT_TIMEOUT_S", 0.3)
+    monkeypatch.setattr("lambgate.local.lambda_service.function_pool.INIT_TIMEOUT_S", 0.3)
     config = toolbox(
         code_uri=FUNCTIONS / "slow_init",
         timeout=1.0,

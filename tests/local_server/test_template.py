@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from lambgate.local.template import (
+from lambgate.local.template.loader import (
     ApiSpec,
     CorsSpec,
     FunctionSpec,

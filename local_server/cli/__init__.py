@@ -1,0 +1,1 @@
+"""The ``lambgate`` command line."""

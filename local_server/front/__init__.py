@@ -1,0 +1,1 @@
+"""The HTTP front: an asyncio HTTP/1.1 server."""

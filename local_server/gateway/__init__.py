@@ -1,0 +1,1 @@
+"""The gateway: API Gateway, ALB and function URLs around a function."""

@@ -1,0 +1,277 @@
+"""The AWS side of one front: HTTP request → route → event → function → AWS's HTTP answer.
+
+A :class:`Gateway` is the handler the HTTP front (:mod:`lambgate.local.front.server`) calls.
+It does what API Gateway, a function URL or an ALB does around a Lambda function:
+
+1. adds what the front adds to every request (``X-Forwarded-For`` with the peer appended,
+   ``X-Forwarded-Proto``, ``X-Forwarded-Port``, ``X-Amzn-Trace-Id``);
+2. picks the route, or answers as the front does when there is none (:mod:`.route_matching`);
+3. builds the event with the same ``request_to_event`` the event sources use in Lambda, with
+   a fresh request id and the real clock;
+4. invokes the function in its execution environment
+   (:mod:`lambgate.local.lambda_service.function_pool`), waiting no longer than the front's
+   integration timeout; the function keeps running after, as in AWS;
+5. reads the result with the source's ``result_to_response``, or answers the front's own
+   error (:mod:`.answers`) and logs why in plain words.
+
+Which route a request takes, and what the event says about it, is a
+:class:`~lambgate.local.gateway.destinations.Destination`, found by the front's resolver
+(:mod:`.destinations`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from lambgate.errors import ResultError
+from lambgate.local.front.messages import ReceivedRequest
+from lambgate.local.lambda_service.function_pool import FunctionRuntime
+from lambgate.local.lambda_service.function_pool import Invocation as LambdaInvocation
+from lambgate.model import Request, Response
+
+from .access_log import AccessLog
+from .answers import FRONT_ERRORS, FrontErrors
+from .destinations import Destination, Resolver
+from .route_matching import GatewayAnswer
+
+__all__ = ["Gateway", "answer_to_response", "forwarded"]
+
+#: "Invocation payload (request and response): 6 MB each for synchronous"; a request over it
+#: is refused by the Lambda API before the function runs
+#: (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html, 6,291,456 bytes).
+MAX_SYNC_EVENT_BYTES = 6 * 1024 * 1024
+#: "The maximum size of the request body that you can send to a Lambda function is 1 MB."
+#: (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html)
+ALB_MAX_REQUEST_BODY = 1024 * 1024
+
+
+def trace_header() -> bytes:
+    """A new ``X-Amzn-Trace-Id``: ``Root=1-<8 hex seconds>-<24 hex>``
+    (https://docs.aws.amazon.com/xray/latest/devguide/xray-concepts.html#xray-concepts-tracingheader)."""
+    return f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}".encode()
+
+
+#: How API Gateway spells the headers it adds or rewrites in a REST event, whatever the
+#: client sent: the example event in https://docs.aws.amazon.com/apigateway/latest/
+#: developerguide/set-up-lambda-proxy-integrations.html and hotsock/voker's live captures.
+AWS_HEADER_SPELLINGS: dict[bytes, str] = {
+    b"host": "Host",
+    b"user-agent": "User-Agent",
+    b"x-amzn-trace-id": "X-Amzn-Trace-Id",
+    b"x-forwarded-for": "X-Forwarded-For",
+    b"x-forwarded-port": "X-Forwarded-Port",
+    b"x-forwarded-proto": "X-Forwarded-Proto",
+}
+
+
+def header_spellings(request: Request) -> dict[bytes, str]:
+    """The names a REST event spells out: the client's own, and AWS's for the ones it adds."""
+    client = request.header_spellings if isinstance(request, ReceivedRequest) else {}
+    return client | AWS_HEADER_SPELLINGS
+
+
+def forwarded(request: Request) -> Request:
+    """``request`` with the headers the front adds before the function sees it.
+
+    "The load balancer adds the following headers to every request: X-Amzn-Trace-Id,
+    X-Forwarded-For, X-Forwarded-Port, and X-Forwarded-Proto"
+    (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/x-forwarded-headers.html);
+    API Gateway and function URLs send the same four. The peer is appended to any
+    ``X-Forwarded-For`` the client sent; proto and port are the front's own, replacing the
+    client's; a client's trace id is kept. Locally the front is plain HTTP on its own port,
+    so links the app builds from these point back at it.
+    """
+    peer = request.client[0] if request.client else "127.0.0.1"
+    port = request.server[1] if request.server else 80
+    headers: list[tuple[bytes, bytes]] = []
+    chain: list[bytes] = []
+    trace: bytes | None = None
+    for name, value in request.headers:
+        if name == b"x-forwarded-for":
+            chain.append(value)
+        elif name == b"x-amzn-trace-id":
+            trace = value
+        elif name not in (b"x-forwarded-proto", b"x-forwarded-port"):
+            headers.append((name, value))
+    chain.append(peer.encode("ascii"))
+    headers += [
+        (b"x-amzn-trace-id", trace or trace_header()),
+        (b"x-forwarded-for", b", ".join(chain)),
+        (b"x-forwarded-port", str(port).encode("ascii")),
+        (b"x-forwarded-proto", request.scheme.encode("ascii")),
+    ]
+    return Request(
+        method=request.method,
+        path=request.path,
+        raw_path=request.raw_path,
+        query_string=request.query_string,
+        headers=headers,
+        body=request.body,
+        scheme=request.scheme,
+        server=request.server,
+        client=request.client,
+        root_path=request.root_path,
+    )
+
+
+def answer_to_response(answer: GatewayAnswer) -> Response:
+    headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers]
+    return Response(status=answer.status, headers=headers, body=answer.body)
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    response: Response
+    cold: bool | None
+
+
+class Gateway:
+    """The request handler of one front (``handle`` is what :func:`http.start_server` takes)."""
+
+    def __init__(
+        self,
+        resolver: Resolver,
+        runtimes: Mapping[str, FunctionRuntime],
+        log: AccessLog,
+        *,
+        name: str = "",
+    ) -> None:
+        self.resolver = resolver
+        self.kind = resolver.kind
+        self.errors: FrontErrors = FRONT_ERRORS[resolver.kind]
+        self.runtimes = runtimes
+        self.log = log
+        self.name = name or resolver.kind
+        #: Invocations the front stopped waiting for; they run on, as in AWS.
+        self.outliving: set[asyncio.Task[LambdaInvocation]] = set()
+
+    async def handle(self, request: Request) -> Response:
+        started = time.perf_counter()
+        request_id = str(uuid.uuid4())
+        spellings = header_spellings(request)
+        request = forwarded(request)
+        target = self.resolver.resolve(
+            request,
+            request_id=request_id,
+            epoch_ms=int(time.time() * 1000),
+            header_spellings=spellings,
+        )
+        if isinstance(target, GatewayAnswer):
+            outcome = _Outcome(answer_to_response(target), None)
+            function = None
+        else:
+            outcome = await self._call(target, request)
+            function = target.function
+        response = outcome.response
+        if self.errors.request_id_header is not None:
+            response.headers.append(
+                (self.errors.request_id_header.encode("ascii"), request_id.encode("ascii"))
+            )
+        query = b"?" + request.query_string if request.query_string else b""
+        self.log.request(
+            method=request.method,
+            target=(request.raw_path + query).decode("latin-1"),
+            status=response.status,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            function=function,
+            cold=outcome.cold,
+        )
+        return response
+
+    async def _call(self, target: Destination, request: Request) -> _Outcome:
+        if self.kind in ("alb", "alb-multi") and len(request.body) > ALB_MAX_REQUEST_BODY:
+            self._explain(target, f"the request body is over ALB's {ALB_MAX_REQUEST_BODY} bytes")
+            return _Outcome(answer_to_response(self.errors.invoke_refused), None)
+        event = target.source.request_to_event(request, target.invocation)
+        payload = json.dumps(event).encode("utf-8")
+        if len(payload) > MAX_SYNC_EVENT_BYTES:
+            self._explain(
+                target,
+                f"the event is {len(payload)} bytes, over Lambda's {MAX_SYNC_EVENT_BYTES}-byte "
+                "limit for a synchronous invocation, so Lambda refused to run the function",
+            )
+            return _Outcome(answer_to_response(self.errors.invoke_refused), None)
+        runtime = self.runtimes[target.function]
+        task = asyncio.create_task(runtime.invoke(payload))
+        try:
+            done, _ = await asyncio.wait({task}, timeout=target.integration_timeout)
+        except asyncio.CancelledError:
+            self._outlive(task, target)  # the client left; the function does not notice
+            raise
+        if not done:
+            assert target.integration_timeout is not None and self.errors.integration_timeout
+            self._outlive(task, target)
+            self._explain(
+                target,
+                f"no answer within the integration timeout of {target.integration_timeout:g} s; "
+                "the function keeps running, as in AWS",
+            )
+            return _Outcome(answer_to_response(self.errors.integration_timeout), None)
+        invocation = task.result()
+        return _Outcome(self._judge(target, request, invocation), invocation.cold)
+
+    def _judge(
+        self, target: Destination, request: Request, invocation: LambdaInvocation
+    ) -> Response:
+        """The function's response as the front passes it on, or the front's own error."""
+        failed = answer_to_response(self.errors.function_failed)
+        if invocation.function_error is not None:
+            self._explain(target, f"the function failed: {_error_summary(invocation.payload)}")
+            return failed
+        if len(invocation.payload) > target.source.result_limit:
+            self._explain(
+                target,
+                f"the result is {len(invocation.payload)} bytes, over the "
+                f"{target.source.result_limit}-byte limit of this front",
+            )
+            return failed
+        try:
+            result = json.loads(invocation.payload)
+            return target.source.result_to_response(result, request, target.invocation)
+        except ValueError as error:  # ResultError is a ValueError, and so is bad JSON
+            reason = str(error) if isinstance(error, ResultError) else "the result is not JSON"
+            self._explain(target, f"malformed Lambda proxy response: {reason}")
+            return failed
+
+    def _explain(self, target: Destination, reason: str) -> None:
+        self.log.explain(f"{target.function} ({self.name} {target.route}): {reason}")
+
+    def _outlive(self, task: asyncio.Task[LambdaInvocation], target: Destination) -> None:
+        self.outliving.add(task)
+
+        def finished(done: asyncio.Task[LambdaInvocation]) -> None:
+            self.outliving.discard(done)
+            if done.cancelled():
+                return
+            error = done.exception()
+            if error is None:
+                took = done.result().duration_ms
+                self._explain(target, f"finished after the client was answered ({took:.0f} ms)")
+
+        task.add_done_callback(finished)
+
+    async def close(self) -> None:
+        """Cancel invocations still running after their clients were answered."""
+        tasks = list(self.outliving)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _error_summary(payload: bytes) -> str:
+    """``ValueError: boom`` from Lambda's error document, in the words the function gave."""
+    try:
+        document: Any = json.loads(payload)
+    except ValueError:
+        return payload[:200].decode("utf-8", "replace")
+    if not isinstance(document, dict):
+        return str(document)[:200]
+    kind = document.get("errorType") or "Error"
+    message = document.get("errorMessage") or ""
+    return f"{kind}: {message}" if message else str(kind)

@@ -1,0 +1,1 @@
+"""The Lambda service: execution environments, the Runtime API and the Invoke API."""
