@@ -13,8 +13,10 @@ import sys
 
 from lambgate.errors import ConfigurationError
 from lambgate.local.gateway.access_log import AccessLog
-from lambgate.local.lambda_service.function_pool import FunctionConfig, FunctionRuntime, Invocation
-from lambgate.local.template.loader import TemplateError, load_template
+from lambgate.local.lambda_service.function import FunctionConfig, Invocation
+from lambgate.local.lambda_service.function_pool import FunctionRuntime
+from lambgate.local.template.loader import load_template
+from lambgate.local.template.specs import TemplateError
 
 from .plan import FORMATS, ServeOptions, app_function_config, function_config
 from .serve import add_common_arguments, options_from_args

@@ -18,15 +18,15 @@ from pathlib import Path
 from typing import Literal
 
 from lambgate.local.gateway.answers import FrontKind
-from lambgate.local.lambda_service.function_pool import FunctionConfig
-from lambgate.local.template.loader import (
+from lambgate.local.lambda_service.function import FunctionConfig
+from lambgate.local.template.loader import load_template
+from lambgate.local.template.specs import (
     DEFAULT_ROUTE_PATH,
     ApiSpec,
     FunctionSpec,
     RouteSpec,
     Template,
     TemplateError,
-    load_template,
 )
 
 __all__ = [

@@ -26,7 +26,8 @@ from lambgate.local.gateway.destinations import ApiRoutes, Resolver, SingleFunct
 from lambgate.local.gateway.gateway import Gateway
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
 from lambgate.local.lambda_service.invoke_api import InvokeServer, start_invoke_api
-from lambgate.local.template.loader import TemplateError, parse_parameter_overrides
+from lambgate.local.template.parameters import parse_parameter_overrides
+from lambgate.local.template.specs import TemplateError
 
 from .plan import FORMATS, FrontPlan, ServeOptions, ServePlan, plan_app, plan_template
 from .reload import WORKER_COMMAND, CodeWatcher

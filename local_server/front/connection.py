@@ -12,11 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
 from email.utils import formatdate
 from functools import lru_cache
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import h11
 
@@ -31,12 +30,13 @@ from .messages import (
     smuggling_risk,
 )
 
-__all__ = ["HTTPConnection", "Handler", "Limits"]
+if TYPE_CHECKING:
+    # The front's public configuration lives with start_server, which imports this module.
+    from .server import Handler, Limits
+
+__all__ = ["HTTPConnection"]
 
 logger = logging.getLogger("lambgate.http")
-
-#: What the front calls for each request: the gateway and the function behind it.
-Handler = Callable[[Request], Awaitable[Response]]
 
 #: h11 refuses (431) an unfinished head past this multiple of ``max_head``: AWS counts only
 #: the request line and header *values*, so names and framing get room, but memory stays bound.
@@ -46,30 +46,6 @@ HEAD_BUFFER_FACTOR = 4
 LINGER_SECONDS = 2.0
 #: A client that reads none of our response for this long is dropped.
 WRITE_TIMEOUT = 30.0
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Limits:
-    """What the front accepts, as API Gateway does, and how long it waits for a client."""
-
-    #: API Gateway's payload limit, REST and HTTP APIs alike (AWS answers 413):
-    #: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html
-    max_body: int = 10 * 1024 * 1024
-    #: HTTP API quota "Total combined size of request line and header values: 10240 bytes"
-    #: (same page). AWS does not document the status; 431 is RFC 6585's for it and what
-    #: API Gateway was reported answering (https://backbencher.dev/solved-431-status-code-with-request-header-fields-too-large).
-    max_head: int = 10_240
-    #: A keep-alive connection with no request in this many seconds is closed silently.
-    idle_timeout: float = 5.0
-    #: Seconds from a request's first byte to the end of its head, and the longest stall
-    #: while its body arrives; past it the answer is 408.
-    header_timeout: float = 10.0
-
-    def __post_init__(self) -> None:
-        for name in ("max_body", "max_head", "idle_timeout", "header_timeout"):
-            value = getattr(self, name)
-            if value <= 0:
-                raise ValueError(f"Limits.{name} must be positive, got {value!r}")
 
 
 CONTINUE = h11.InformationalResponse(status_code=100, headers=[], reason=b"Continue")

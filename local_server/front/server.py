@@ -14,11 +14,43 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from types import TracebackType
 
-from .connection import Handler, HTTPConnection, Limits
+from lambgate.model import Request, Response
+
+from .connection import HTTPConnection
 
 __all__ = ["HTTPServer", "Handler", "Limits", "start_server", "warn_if_exposed"]
+
+#: What the front calls for each request: the gateway and the function behind it.
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Limits:
+    """What the front accepts, as API Gateway does, and how long it waits for a client."""
+
+    #: API Gateway's payload limit, REST and HTTP APIs alike (AWS answers 413):
+    #: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html
+    max_body: int = 10 * 1024 * 1024
+    #: HTTP API quota "Total combined size of request line and header values: 10240 bytes"
+    #: (same page). AWS does not document the status; 431 is RFC 6585's for it and what
+    #: API Gateway was reported answering (https://backbencher.dev/solved-431-status-code-with-request-header-fields-too-large).
+    max_head: int = 10_240
+    #: A keep-alive connection with no request in this many seconds is closed silently.
+    idle_timeout: float = 5.0
+    #: Seconds from a request's first byte to the end of its head, and the longest stall
+    #: while its body arrives; past it the answer is 408.
+    header_timeout: float = 10.0
+
+    def __post_init__(self) -> None:
+        for name in ("max_body", "max_head", "idle_timeout", "header_timeout"):
+            value = getattr(self, name)
+            if value <= 0:
+                raise ValueError(f"Limits.{name} must be positive, got {value!r}")
+
 
 #: The limits API Gateway applies (frozen, so one shared default is safe).
 DEFAULT_LIMITS = Limits()

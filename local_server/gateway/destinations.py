@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from lambgate.events import EventSource, Invocation, get_source
-from lambgate.local.template.loader import ApiSpec, RouteSpec
+from lambgate.local.template.specs import ApiSpec, RouteSpec
 from lambgate.model import Request
 
 from .answers import FrontKind

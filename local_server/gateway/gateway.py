@@ -31,8 +31,8 @@ from typing import Any
 
 from lambgate.errors import ResultError
 from lambgate.local.front.messages import ReceivedRequest
+from lambgate.local.lambda_service.function import Invocation as LambdaInvocation
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
-from lambgate.local.lambda_service.function_pool import Invocation as LambdaInvocation
 from lambgate.model import Request, Response
 
 from .access_log import AccessLog

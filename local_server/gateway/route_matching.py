@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import unquote
 
-from lambgate.local.template.loader import DEFAULT_ROUTE_PATH, ApiKind, RouteSpec
+from lambgate.local.template.specs import DEFAULT_ROUTE_PATH, ApiKind, RouteSpec
 
 __all__ = ["BAD_REQUEST", "GatewayAnswer", "RouteMatch", "Router", "no_route_answer"]
 

@@ -7,9 +7,6 @@ is reused warm, new ones start while all are busy up to ``max_concurrency`` (the
 queue), and an environment that times out or crashes is ended and replaced by a fresh one on the
 next invocation (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html).
 Two functions never share a process, so modules with the same name never meet.
-
-The names other modules and tests import from here before the split (the environment
-variables, the worker log, the error documents) are re-exported unchanged.
 """
 
 from __future__ import annotations
@@ -22,36 +19,12 @@ import uuid
 from collections import deque
 from collections.abc import Sequence
 
-from .execution_environment import KILL_WAIT_S as KILL_WAIT_S
-from .execution_environment import MAX_TIMEOUT_S as MAX_TIMEOUT_S
-from .execution_environment import RUNTIME_API_MAX_BODY as RUNTIME_API_MAX_BODY
 from .execution_environment import ExecutionEnvironment
-from .function import ACCOUNT_ID as ACCOUNT_ID
-from .function import DEFAULT_REGION, FunctionConfig, Invocation
-from .function import FunctionError as FunctionError
-from .function_errors import error_document as error_document
-from .function_errors import exit_description as exit_description
-from .report import milliseconds as milliseconds
-from .report import peak_memory_mb as peak_memory_mb
+from .function import FunctionConfig, Invocation
 from .runtime_api import InvocationRequest
-from .runtime_variables import CREDENTIAL_VARIABLES as CREDENTIAL_VARIABLES
-from .runtime_variables import DUMMY_CREDENTIALS as DUMMY_CREDENTIALS
-from .runtime_variables import developer_credentials as developer_credentials
-from .runtime_variables import log_stream_name as log_stream_name
-from .runtime_variables import runtime_environment as runtime_environment
-from .worker_log import LOG_TAIL_BYTES as LOG_TAIL_BYTES
 from .worker_log import LogSink, default_sink
-from .worker_log import WorkerLog as WorkerLog
 
-__all__ = [
-    "DEFAULT_REGION",
-    "ExecutionEnvironment",
-    "FunctionConfig",
-    "FunctionRuntime",
-    "Invocation",
-    "LogSink",
-    "RuntimeClosed",
-]
+__all__ = ["WORKER_COMMAND", "FunctionRuntime", "RuntimeClosed"]
 
 #: "The Init phase is limited to 10 seconds. If all three tasks [extensions, runtime, function
 #: init] do not complete within 10 seconds, Lambda retries the Init phase at the time of the

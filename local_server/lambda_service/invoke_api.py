@@ -31,7 +31,8 @@ from urllib.parse import parse_qs
 from lambgate.local.front.server import HTTPServer, Limits, start_server
 from lambgate.model import Request, Response
 
-from .function_pool import ACCOUNT_ID, FunctionRuntime, Invocation
+from .function import ACCOUNT_ID, Invocation
+from .function_pool import FunctionRuntime
 
 __all__ = ["InvokeAPI", "InvokeServer", "start_invoke_api"]
 

@@ -32,35 +32,13 @@ from .function_variables import check_env_vars, env_vars_for_unknown_functions
 from .functions import FunctionReader
 from .globals import check_globals, globals_section
 from .intrinsics import Resolver
-from .parameters import parse_parameter_overrides, template_parameters
+from .parameters import template_parameters
 from .properties import UNSERVED_HTTP_RESOURCES
 from .resources import resource_types
-from .specs import (
-    DEFAULT_ROUTE_PATH,
-    ApiKind,
-    ApiSpec,
-    CorsSpec,
-    FunctionSpec,
-    RouteSpec,
-    Template,
-    TemplateError,
-    UrlSpec,
-)
+from .specs import FunctionSpec, Template, TemplateError
 from .yaml_tags import read_document
 
-__all__ = [
-    "DEFAULT_ROUTE_PATH",
-    "ApiKind",
-    "ApiSpec",
-    "CorsSpec",
-    "FunctionSpec",
-    "RouteSpec",
-    "Template",
-    "TemplateError",
-    "UrlSpec",
-    "load_template",
-    "parse_parameter_overrides",
-]
+__all__ = ["load_template"]
 
 
 def load_template(

@@ -13,7 +13,7 @@ import json
 import pytest
 
 from lambgate.local.gateway.route_matching import GatewayAnswer, RouteMatch, Router, no_route_answer
-from lambgate.local.template.loader import ApiKind, RouteSpec
+from lambgate.local.template.specs import ApiKind, RouteSpec
 
 
 def route(

@@ -22,7 +22,8 @@ import httpx
 import pytest
 
 from lambgate.local.front.server import start_server
-from lambgate.local.lambda_service.function_pool import FunctionConfig, FunctionRuntime, Invocation
+from lambgate.local.lambda_service.function import FunctionConfig, Invocation
+from lambgate.local.lambda_service.function_pool import FunctionRuntime
 from lambgate.local.lambda_service.runtime_api import InvocationRequest, RuntimeAPI
 
 from .processes import still_alive

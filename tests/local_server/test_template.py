@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
-from lambgate.local.template.loader import (
+from lambgate.local.template.loader import load_template
+from lambgate.local.template.parameters import parse_parameter_overrides
+from lambgate.local.template.specs import (
     ApiSpec,
     CorsSpec,
     FunctionSpec,
@@ -18,8 +20,6 @@ from lambgate.local.template.loader import (
     Template,
     TemplateError,
     UrlSpec,
-    load_template,
-    parse_parameter_overrides,
 )
 
 FIXTURES = Path(__file__).parent / "templates"
