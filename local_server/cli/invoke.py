@@ -13,7 +13,7 @@ import sys
 
 from lambgate.errors import ConfigurationError
 from lambgate.local.gateway.access_log import AccessLog
-from lambgate.local.lambda_service.function import FunctionConfig, Invocation
+from lambgate.local.lambda_service.function import FunctionConfig, InvocationResult
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
 from lambgate.local.template.loader import load_template
 from lambgate.local.template.specs import TemplateError
@@ -24,7 +24,7 @@ from .serve import add_common_arguments, options_from_args
 __all__ = ["add_arguments", "invoke_once", "run"]
 
 
-async def invoke_once(config: FunctionConfig, payload: bytes, log: AccessLog) -> Invocation:
+async def invoke_once(config: FunctionConfig, payload: bytes, log: AccessLog) -> InvocationResult:
     """Run ``payload`` through a new environment of ``config`` and stop it afterwards."""
     runtime = FunctionRuntime(config, log=lambda line: log.function_line(config.name, line))
     try:

@@ -117,7 +117,7 @@ def function_config(spec: FunctionSpec) -> FunctionConfig:
         runtime=spec.runtime,
         timeout=float(spec.timeout),
         memory_size=spec.memory_size,
-        environment=dict(spec.environment),
+        variables=dict(spec.variables),
         region=spec.region,
     )
 
@@ -131,16 +131,16 @@ def app_function_config(
     module, sep, attr = app.partition(":")
     if not sep or not module or not attr:
         raise TemplateError("APP", f"an app is given as module:attr, got {app!r}")
-    environment = {"LAMBGATE_APP": app, "LAMBGATE_INTERFACE": interface}
+    variables = {"LAMBGATE_APP": app, "LAMBGATE_INTERFACE": interface}
     if source is not None:
-        environment["LAMBGATE_SOURCE"] = source
+        variables["LAMBGATE_SOURCE"] = source
     return FunctionConfig(
         name=APP_FUNCTION,
         code_uri=(app_dir or Path.cwd()).resolve(),
         handler="lambgate.local.lambda_service.worker.app_handler.handler",
         timeout=float(APP_TIMEOUT_S),
         memory_size=APP_MEMORY_MB,
-        environment=environment,
+        variables=variables,
     )
 
 

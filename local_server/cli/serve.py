@@ -22,7 +22,7 @@ from pathlib import Path
 from lambgate.errors import ConfigurationError
 from lambgate.local.front.server import HTTPServer, start_server, warn_if_exposed
 from lambgate.local.gateway.access_log import AccessLog
-from lambgate.local.gateway.destinations import ApiRoutes, Resolver, SingleFunction
+from lambgate.local.gateway.destinations import ApiRoutes, DestinationResolver, SingleFunction
 from lambgate.local.gateway.gateway import Gateway
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
 from lambgate.local.lambda_service.invoke_api import InvokeServer, start_invoke_api
@@ -156,7 +156,7 @@ async def start_emulator(
     emulator = Emulator(plan=plan, host=options.host, runtimes=runtimes)
     try:
         for front_plan in plan.fronts:
-            resolver: Resolver
+            resolver: DestinationResolver
             if front_plan.api is not None:
                 resolver = ApiRoutes(front_plan.api, front_plan.routes, stage=options.stage)
             else:

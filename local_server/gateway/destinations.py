@@ -21,7 +21,7 @@ from lambgate.model import Request
 from .answers import FrontKind
 from .route_matching import BAD_REQUEST, GatewayAnswer, Router
 
-__all__ = ["ApiRoutes", "Destination", "Resolver", "SingleFunction", "stable_id"]
+__all__ = ["ApiRoutes", "Destination", "DestinationResolver", "SingleFunction", "stable_id"]
 
 #: A "%" that does not start a percent-escape.
 _UNDECODABLE = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -46,7 +46,7 @@ class Destination:
     route: str
 
 
-class Resolver(Protocol):
+class DestinationResolver(Protocol):
     """Finds the :class:`Destination` of a request, or the front's own answer."""
 
     kind: FrontKind

@@ -31,13 +31,13 @@ from typing import Any
 
 from lambgate.errors import ResultError
 from lambgate.local.front.messages import ReceivedRequest
-from lambgate.local.lambda_service.function import Invocation as LambdaInvocation
+from lambgate.local.lambda_service.function import InvocationResult
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
 from lambgate.model import Request, Response
 
 from .access_log import AccessLog
 from .answers import FRONT_ERRORS, FrontErrors
-from .destinations import Destination, Resolver
+from .destinations import Destination, DestinationResolver
 from .route_matching import GatewayAnswer
 
 __all__ = ["Gateway", "answer_to_response", "forwarded"]
@@ -136,7 +136,7 @@ class Gateway:
 
     def __init__(
         self,
-        resolver: Resolver,
+        resolver: DestinationResolver,
         runtimes: Mapping[str, FunctionRuntime],
         log: AccessLog,
         *,
@@ -149,7 +149,7 @@ class Gateway:
         self.log = log
         self.name = name or resolver.kind
         #: Invocations the front stopped waiting for; they run on, as in AWS.
-        self.outliving: set[asyncio.Task[LambdaInvocation]] = set()
+        self.outliving: set[asyncio.Task[InvocationResult]] = set()
 
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
@@ -213,26 +213,24 @@ class Gateway:
                 "the function keeps running, as in AWS",
             )
             return _Outcome(answer_to_response(self.errors.integration_timeout), None)
-        invocation = task.result()
-        return _Outcome(self._judge(target, request, invocation), invocation.cold)
+        invoked = task.result()
+        return _Outcome(self._judge(target, request, invoked), invoked.cold)
 
-    def _judge(
-        self, target: Destination, request: Request, invocation: LambdaInvocation
-    ) -> Response:
+    def _judge(self, target: Destination, request: Request, invoked: InvocationResult) -> Response:
         """The function's response as the front passes it on, or the front's own error."""
         failed = answer_to_response(self.errors.function_failed)
-        if invocation.function_error is not None:
-            self._explain(target, f"the function failed: {_error_summary(invocation.payload)}")
+        if invoked.function_error is not None:
+            self._explain(target, f"the function failed: {_error_summary(invoked.payload)}")
             return failed
-        if len(invocation.payload) > target.source.result_limit:
+        if len(invoked.payload) > target.source.result_limit:
             self._explain(
                 target,
-                f"the result is {len(invocation.payload)} bytes, over the "
+                f"the result is {len(invoked.payload)} bytes, over the "
                 f"{target.source.result_limit}-byte limit of this front",
             )
             return failed
         try:
-            result = json.loads(invocation.payload)
+            result = json.loads(invoked.payload)
             return target.source.result_to_response(result, request, target.invocation)
         except ValueError as error:  # ResultError is a ValueError, and so is bad JSON
             reason = str(error) if isinstance(error, ResultError) else "the result is not JSON"
@@ -242,10 +240,10 @@ class Gateway:
     def _explain(self, target: Destination, reason: str) -> None:
         self.log.explain(f"{target.function} ({self.name} {target.route}): {reason}")
 
-    def _outlive(self, task: asyncio.Task[LambdaInvocation], target: Destination) -> None:
+    def _outlive(self, task: asyncio.Task[InvocationResult], target: Destination) -> None:
         self.outliving.add(task)
 
-        def finished(done: asyncio.Task[LambdaInvocation]) -> None:
+        def finished(done: asyncio.Task[InvocationResult]) -> None:
             self.outliving.discard(done)
             if done.cancelled():
                 return

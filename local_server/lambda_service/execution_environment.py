@@ -22,7 +22,7 @@ from typing import Any
 
 from lambgate.local.front.server import HTTPServer, Limits, start_server
 
-from .function import FunctionConfig, Invocation
+from .function import FunctionConfig, InvocationResult
 from .function_errors import (
     error_payload,
     exit_description,
@@ -32,7 +32,7 @@ from .function_errors import (
 )
 from .report import Outcome, milliseconds, peak_memory_mb, report_line
 from .runtime_api import InvocationRequest, RuntimeAPI, RuntimeReply
-from .runtime_variables import log_stream_name, runtime_environment
+from .runtime_variables import log_stream_name, runtime_variables
 from .worker_log import LOG_TAIL_BYTES, LogSink, WorkerLog
 
 __all__ = ["KILL_WAIT_S", "MAX_TIMEOUT_S", "RUNTIME_API_MAX_BODY", "ExecutionEnvironment"]
@@ -95,7 +95,7 @@ class ExecutionEnvironment:
             limits=Limits(max_body=RUNTIME_API_MAX_BODY, idle_timeout=MAX_TIMEOUT_S + 60),
         )
         self.log = WorkerLog(self.sink)
-        environment = runtime_environment(
+        variables = runtime_variables(
             self.config, f"127.0.0.1:{self.server.port}", log_stream_name()
         )
         started = asyncio.get_running_loop().time()
@@ -103,7 +103,7 @@ class ExecutionEnvironment:
             self.process = await asyncio.create_subprocess_exec(
                 *self.command,
                 cwd=self.config.code_uri,
-                env=environment,
+                env=variables,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=self.log.write_fd,
                 stderr=self.log.write_fd,
@@ -115,7 +115,7 @@ class ExecutionEnvironment:
         self.exited = asyncio.create_task(self.process.wait())
         return started
 
-    async def invoke(self, request: InvocationRequest) -> Invocation:
+    async def invoke(self, request: InvocationRequest) -> InvocationResult:
         loop = asyncio.get_running_loop()
         cold = self.process is None
         init_duration: float | None = None
@@ -208,7 +208,7 @@ class ExecutionEnvironment:
         init_duration: float | None,
         *,
         cold: bool,
-    ) -> Invocation:
+    ) -> InvocationResult:
         duration = milliseconds(max(outcome.end - start, 0))
         # Since August 2025 the init phase is billed for every runtime, so a cold invocation
         # bills both (https://aws.amazon.com/blogs/compute/aws-lambda-standardizes-billing-for-init-phase/);
@@ -228,7 +228,7 @@ class ExecutionEnvironment:
         self._say(f"END RequestId: {request.request_id}")
         self._say(report)
         log_tail = self.log.take()[-LOG_TAIL_BYTES:] if self.log is not None else b""
-        return Invocation(
+        return InvocationResult(
             request_id=request.request_id,
             payload=outcome.payload,
             function_error=outcome.function_error,

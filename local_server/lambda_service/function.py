@@ -16,7 +16,7 @@ __all__ = [
     "DEFAULT_REGION",
     "FunctionConfig",
     "FunctionError",
-    "Invocation",
+    "InvocationResult",
 ]
 
 DEFAULT_REGION = "us-east-1"
@@ -27,7 +27,8 @@ FunctionError = Literal["Unhandled"]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FunctionConfig:
-    """What the template says about one function, resolved: the environment is built from it."""
+    """What the template says about one function, resolved: its execution environments are
+    built from it."""
 
     name: str
     code_uri: Path
@@ -35,7 +36,8 @@ class FunctionConfig:
     runtime: str = "python3.11"
     timeout: float = 3.0
     memory_size: int = 128
-    environment: Mapping[str, str] = field(default_factory=dict)
+    #: Its environment variables, before those Lambda sets (:mod:`.runtime_variables`).
+    variables: Mapping[str, str] = field(default_factory=dict)
     max_concurrency: int = 10
     region: str = DEFAULT_REGION
 
@@ -45,7 +47,7 @@ class FunctionConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Invocation:
+class InvocationResult:
     """How one invocation went, as the Invoke API and CloudWatch would tell it."""
 
     request_id: str

@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Sequence
 
 from .execution_environment import ExecutionEnvironment
-from .function import FunctionConfig, Invocation
+from .function import FunctionConfig, InvocationResult
 from .runtime_api import InvocationRequest
 from .worker_log import LogSink, default_sink
 
@@ -90,7 +90,7 @@ class FunctionRuntime:
         *,
         request_id: str | None = None,
         client_context: str | None = None,
-    ) -> Invocation:
+    ) -> InvocationResult:
         request = InvocationRequest(
             request_id=request_id or str(uuid.uuid4()),
             payload=payload,

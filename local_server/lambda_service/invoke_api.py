@@ -31,7 +31,7 @@ from urllib.parse import parse_qs
 from lambgate.local.front.server import HTTPServer, Limits, start_server
 from lambgate.model import Request, Response
 
-from .function import ACCOUNT_ID, Invocation
+from .function import ACCOUNT_ID, InvocationResult
 from .function_pool import FunctionRuntime
 
 __all__ = ["InvokeAPI", "InvokeServer", "start_invoke_api"]
@@ -87,7 +87,7 @@ class InvokeAPI:
 
     functions: Mapping[str, FunctionRuntime]
     region: str = "us-east-1"
-    background: set[asyncio.Task[Invocation]] = field(default_factory=set)
+    background: set[asyncio.Task[InvocationResult]] = field(default_factory=set)
 
     async def handle(self, request: Request) -> Response:
         request_id = str(uuid.uuid4())
@@ -147,7 +147,7 @@ class InvokeAPI:
             raise ServiceError("ResourceNotFoundException", f"Function not found: {arn}")
         return runtime
 
-    def _forget(self, task: asyncio.Task[Invocation]) -> None:
+    def _forget(self, task: asyncio.Task[InvocationResult]) -> None:
         self.background.discard(task)
         if not task.cancelled():
             task.exception()  # retrieved: a failed Event invocation is in its log already

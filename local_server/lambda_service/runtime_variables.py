@@ -18,11 +18,11 @@ __all__ = [
     "DUMMY_CREDENTIALS",
     "developer_credentials",
     "log_stream_name",
-    "runtime_environment",
+    "runtime_variables",
 ]
 
 
-def runtime_environment(config: FunctionConfig, runtime_api: str, stream: str) -> dict[str, str]:
+def runtime_variables(config: FunctionConfig, runtime_api: str, stream: str) -> dict[str, str]:
     """The environment variables of a worker: the function's own plus those Lambda sets.
 
     Reserved names win over the template's; ``PATH``, ``LANG`` and ``PYTHONPATH`` are not
@@ -31,11 +31,11 @@ def runtime_environment(config: FunctionConfig, runtime_api: str, stream: str) -
     """
     code_uri = str(config.code_uri.resolve())
     python = config.runtime.removeprefix("python")
-    extra_path = config.environment.get("PYTHONPATH")
+    extra_path = config.variables.get("PYTHONPATH")
     return {
         "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
         "LANG": "en_US.UTF-8",
-        **config.environment,
+        **config.variables,
         "PYTHONPATH": os.pathsep.join(filter(None, (code_uri, extra_path))),
         # Output reaches the log as it is printed, as in Lambda, not when a buffer fills.
         "PYTHONUNBUFFERED": "1",

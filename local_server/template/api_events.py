@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .apis import http_api, rest_api
-from .intrinsics import Resolver
+from .intrinsics import IntrinsicResolver
 from .properties import HTTP_EVENT_PROPERTIES, REST_EVENT_PROPERTIES, check_properties
 from .resources import IMPLICIT_HTTP_API, IMPLICIT_REST_API
 from .specs import DEFAULT_ROUTE_PATH, ApiKind, ApiSpec, RouteSpec, TemplateError
@@ -34,7 +34,7 @@ _PATH_VARIABLE = re.compile(r"\{[A-Za-z0-9._-]+\+?\}")
 class RouteCollector:
     """Gathers the routes of every function's events, and the APIs they are served on."""
 
-    resolver: Resolver
+    resolver: IntrinsicResolver
     #: The template's ``Globals``, for the implicit APIs made here.
     globals: Mapping[str, Any]
     warnings: list[str]
@@ -192,7 +192,7 @@ def _route_path(path: str, location: str) -> str:
     return path
 
 
-def _check_event_auth(value: Any, location: str, resolver: Resolver) -> None:
+def _check_event_auth(value: Any, location: str, resolver: IntrinsicResolver) -> None:
     if value is None:
         return
     auth = resolver.resolve(value, location)

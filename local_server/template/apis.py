@@ -11,7 +11,7 @@ from typing import Any
 
 from .cors import http_cors, rest_cors
 from .globals import with_globals
-from .intrinsics import Resolver
+from .intrinsics import IntrinsicResolver
 from .properties import (
     INERT_API_PROPERTIES,
     INERT_HTTP_API_PROPERTIES,
@@ -47,7 +47,7 @@ def rest_api(
     logical_id: str,
     raw: Mapping[str, Any],
     *,
-    resolver: Resolver,
+    resolver: IntrinsicResolver,
     global_properties: Any,
     implicit: bool,
 ) -> ApiSpec:
@@ -85,7 +85,7 @@ def http_api(
     logical_id: str,
     raw: Mapping[str, Any],
     *,
-    resolver: Resolver,
+    resolver: IntrinsicResolver,
     global_properties: Any,
     implicit: bool,
 ) -> ApiSpec:
@@ -113,14 +113,14 @@ def http_api(
     )
 
 
-def _text_map(resolver: Resolver, value: Any, location: str) -> dict[str, str]:
+def _text_map(resolver: IntrinsicResolver, value: Any, location: str) -> dict[str, str]:
     resolved = resolver.resolve(value or {}, location)
     if not isinstance(resolved, dict):
         raise TemplateError(location, f"expected a mapping, found {describe_value(resolved)}")
     return {str(k): scalar_text(v, f"{location}.{k}") for k, v in resolved.items()}
 
 
-def _check_api_auth(value: Any, location: str, resolver: Resolver) -> None:
+def _check_api_auth(value: Any, location: str, resolver: IntrinsicResolver) -> None:
     """Authorizers and API keys answer 401/403 before the function runs: not emulated."""
     if value is None:
         return

@@ -1,4 +1,4 @@
-"""A function's environment: the template's ``Environment.Variables`` with ``--env-vars``.
+"""A function's environment variables: the template's ``Environment.Variables`` with ``--env-vars``.
 
 A declared variable takes the template's value, then the shell's (the developer's
 ``export TABLE_NAME=...``), then ``--env-vars``'s: SAM CLI's ``EnvironmentVariables.resolve``
@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .intrinsics import Resolver
+from .intrinsics import IntrinsicResolver
 from .specs import TemplateError
 from .values import NO_VALUE, is_intrinsic, scalar_text
 
-__all__ = ["check_env_vars", "function_environment", "env_vars_for_unknown_functions"]
+__all__ = ["check_env_vars", "function_variables", "env_vars_for_unknown_functions"]
 
 
 def check_env_vars(env_vars: Mapping[str, Any] | None) -> None:
@@ -39,12 +39,12 @@ def env_vars_for_unknown_functions(
     ]
 
 
-def function_environment(
+def function_variables(
     logical_id: str,
     value: Any,
     location: str,
     *,
-    resolver: Resolver,
+    resolver: IntrinsicResolver,
     env_vars: Mapping[str, Any],
     shell_env: Mapping[str, str],
     warnings: list[str],
@@ -53,12 +53,12 @@ def function_environment(
     location = f"{location}.Environment"
     value = resolver.chosen(value, location)
     if value is None:
-        variables: Any = {}
+        declared: Any = {}
     elif isinstance(value, dict) and set(value) <= {"Variables"}:
-        variables = value.get("Variables") or {}
+        declared = value.get("Variables") or {}
     else:
         raise TemplateError(location, "expected {Variables: {NAME: value}}")
-    if is_intrinsic(variables) or not isinstance(variables, dict):
+    if is_intrinsic(declared) or not isinstance(declared, dict):
         raise TemplateError(f"{location}.Variables", "expected a mapping of variables")
     # ``--env-vars``: "Parameters" applies to every function, the function's own entry
     # wins, and only variables the template declares are overridden (SAM CLI's
@@ -68,14 +68,14 @@ def function_environment(
         section = env_vars.get(key)
         if isinstance(section, dict):
             overrides.update(section)
-    environment: dict[str, str] = {}
-    for name, raw in variables.items():
+    variables: dict[str, str] = {}
+    for name, raw in declared.items():
         name = str(name)
         if name in overrides:
-            environment[name] = _sam_env_text(overrides[name])
+            variables[name] = _sam_env_text(overrides[name])
             continue
         if name in shell_env:
-            environment[name] = shell_env[name]
+            variables[name] = shell_env[name]
             continue
         where = f"{location}.Variables.{name}"
         try:
@@ -85,14 +85,14 @@ def function_environment(
                 exc.location, f"{exc.message} (or give {name} a value with --env-vars)"
             ) from exc
         if resolved is not NO_VALUE:
-            environment[name] = scalar_text(resolved, where)
+            variables[name] = scalar_text(resolved, where)
     for name in overrides:
-        if name not in variables and logical_id in env_vars:
+        if name not in declared and logical_id in env_vars:
             warnings.append(
                 f"--env-vars: {logical_id}.{name} is not declared in the template's "
                 "Environment.Variables; SAM ignores it, and so does lambgate"
             )
-    return environment
+    return variables
 
 
 def _sam_env_text(value: Any) -> str:

@@ -14,9 +14,9 @@ from typing import Any
 
 from .api_events import RouteCollector
 from .cors import http_cors
-from .function_variables import function_environment
+from .function_variables import function_variables
 from .globals import with_globals
-from .intrinsics import Resolver
+from .intrinsics import IntrinsicResolver
 from .properties import (
     INERT_FUNCTION_PROPERTIES,
     READ_FUNCTION_PROPERTIES,
@@ -33,7 +33,7 @@ __all__ = ["FunctionReader"]
 class FunctionReader:
     """Reads each function in turn; one reader per template, sharing its warnings."""
 
-    resolver: Resolver
+    resolver: IntrinsicResolver
     #: The template's folder: relative ``CodeUri`` values start there.
     directory: Path
     #: The parsed ``--env-vars`` JSON.
@@ -82,7 +82,7 @@ class FunctionReader:
             memory_size=resolve.whole_number(
                 properties.get("MemorySize", 128), f"{location}.MemorySize", 128, 10_240
             ),
-            environment=function_environment(
+            variables=function_variables(
                 logical_id,
                 properties.get("Environment"),
                 location,

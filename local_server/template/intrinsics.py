@@ -17,13 +17,13 @@ from .resources import attribute_value
 from .specs import TemplateError
 from .values import NO_VALUE, child_location, describe_value, is_intrinsic, scalar_text
 
-__all__ = ["INTRINSICS", "Resolver"]
+__all__ = ["INTRINSICS", "IntrinsicResolver"]
 
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
 @dataclass
-class Resolver:
+class IntrinsicResolver:
     """Evaluates intrinsic functions against the template's parameters, mappings, conditions."""
 
     parameters: dict[str, Any]
@@ -282,20 +282,20 @@ class Resolver:
         return resolved
 
 
-INTRINSICS: dict[str, Callable[[Resolver, Any, str], Any]] = {
-    "Ref": Resolver.ref,
-    "Fn::GetAtt": Resolver.get_att,
-    "Fn::Sub": Resolver.sub,
-    "Fn::If": Resolver.if_,
-    "Fn::Join": Resolver.join,
-    "Fn::Select": Resolver.select,
-    "Fn::Split": Resolver.split,
-    "Fn::FindInMap": Resolver.find_in_map,
-    "Fn::Base64": Resolver.base64,
-    "Fn::GetAZs": Resolver.get_azs,
-    "Fn::ImportValue": Resolver.import_value,
-    "Fn::Equals": Resolver.equals,
-    "Fn::Not": Resolver.not_,
-    "Fn::And": Resolver.and_,
-    "Fn::Or": Resolver.or_,
+INTRINSICS: dict[str, Callable[[IntrinsicResolver, Any, str], Any]] = {
+    "Ref": IntrinsicResolver.ref,
+    "Fn::GetAtt": IntrinsicResolver.get_att,
+    "Fn::Sub": IntrinsicResolver.sub,
+    "Fn::If": IntrinsicResolver.if_,
+    "Fn::Join": IntrinsicResolver.join,
+    "Fn::Select": IntrinsicResolver.select,
+    "Fn::Split": IntrinsicResolver.split,
+    "Fn::FindInMap": IntrinsicResolver.find_in_map,
+    "Fn::Base64": IntrinsicResolver.base64,
+    "Fn::GetAZs": IntrinsicResolver.get_azs,
+    "Fn::ImportValue": IntrinsicResolver.import_value,
+    "Fn::Equals": IntrinsicResolver.equals,
+    "Fn::Not": IntrinsicResolver.not_,
+    "Fn::And": IntrinsicResolver.and_,
+    "Fn::Or": IntrinsicResolver.or_,
 }

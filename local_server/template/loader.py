@@ -31,7 +31,7 @@ from .apis import http_api, rest_api
 from .function_variables import check_env_vars, env_vars_for_unknown_functions
 from .functions import FunctionReader
 from .globals import check_globals, globals_section
-from .intrinsics import Resolver
+from .intrinsics import IntrinsicResolver
 from .parameters import template_parameters
 from .properties import UNSERVED_HTTP_RESOURCES
 from .resources import resource_types
@@ -65,7 +65,7 @@ def load_template(
     parameters, missing = template_parameters(document, parameter_overrides or {})
     conditions = document.get("Conditions") or {}
     mappings = document.get("Mappings") or {}
-    resolver = Resolver(
+    resolver = IntrinsicResolver(
         parameters=parameters,
         missing_parameters=missing,
         mappings=mappings if isinstance(mappings, dict) else {},

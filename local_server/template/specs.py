@@ -67,7 +67,8 @@ class FunctionSpec:
     timeout: int = 3
     #: MB (SAM's default: 128).
     memory_size: int = 128
-    environment: dict[str, str] = field(default_factory=dict)
+    #: The resolved ``Environment.Variables``.
+    variables: dict[str, str] = field(default_factory=dict)
     architectures: tuple[str, ...] = ("x86_64",)
     function_url: UrlSpec | None = None
     #: The template's ``AWS::Region``: ``--parameter-overrides AWS::Region=...`` moves it.
