@@ -33,6 +33,7 @@ from lambgate.errors import ResultError
 from lambgate.local.front.messages import ReceivedRequest
 from lambgate.local.lambda_service.function import InvocationResult
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
+from lambgate.local.lambda_service.quotas import MAX_SYNC_PAYLOAD_BYTES
 from lambgate.model import Request, Response
 
 from .access_log import AccessLog
@@ -42,10 +43,6 @@ from .route_matching import GatewayAnswer
 
 __all__ = ["Gateway", "answer_to_response", "forwarded"]
 
-#: "Invocation payload (request and response): 6 MB each for synchronous"; a request over it
-#: is refused by the Lambda API before the function runs
-#: (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html, 6,291,456 bytes).
-MAX_SYNC_EVENT_BYTES = 6 * 1024 * 1024
 #: "The maximum size of the request body that you can send to a Lambda function is 1 MB."
 #: (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html)
 ALB_MAX_REQUEST_BODY = 1024 * 1024
@@ -190,10 +187,10 @@ class Gateway:
             return _Outcome(answer_to_response(self.errors.invoke_refused), None)
         event = target.source.request_to_event(request, target.invocation)
         payload = json.dumps(event).encode("utf-8")
-        if len(payload) > MAX_SYNC_EVENT_BYTES:
+        if len(payload) > MAX_SYNC_PAYLOAD_BYTES:
             self._explain(
                 target,
-                f"the event is {len(payload)} bytes, over Lambda's {MAX_SYNC_EVENT_BYTES}-byte "
+                f"the event is {len(payload)} bytes, over Lambda's {MAX_SYNC_PAYLOAD_BYTES}-byte "
                 "limit for a synchronous invocation, so Lambda refused to run the function",
             )
             return _Outcome(answer_to_response(self.errors.invoke_refused), None)

@@ -33,6 +33,7 @@ from lambgate.model import Request, Response
 
 from .function import ACCOUNT_ID, InvocationResult
 from .function_pool import FunctionRuntime
+from .quotas import MAX_ASYNC_PAYLOAD_BYTES, MAX_SYNC_PAYLOAD_BYTES
 
 __all__ = ["InvokeAPI", "InvokeServer", "start_invoke_api"]
 
@@ -44,11 +45,6 @@ FUNCTION_NAME = re.compile(
     r"(?P<name>[a-zA-Z0-9_-]+)(?::(?P<qualifier>[a-zA-Z0-9$_-]+))?"
 )
 INVOCATION_TYPES = ("Event", "RequestResponse", "DryRun")
-
-#: "Invocation payload (request and response): 6 MB each for synchronous; 1 MB for
-#: asynchronous" (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
-MAX_SYNC_REQUEST_BYTES = 6 * 1024 * 1024
-MAX_ASYNC_REQUEST_BYTES = 1024 * 1024
 
 
 #: Error shapes of the Lambda API model (botocore ``lambda/2015-03-31/service-2.json``):
@@ -166,7 +162,7 @@ def _header(request: Request, name: bytes) -> str | None:
 
 
 def _payload(request: Request, invocation_type: str) -> bytes:
-    limit = MAX_ASYNC_REQUEST_BYTES if invocation_type == "Event" else MAX_SYNC_REQUEST_BYTES
+    limit = MAX_ASYNC_PAYLOAD_BYTES if invocation_type == "Event" else MAX_SYNC_PAYLOAD_BYTES
     if len(request.body) > limit:
         raise ServiceError(
             "RequestTooLargeException",
@@ -227,6 +223,6 @@ async def start_invoke_api(
     api = InvokeAPI(functions, region=region)
     # Payloads over 6 MB must reach us to be refused with Lambda's own 413.
     server = await start_server(
-        api.handle, host=host, port=port, limits=Limits(max_body=2 * MAX_SYNC_REQUEST_BYTES)
+        api.handle, host=host, port=port, limits=Limits(max_body=2 * MAX_SYNC_PAYLOAD_BYTES)
     )
     return InvokeServer(api, server)

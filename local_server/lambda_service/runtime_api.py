@@ -27,6 +27,8 @@ from typing import Literal
 
 from lambgate.model import Request, Response
 
+from .quotas import MAX_SYNC_PAYLOAD_BYTES
+
 __all__ = [
     "MAX_RESPONSE_BYTES",
     "InvocationRequest",
@@ -34,10 +36,10 @@ __all__ = [
     "RuntimeReply",
 ]
 
-#: Largest synchronous response Lambda accepts from a runtime: 6 MiB + 100 bytes. Larger posts
-#: get 413 and the caller sees ``Function.ResponseSizeTooLarge``
+#: Largest synchronous response Lambda accepts from a runtime: the 6 MB payload quota + 100
+#: bytes. Larger posts get 413 and the caller sees ``Function.ResponseSizeTooLarge``
 #: (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
-MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100
+MAX_RESPONSE_BYTES = MAX_SYNC_PAYLOAD_BYTES + 100
 
 ERROR_TYPE_HEADER = b"lambda-runtime-function-error-type"
 JSON = [(b"content-type", b"application/json")]
