@@ -17,6 +17,7 @@ __all__ = [
     "FunctionConfig",
     "FunctionError",
     "InvocationResult",
+    "function_arn",
 ]
 
 DEFAULT_REGION = "us-east-1"
@@ -43,7 +44,12 @@ class FunctionConfig:
 
     @property
     def arn(self) -> str:
-        return f"arn:aws:lambda:{self.region}:{ACCOUNT_ID}:function:{self.name}"
+        return function_arn(self.name, self.region)
+
+
+def function_arn(name: str, region: str = DEFAULT_REGION) -> str:
+    """The ARN Lambda gives the function ``name`` in ``region``, in the local account."""
+    return f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{name}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

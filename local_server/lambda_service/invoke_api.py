@@ -31,7 +31,7 @@ from urllib.parse import parse_qs
 from lambgate.local.front.server import HTTPServer, Limits, start_server
 from lambgate.model import Request, Response
 
-from .function import ACCOUNT_ID, InvocationResult
+from .function import DEFAULT_REGION, InvocationResult, function_arn
 from .function_pool import FunctionRuntime
 from .quotas import MAX_ASYNC_PAYLOAD_BYTES, MAX_SYNC_PAYLOAD_BYTES
 
@@ -82,7 +82,7 @@ class InvokeAPI:
     """Routes Invoke calls to the functions' runtimes; ``Event`` invocations run as tasks."""
 
     functions: Mapping[str, FunctionRuntime]
-    region: str = "us-east-1"
+    region: str = DEFAULT_REGION
     background: set[asyncio.Task[InvocationResult]] = field(default_factory=set)
 
     async def handle(self, request: Request) -> Response:
@@ -137,7 +137,7 @@ class InvokeAPI:
         qualifier = qualifier or (match["qualifier"] if match else None)
         runtime = self.functions.get(name)
         if runtime is None or qualifier not in (None, "$LATEST"):
-            arn = f"arn:aws:lambda:{self.region}:{ACCOUNT_ID}:function:{name}"
+            arn = function_arn(name, self.region)
             if qualifier is not None:
                 arn += f":{qualifier}"
             raise ServiceError("ResourceNotFoundException", f"Function not found: {arn}")
@@ -217,7 +217,7 @@ async def start_invoke_api(
     *,
     host: str = "127.0.0.1",
     port: int = 0,
-    region: str = "us-east-1",
+    region: str = DEFAULT_REGION,
 ) -> InvokeServer:
     """Serve the Invoke API for ``functions`` (logical id → runtime); they stay the caller's."""
     api = InvokeAPI(functions, region=region)
