@@ -34,6 +34,7 @@ from lambgate.local.front.messages import ReceivedRequest
 from lambgate.local.lambda_service.function import InvocationResult
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
 from lambgate.local.lambda_service.quotas import MAX_SYNC_PAYLOAD_BYTES
+from lambgate.local.lambda_service.tracing import trace_root
 from lambgate.model import Request, Response
 
 from .access_log import AccessLog
@@ -46,12 +47,6 @@ __all__ = ["Gateway", "answer_to_response", "forwarded"]
 #: "The maximum size of the request body that you can send to a Lambda function is 1 MB."
 #: (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html)
 ALB_MAX_REQUEST_BODY = 1024 * 1024
-
-
-def trace_header() -> bytes:
-    """A new ``X-Amzn-Trace-Id``: ``Root=1-<8 hex seconds>-<24 hex>``
-    (https://docs.aws.amazon.com/xray/latest/devguide/xray-concepts.html#xray-concepts-tracingheader)."""
-    return f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}".encode()
 
 
 #: How API Gateway spells the headers it adds or rewrites in a REST event, whatever the
@@ -98,7 +93,7 @@ def forwarded(request: Request) -> Request:
             headers.append((name, value))
     chain.append(peer.encode("ascii"))
     headers += [
-        (b"x-amzn-trace-id", trace or trace_header()),
+        (b"x-amzn-trace-id", trace or trace_root().encode("ascii")),
         (b"x-forwarded-for", b", ".join(chain)),
         (b"x-forwarded-port", str(port).encode("ascii")),
         (b"x-forwarded-proto", request.scheme.encode("ascii")),

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import time
 import uuid
 from collections import deque
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ from collections.abc import Sequence
 from .execution_environment import ExecutionEnvironment
 from .function import FunctionConfig, InvocationResult
 from .runtime_api import InvocationRequest
+from .tracing import trace_header
 from .worker_log import LogSink, default_sink
 
 __all__ = ["WORKER_COMMAND", "FunctionRuntime", "RuntimeClosed"]
@@ -35,14 +35,6 @@ INIT_TIMEOUT_S = 10.0
 
 class RuntimeClosed(RuntimeError):
     """The function's runtime was closed while an invocation waited for an environment."""
-
-
-def trace_id() -> str:
-    """An X-Ray trace header, ``Root=1-<8 hex time>-<24 hex>;Parent=<16 hex>;Sampled=0``."""
-    return (
-        f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};"
-        f"Parent={uuid.uuid4().hex[:16]};Sampled=0"
-    )
 
 
 #: The runtime client each worker runs: bootstrap.py as a script, with ``-P`` so that its own
@@ -96,7 +88,7 @@ class FunctionRuntime:
             payload=payload,
             deadline_ms=0,
             invoked_function_arn=self.config.arn,
-            trace_id=trace_id(),
+            trace_id=trace_header(),
             client_context=client_context,
         )
         environment = await self._acquire()
