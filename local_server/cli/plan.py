@@ -20,6 +20,7 @@ from typing import Literal
 from lambgate.local.gateway.answers import FrontKind
 from lambgate.local.lambda_service.function import FunctionConfig
 from lambgate.local.template.loader import load_template
+from lambgate.local.template.resources import IMPLICIT_HTTP_API, IMPLICIT_REST_API
 from lambgate.local.template.specs import (
     DEFAULT_ROUTE_PATH,
     ApiSpec,
@@ -45,9 +46,6 @@ __all__ = [
 FORMATS: tuple[str, ...] = ("rest", "http", "http-v1", "alb", "alb-multi", "url")
 #: The logical id of the one function ``lambgate serve APP`` runs (the Invoke API's name).
 APP_FUNCTION = "App"
-#: SAM's implicit APIs, as ``sam local start-api`` names them.
-IMPLICIT_REST_API = "ServerlessRestApi"
-IMPLICIT_HTTP_API = "ServerlessHttpApi"
 #: Lambda's timeout for an ``APP`` function: API Gateway's limit, so the gateway's own
 #: integration timeout is what a slow request meets first, as when deployed with lambgate.
 APP_TIMEOUT_S = 30

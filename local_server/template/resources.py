@@ -14,6 +14,10 @@ from .specs import TemplateError
 
 __all__ = ["IMPLICIT_HTTP_API", "IMPLICIT_REST_API", "attribute_value", "resource_types"]
 
+#: The logical ids of the APIs SAM makes for ``Api`` and ``HttpApi`` events that name none
+#: ("An Api event source is specified", "An HttpApi event source is specified":
+#: https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-specification-generated-resources-function.html);
+#: ``sam local start-api`` and ``lambgate serve APP`` name them the same.
 IMPLICIT_REST_API = "ServerlessRestApi"
 IMPLICIT_HTTP_API = "ServerlessHttpApi"
 
