@@ -19,6 +19,7 @@ from typing import Literal
 
 from lambgate.local.gateway.answers import FrontKind
 from lambgate.local.lambda_service.function import FunctionConfig
+from lambgate.local.template.api_events import MAX_INTEGRATION_TIMEOUT_MS
 from lambgate.local.template.loader import load_template
 from lambgate.local.template.resources import IMPLICIT_HTTP_API, IMPLICIT_REST_API
 from lambgate.local.template.specs import (
@@ -239,7 +240,5 @@ def _route(api: ApiSpec, path: str) -> RouteSpec:
         path=path,
         function=APP_FUNCTION,
         payload_format_version=api.payload_format_version,
-        # API Gateway's limits: REST 29 s, HTTP API 30 s
-        # (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html).
-        integration_timeout_ms=29_000 if api.kind == "rest" else 30_000,
+        integration_timeout_ms=MAX_INTEGRATION_TIMEOUT_MS[api.kind],
     )

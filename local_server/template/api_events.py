@@ -18,14 +18,14 @@ from .properties import HTTP_EVENT_PROPERTIES, REST_EVENT_PROPERTIES, check_prop
 from .resources import IMPLICIT_HTTP_API, IMPLICIT_REST_API
 from .specs import DEFAULT_ROUTE_PATH, ApiKind, ApiSpec, RouteSpec, TemplateError
 
-__all__ = ["RouteCollector"]
+__all__ = ["MAX_INTEGRATION_TIMEOUT_MS", "RouteCollector"]
 
 _REST_METHODS = frozenset({"ANY", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"})
 
-#: Integration timeouts, ms: REST 50 ms to 29 s (https://docs.aws.amazon.com/apigateway/latest/
-#: developerguide/api-gateway-execution-service-limits-table.html), HTTP APIs up to 30 s
-#: (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html).
-_TIMEOUT_LIMITS_MS: dict[ApiKind, int] = {"rest": 29_000, "http": 30_000}
+#: The longest integration timeout, in ms, and each route's default: REST 50 ms to 29 s
+#: (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-execution-service-limits-table.html),
+#: HTTP APIs up to 30 s (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html).
+MAX_INTEGRATION_TIMEOUT_MS: dict[ApiKind, int] = {"rest": 29_000, "http": 30_000}
 
 _PATH_VARIABLE = re.compile(r"\{[A-Za-z0-9._-]+\+?\}")
 
@@ -155,7 +155,7 @@ class RouteCollector:
         return api_id
 
     def _timeout(self, properties: Mapping[str, Any], where: str, kind: ApiKind) -> int:
-        limit = _TIMEOUT_LIMITS_MS[kind]
+        limit = MAX_INTEGRATION_TIMEOUT_MS[kind]
         if "TimeoutInMillis" not in properties:
             return limit
         return self.resolver.whole_number(
