@@ -18,8 +18,8 @@ from lambgate.events import EventSource, Invocation, get_source
 from lambgate.local.template.specs import ApiSpec, RouteSpec
 from lambgate.model import Request
 
-from .answers import FrontKind
-from .route_matching import BAD_REQUEST, GatewayAnswer, Router
+from .answers import BAD_REQUEST, FrontKind, GatewayAnswer
+from .route_matching import Router
 
 __all__ = ["ApiRoutes", "Destination", "DestinationResolver", "SingleFunction", "stable_id"]
 

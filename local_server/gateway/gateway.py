@@ -38,9 +38,8 @@ from lambgate.local.lambda_service.tracing import trace_root
 from lambgate.model import Request, Response
 
 from .access_log import AccessLog
-from .answers import FRONT_ERRORS, FrontErrors
+from .answers import FRONT_ERRORS, FrontErrors, GatewayAnswer
 from .destinations import Destination, DestinationResolver
-from .route_matching import GatewayAnswer
 
 __all__ = ["Gateway", "answer_to_response", "forwarded"]
 

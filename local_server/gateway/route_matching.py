@@ -1,7 +1,8 @@
-"""API Gateway's route selection, and the answers it gives when no route matches.
+"""API Gateway's route selection: which route, if any, takes a request.
 
-Pure functions of the routes and the request line: no sockets, no clocks. The HTTP front asks
-``Router.match`` which function a request goes to, and sends ``no_route_answer`` otherwise.
+Pure functions of the routes and the request line: no sockets, no clocks. The gateway asks
+``Router.match`` which function a request goes to, and ``Router.no_route`` which of AWS's
+answers (:mod:`.answers`) to give when none does.
 
 How API Gateway picks a route (HTTP APIs, "Routing API requests",
 https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html):
@@ -18,7 +19,6 @@ serves it (measured on real API Gateway in ministackorg/ministack#1423).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -26,7 +26,9 @@ from urllib.parse import unquote
 
 from lambgate.local.template.specs import DEFAULT_ROUTE_PATH, ApiKind, RouteSpec
 
-__all__ = ["BAD_REQUEST", "GatewayAnswer", "RouteMatch", "Router", "no_route_answer"]
+from .answers import GatewayAnswer, no_route_answer
+
+__all__ = ["RouteMatch", "Router"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,48 +43,6 @@ class RouteMatch:
     resource: str
     #: HTTP API ``routeKey``: ``"GET /items/{id}"``, ``"ANY /{proxy+}"`` or ``"$default"``.
     route_key: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GatewayAnswer:
-    """A response the gateway gives on its own, without calling a function."""
-
-    status: int
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
-
-
-def _json_answer(status: int, message: str, *extra: tuple[str, str]) -> GatewayAnswer:
-    body = json.dumps({"message": message}, separators=(",", ":")).encode()
-    return GatewayAnswer(
-        status=status,
-        headers=(("content-type", "application/json"), *extra),
-        body=body,
-    )
-
-
-#: What each API type answers for a request no route takes. REST hides which paths exist behind
-#: a 403 (https://repost.aws/knowledge-center/api-gateway-authentication-token-errors), with the
-#: ``x-amzn-ErrorType`` header real responses carry; HTTP APIs answer 404 (routes page above).
-#: Request-id headers are per request: the server adds them.
-_NO_ROUTE_ANSWERS: dict[ApiKind, GatewayAnswer] = {
-    "rest": _json_answer(
-        403,
-        "Missing Authentication Token",
-        ("x-amzn-errortype", "MissingAuthenticationTokenException"),
-    ),
-    "http": _json_answer(404, "Not Found"),
-}
-
-
-#: HTTP API's answer to a path it cannot decode (live captures, hotsock/voker
-#: ``vokerhttp/testdata/ingress-paths.json``: ``/capture/percent%25done`` gets a 400).
-BAD_REQUEST = _json_answer(400, "Bad Request")
-
-
-def no_route_answer(kind: ApiKind) -> GatewayAnswer:
-    """The answer an API of ``kind`` gives when no route matches the request."""
-    return _NO_ROUTE_ANSWERS[kind]
 
 
 _SegmentKind = Literal["literal", "param", "greedy"]

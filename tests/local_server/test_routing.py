@@ -12,7 +12,8 @@ import json
 
 import pytest
 
-from lambgate.local.gateway.route_matching import GatewayAnswer, RouteMatch, Router, no_route_answer
+from lambgate.local.gateway.answers import GatewayAnswer, no_route_answer
+from lambgate.local.gateway.route_matching import RouteMatch, Router
 from lambgate.local.template.specs import ApiKind, RouteSpec
 
 
