@@ -79,7 +79,9 @@ def _event(args: argparse.Namespace) -> dict[str, object]:
         body = args.body.encode("utf-8")
     headers = list(args.header)
     given = {name for name, _ in headers}
-    # What every AWS front end adds to a request before Lambda sees it.
+    # A client's usual headers, and those every front adds (gateway.gateway.ADDED_HEADERS) for
+    # a client at 203.0.113.10 over HTTPS, but X-Amzn-Trace-Id: random, it would change every
+    # event.
     added = {
         b"host": b"abcdef1234.execute-api.us-east-1.amazonaws.com",
         b"user-agent": b"curl/8.5.0",

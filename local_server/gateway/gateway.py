@@ -3,9 +3,10 @@
 A :class:`Gateway` is the handler the HTTP front (:mod:`lambgate.local.front.server`) calls.
 It does what API Gateway, a function URL or an ALB does around a Lambda function:
 
-1. adds what the front adds to every request (``X-Forwarded-For`` with the peer appended,
-   ``X-Forwarded-Proto``, ``X-Forwarded-Port``, ``X-Amzn-Trace-Id``);
-2. picks the route, or answers as the front does when there is none (:mod:`.route_matching`);
+1. adds the headers every front adds (:data:`ADDED_HEADERS`), the peer appended to
+   ``X-Forwarded-For``;
+2. picks the route (:mod:`.route_matching`), or answers as the front does when there is none
+   (:mod:`.answers`);
 3. builds the event with the same ``request_to_event`` the event sources use in Lambda, with
    a fresh request id and the real clock;
 4. invokes the function in its execution environment
@@ -41,23 +42,26 @@ from .access_log import AccessLog
 from .answers import FRONT_ERRORS, FrontErrors, GatewayAnswer
 from .destinations import Destination, DestinationResolver
 
-__all__ = ["Gateway", "answer_to_response", "forwarded"]
+__all__ = ["ADDED_HEADERS", "Gateway", "answer_to_response", "forwarded"]
 
 #: "The maximum size of the request body that you can send to a Lambda function is 1 MB."
 #: (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html)
 ALB_MAX_REQUEST_BODY = 1024 * 1024
 
 
+#: The headers every front adds to a request before the function sees it: "The load balancer
+#: adds the following headers to every request: X-Amzn-Trace-Id, X-Forwarded-For,
+#: X-Forwarded-Port, and X-Forwarded-Proto"
+#: (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/x-forwarded-headers.html);
+#: API Gateway and function URLs send the same four.
+ADDED_HEADERS = ("X-Amzn-Trace-Id", "X-Forwarded-For", "X-Forwarded-Port", "X-Forwarded-Proto")
+_ADDED_NAMES = frozenset(name.lower().encode("ascii") for name in ADDED_HEADERS)
+
 #: How API Gateway spells the headers it adds or rewrites in a REST event, whatever the
 #: client sent: the example event in https://docs.aws.amazon.com/apigateway/latest/
 #: developerguide/set-up-lambda-proxy-integrations.html and hotsock/voker's live captures.
 AWS_HEADER_SPELLINGS: dict[bytes, str] = {
-    b"host": "Host",
-    b"user-agent": "User-Agent",
-    b"x-amzn-trace-id": "X-Amzn-Trace-Id",
-    b"x-forwarded-for": "X-Forwarded-For",
-    b"x-forwarded-port": "X-Forwarded-Port",
-    b"x-forwarded-proto": "X-Forwarded-Proto",
+    name.lower().encode("ascii"): name for name in ("Host", "User-Agent", *ADDED_HEADERS)
 }
 
 
@@ -68,15 +72,12 @@ def header_spellings(request: Request) -> dict[bytes, str]:
 
 
 def forwarded(request: Request) -> Request:
-    """``request`` with the headers the front adds before the function sees it.
+    """``request`` with the headers the front adds (:data:`ADDED_HEADERS`) before the
+    function sees it.
 
-    "The load balancer adds the following headers to every request: X-Amzn-Trace-Id,
-    X-Forwarded-For, X-Forwarded-Port, and X-Forwarded-Proto"
-    (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/x-forwarded-headers.html);
-    API Gateway and function URLs send the same four. The peer is appended to any
-    ``X-Forwarded-For`` the client sent; proto and port are the front's own, replacing the
-    client's; a client's trace id is kept. Locally the front is plain HTTP on its own port,
-    so links the app builds from these point back at it.
+    The peer is appended to any ``X-Forwarded-For`` the client sent; proto and port are the
+    front's own, replacing the client's; a client's trace id is kept. Locally the front is
+    plain HTTP on its own port, so links the app builds from these point back at it.
     """
     peer = request.client[0] if request.client else "127.0.0.1"
     port = request.server[1] if request.server else 80
@@ -88,7 +89,7 @@ def forwarded(request: Request) -> Request:
             chain.append(value)
         elif name == b"x-amzn-trace-id":
             trace = value
-        elif name not in (b"x-forwarded-proto", b"x-forwarded-port"):
+        elif name not in _ADDED_NAMES:  # proto and port: the front's own replace them
             headers.append((name, value))
     chain.append(peer.encode("ascii"))
     headers += [
