@@ -22,7 +22,7 @@ from typing import Any
 
 from lambgate.local.front.server import HTTPServer, Limits, start_server
 
-from .function import FunctionConfig, InvocationResult
+from .function import LATEST, FunctionConfig, InvocationResult
 from .function_errors import (
     error_payload,
     exit_description,
@@ -126,7 +126,7 @@ class ExecutionEnvironment:
                 return self._finish(request, outcome_or_ready, spawned, None, cold=True)
             init_duration = milliseconds(outcome_or_ready - spawned)
         assert self.api is not None and self.exited is not None
-        self._say(f"START RequestId: {request.request_id} Version: $LATEST")
+        self._say_start(request.request_id)
         timeout = self.config.timeout
         request = _with_deadline(request, timeout)
         delivered, reply = self.api.submit(request)
@@ -168,9 +168,9 @@ class ExecutionEnvironment:
                 f"INIT_REPORT Init Duration: {milliseconds(init_error.at - spawned):.2f} ms\t"
                 f"Phase: init\tStatus: error\tError Type: {init_error.error_type}"
             )
-            self._say(f"START RequestId: {request_id} Version: $LATEST")
+            self._say_start(request_id)
             return Outcome(error_payload(init_error), "Unhandled", init_error.at, "error")
-        self._say(f"START RequestId: {request_id} Version: $LATEST")
+        self._say_start(request_id)
         return await self._judge(request_id, None, self.config.timeout)
 
     async def _judge(
@@ -254,6 +254,10 @@ class ExecutionEnvironment:
             self.log.write(line.encode())
         else:
             self.sink(line)
+
+    def _say_start(self, request_id: str) -> None:
+        """The ``START`` line Lambda writes as an invocation begins, after any init lines."""
+        self._say(f"START RequestId: {request_id} Version: {LATEST}")
 
     def exited_while_idle(self) -> bool:
         return self.exited is not None and self.exited.done()

@@ -15,6 +15,7 @@ __all__ = [
     "ACCOUNT_ID",
     "DEFAULT_REGION",
     "FunctionConfig",
+    "LATEST",
     "FunctionError",
     "InvocationResult",
     "function_arn",
@@ -22,6 +23,9 @@ __all__ = [
 
 DEFAULT_REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
+#: The one version of a function the emulator runs: the unpublished ``$LATEST``
+#: (https://docs.aws.amazon.com/lambda/latest/dg/configuration-versions.html).
+LATEST = "$LATEST"
 
 FunctionError = Literal["Unhandled"]
 

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from .execution_environment import ExecutionEnvironment
 from .function import FunctionConfig, InvocationResult
 from .runtime_api import InvocationRequest
+from .runtime_variables import RUNTIME_DIR
 from .tracing import trace_header
 from .worker_log import LogSink, default_sink
 
@@ -44,7 +45,7 @@ class RuntimeClosed(RuntimeError):
 WORKER_COMMAND = (
     sys.executable,
     "-P",
-    os.path.join(os.path.dirname(__file__), "worker", "bootstrap.py"),
+    os.path.join(RUNTIME_DIR, "bootstrap.py"),
 )
 
 

@@ -31,7 +31,7 @@ from urllib.parse import parse_qs
 from lambgate.local.front.server import HTTPServer, Limits, start_server
 from lambgate.model import Request, Response
 
-from .function import DEFAULT_REGION, InvocationResult, function_arn
+from .function import DEFAULT_REGION, LATEST, InvocationResult, function_arn
 from .function_pool import FunctionRuntime
 from .quotas import MAX_ASYNC_PAYLOAD_BYTES, MAX_SYNC_PAYLOAD_BYTES
 
@@ -122,7 +122,7 @@ class InvokeAPI:
         )
         headers += [
             (b"content-type", b"application/json"),
-            (b"x-amz-executed-version", b"$LATEST"),
+            (b"x-amz-executed-version", LATEST.encode()),
         ]
         if invocation.function_error is not None:
             headers.append((b"x-amz-function-error", invocation.function_error.encode()))
@@ -136,7 +136,7 @@ class InvokeAPI:
         name = match["name"] if match else raw_name
         qualifier = qualifier or (match["qualifier"] if match else None)
         runtime = self.functions.get(name)
-        if runtime is None or qualifier not in (None, "$LATEST"):
+        if runtime is None or qualifier not in (None, LATEST):
             arn = function_arn(name, self.region)
             if qualifier is not None:
                 arn += f":{qualifier}"

@@ -11,15 +11,19 @@ import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
-from .function import FunctionConfig
+from .function import LATEST, FunctionConfig
 
 __all__ = [
+    "RUNTIME_DIR",
     "CREDENTIAL_VARIABLES",
     "DUMMY_CREDENTIALS",
     "developer_credentials",
     "log_stream_name",
     "runtime_variables",
 ]
+
+#: Where lambgate's runtime client lives, as ``/var/runtime`` holds AWS's in Lambda.
+RUNTIME_DIR = os.path.join(os.path.dirname(__file__), "worker")
 
 
 def runtime_variables(config: FunctionConfig, runtime_api: str, stream: str) -> dict[str, str]:
@@ -40,7 +44,7 @@ def runtime_variables(config: FunctionConfig, runtime_api: str, stream: str) -> 
         # Output reaches the log as it is printed, as in Lambda, not when a buffer fills.
         "PYTHONUNBUFFERED": "1",
         "AWS_LAMBDA_FUNCTION_NAME": config.name,
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_VERSION": LATEST,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.memory_size),
         "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
         "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{config.name}",
@@ -54,8 +58,7 @@ def runtime_variables(config: FunctionConfig, runtime_api: str, stream: str) -> 
         "AWS_SAM_LOCAL": "true",
         "_HANDLER": config.handler,
         "LAMBDA_TASK_ROOT": code_uri,
-        # Where the runtime client lives (/var/runtime in Lambda): ours is worker/.
-        "LAMBDA_RUNTIME_DIR": str(Path(__file__).resolve().parent / "worker"),
+        "LAMBDA_RUNTIME_DIR": str(Path(RUNTIME_DIR).resolve()),
         "TZ": ":UTC",
     }
 
@@ -100,4 +103,4 @@ def developer_credentials(shell: Mapping[str, str]) -> dict[str, str]:
 
 def log_stream_name() -> str:
     """``YYYY/MM/DD/[$LATEST]<32 hex>``, the shape of Lambda's log stream names."""
-    return f"{time.strftime('%Y/%m/%d', time.gmtime())}/[$LATEST]{uuid.uuid4().hex}"
+    return f"{time.strftime('%Y/%m/%d', time.gmtime())}/[{LATEST}]{uuid.uuid4().hex}"
