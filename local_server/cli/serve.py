@@ -27,7 +27,7 @@ from lambgate.local.gateway.gateway import Gateway
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
 from lambgate.local.lambda_service.invoke_api import InvokeServer, start_invoke_api
 from lambgate.local.template.parameters import parse_parameter_overrides
-from lambgate.local.template.specs import TemplateError
+from lambgate.local.template.specs import DEFAULT_ROUTE_PATH, TemplateError
 
 from .plan import FORMATS, FrontPlan, ServeOptions, ServePlan, plan_app, plan_template
 from .reload import WORKER_COMMAND, CodeWatcher
@@ -131,7 +131,7 @@ class Emulator:
 
 
 def _route_text(method: str, path: str) -> str:
-    return path if path == "$default" else f"{method} {path}"
+    return path if path == DEFAULT_ROUTE_PATH else f"{method} {path}"
 
 
 def make_plan(options: ServeOptions) -> ServePlan:

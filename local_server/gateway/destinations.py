@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from lambgate.events import EventSource, Invocation, get_source
-from lambgate.local.template.specs import ApiSpec, RouteSpec
+from lambgate.local.template.specs import DEFAULT_ROUTE_PATH, ApiSpec, RouteSpec
 from lambgate.model import Request
 
 from .answers import BAD_REQUEST, FrontKind, GatewayAnswer
@@ -148,5 +148,5 @@ class SingleFunction:
             source=self.source,
             invocation=invocation,
             integration_timeout=None,
-            route="$default",
+            route=DEFAULT_ROUTE_PATH,
         )
