@@ -1,9 +1,10 @@
-"""``python -m lambgate`` is the ``lambgate`` command (its code is :mod:`lambgate.local.cli`)."""
+"""``python -m lambgate`` is the ``lambgate`` command (its code is
+:mod:`lambgate.local.cli.main`)."""
 
 from __future__ import annotations
 
 import sys
 
-from lambgate.local.cli import main
+from lambgate.local.cli.main import main
 
 sys.exit(main())

@@ -130,7 +130,7 @@ def test_the_wheel_installs_one_import_name(tmp_path: Path) -> None:
         "lambgate/__init__.py",
         "lambgate/py.typed",
         "lambgate/events/__init__.py",
-        "lambgate/local/cli.py",
+        "lambgate/local/cli/main.py",
         "lambgate/deploy/package.py",
     } <= set(names)
     # Every module of the three folders is in it (pyproject.toml lists the packages by name).
@@ -141,4 +141,4 @@ def test_the_wheel_installs_one_import_name(tmp_path: Path) -> None:
         for module in (ROOT / folder).rglob("*.py")
     } <= set(names)
     assert not [name for name in names if name.endswith((".tf", ".md"))]
-    assert "lambgate = lambgate.local.cli:main" in scripts
+    assert "lambgate = lambgate.local.cli.main:main" in scripts

@@ -877,7 +877,11 @@ def test_whole_lambgate_ships_the_emulator_and_deploy_code_and_says_so(
     assert _cli("--source", str(project), "--output", str(whole), "--whole-lambgate") == 0
     with zipfile.ZipFile(whole) as archive:
         names = set(archive.namelist())
-    assert {"lambgate/local/cli.py", "lambgate/deploy/package.py", "lambgate/__main__.py"} <= names
+    assert {
+        "lambgate/local/cli/main.py",
+        "lambgate/deploy/package.py",
+        "lambgate/__main__.py",
+    } <= names
     # What the wheel would install, also from an editable install, whose infra/ folder holds
     # the Terraform module (and a user's state and providers) beside the code.
     shipped = {name for name in names if name.startswith("lambgate/") and name[-1] != "/"}

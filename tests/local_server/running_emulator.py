@@ -15,9 +15,9 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from lambgate.local.access_log import AccessLog
-from lambgate.local.serve import Emulator, start_emulator
-from lambgate.local.serve_plan import ServeOptions
+from lambgate.local.cli.plan import ServeOptions
+from lambgate.local.cli.serve import Emulator, start_emulator
+from lambgate.local.gateway.access_log import AccessLog
 
 APPS = Path(__file__).resolve().parent / "apps"
 STOP_TIMEOUT_S = 30.0

@@ -17,9 +17,9 @@ import h11
 import httpx
 import pytest
 
-import lambgate.local.http
-from lambgate.local.http import Limits, start_server, warn_if_exposed
-from lambgate.local.http_connection import HTTPConnection
+import lambgate.local.front.server
+from lambgate.local.front.connection import HTTPConnection
+from lambgate.local.front.server import Limits, start_server, warn_if_exposed
 from lambgate.model import Request, Response
 
 T = TypeVar("T")
@@ -711,7 +711,7 @@ def test_other_hosts_are_warned_about(host: str) -> None:
 
 
 def test_public_names_are_pinned() -> None:
-    assert sorted(lambgate.local.http.__all__) == [
+    assert sorted(lambgate.local.front.server.__all__) == [
         "HTTPServer",
         "Handler",
         "Limits",

@@ -19,8 +19,9 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from lambgate.local.invoke import InvokeServer, start_invoke_api
-from lambgate.local.runtime import FunctionConfig, FunctionRuntime
+from lambgate.local.lambda_service.function import FunctionConfig
+from lambgate.local.lambda_service.function_pool import FunctionRuntime
+from lambgate.local.lambda_service.invoke_api import InvokeServer, start_invoke_api
 
 from .processes import still_alive
 from .test_runtime import FUNCTIONS, TOOLBOX, Log, event

@@ -12,8 +12,9 @@ import json
 
 import pytest
 
-from lambgate.local.routing import GatewayAnswer, RouteMatch, Router, no_route_answer
-from lambgate.local.template import ApiKind, RouteSpec
+from lambgate.local.gateway.answers import GatewayAnswer, no_route_answer
+from lambgate.local.gateway.route_matching import RouteMatch, Router
+from lambgate.local.template.specs import ApiKind, RouteSpec
 
 
 def route(

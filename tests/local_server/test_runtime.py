@@ -1,8 +1,8 @@
 """Execution environments behave as Lambda's: real worker processes over a real Runtime API.
 
-Every test starts real workers (``python -m lambgate.local.bootstrap``, and once AWS's own
-``awslambdaric``) on 127.0.0.1 and stops them by PID with bounded waits. The function code is in
-``tests/local_server/functions``.
+Every test starts real workers (lambgate's ``lambda_service/worker/bootstrap.py``, and once
+AWS's own ``awslambdaric``) on 127.0.0.1 and stops them by PID with bounded waits. The function
+code is in ``tests/local_server/functions``.
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from lambgate.local.http import start_server
-from lambgate.local.runtime import FunctionConfig, FunctionRuntime, Invocation
-from lambgate.local.runtime_api import InvocationRequest, RuntimeAPI
+from lambgate.local.front.server import start_server
+from lambgate.local.lambda_service.function import FunctionConfig, InvocationResult
+from lambgate.local.lambda_service.function_pool import FunctionRuntime
+from lambgate.local.lambda_service.runtime_api import InvocationRequest, RuntimeAPI
 
 from .processes import still_alive
 
@@ -72,7 +73,7 @@ class Log:
         self.lines.append(line)
 
 
-async def invoke_once(config: FunctionConfig, payload: bytes, **options: Any) -> Invocation:
+async def invoke_once(config: FunctionConfig, payload: bytes, **options: Any) -> InvocationResult:
     runtime = FunctionRuntime(config, log=Log(), **options)
     try:
         return await runtime.invoke(payload)
@@ -86,7 +87,7 @@ async def invoke_once(config: FunctionConfig, payload: bytes, **options: Any) ->
 def inspect(command: tuple[str, ...] | None) -> tuple[str, dict[str, Any]]:
     config = toolbox(
         memory_size=256,
-        environment={
+        variables={
             "STAGE": "test",
             "AWS_LAMBDA_FUNCTION_NAME": "overridden?",
             "PYTHONPATH": "/opt/extra",
@@ -238,7 +239,7 @@ STANDARD_VARIABLES = (
 def test_cold_start_once_then_warm_reuse_with_one_report_line_each() -> None:
     log = Log()
 
-    async def scenario() -> list[Invocation]:
+    async def scenario() -> list[InvocationResult]:
         runtime = FunctionRuntime(toolbox(), log=log)
         try:
             return [await runtime.invoke(event("count")) for _ in range(3)]
@@ -280,7 +281,7 @@ def test_cold_start_once_then_warm_reuse_with_one_report_line_each() -> None:
 
 
 def test_log_tail_holds_the_invocations_own_lines() -> None:
-    async def scenario() -> tuple[Invocation, Invocation]:
+    async def scenario() -> tuple[InvocationResult, InvocationResult]:
         runtime = FunctionRuntime(toolbox(), log=Log())
         try:
             first = await runtime.invoke(event("print", text="first invocation"))
@@ -312,7 +313,7 @@ def test_log_tail_holds_the_invocations_own_lines() -> None:
 def test_function_error_is_the_python_runtimes_error_document(
     command: tuple[str, ...] | None,
 ) -> None:
-    async def scenario() -> tuple[Invocation, Invocation]:
+    async def scenario() -> tuple[InvocationResult, InvocationResult]:
         runtime = FunctionRuntime(toolbox(), log=Log(), command=command)
         try:
             failed = await runtime.invoke(event("raise", detail="here"), request_id="req-err")
@@ -375,7 +376,7 @@ def test_init_error_is_reported_and_retried_on_the_next_invocation(
         command = (*command[:-1], handler)
     config = toolbox(code_uri=code_uri, handler=handler)
 
-    async def scenario() -> list[Invocation]:
+    async def scenario() -> list[InvocationResult]:
         runtime = FunctionRuntime(config, log=Log(), command=command)
         try:
             return [await runtime.invoke(b"{}") for _ in range(2)]
@@ -393,7 +394,7 @@ def test_init_error_is_reported_and_retried_on_the_next_invocation(
 def test_timeout_ends_the_environment_and_the_next_invocation_is_cold() -> None:
     """https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html"""
 
-    async def scenario() -> tuple[Invocation, Invocation, Invocation]:
+    async def scenario() -> tuple[InvocationResult, InvocationResult, InvocationResult]:
         runtime = FunctionRuntime(toolbox(timeout=1.0), log=Log())
         try:
             warm = await runtime.invoke(event("count"))
@@ -420,7 +421,7 @@ def test_timeout_ends_the_environment_and_the_next_invocation_is_cold() -> None:
 
 
 def test_timeout_also_ends_processes_the_function_started() -> None:
-    async def scenario() -> Invocation:
+    async def scenario() -> InvocationResult:
         return await invoke_once(toolbox(timeout=1.0), event("spawn_and_sleep", seconds=30))
 
     timed_out = run(scenario)
@@ -444,7 +445,7 @@ def test_crashed_environment_is_reported_as_lambda_does_and_replaced(
     """Lambda answers a runtime that died mid-invocation with Runtime.ExitError, e.g.
     ``"RequestId: … Error: Runtime exited with error: signal: killed"``."""
 
-    async def scenario() -> tuple[Invocation, Invocation, Invocation]:
+    async def scenario() -> tuple[InvocationResult, InvocationResult, InvocationResult]:
         runtime = FunctionRuntime(toolbox(), log=Log())
         try:
             before = await runtime.invoke(event("count"))
@@ -471,7 +472,7 @@ def test_response_over_6_mb_is_function_response_size_too_large(
     """The limit is 6 MiB + 100 bytes = 6,291,556 bytes of JSON: a string of n characters
     is n + 2 bytes (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html)."""
 
-    async def scenario() -> tuple[Invocation, Invocation]:
+    async def scenario() -> tuple[InvocationResult, InvocationResult]:
         runtime = FunctionRuntime(toolbox(), log=Log(), command=command)
         try:
             fits = await runtime.invoke(event("big", size=6_291_554))
@@ -541,7 +542,7 @@ def test_client_context_is_an_object_with_custom_env_and_client(
         "client": {"app_title": "Shop"},
     }
 
-    async def scenario() -> Invocation:
+    async def scenario() -> InvocationResult:
         runtime = FunctionRuntime(toolbox(), log=Log(), command=command)
         try:
             return await runtime.invoke(
@@ -589,7 +590,7 @@ def test_functions_with_same_module_name_never_see_each_other() -> None:
 
 
 def test_concurrent_invocations_start_environments_up_to_the_limit_then_queue() -> None:
-    async def scenario() -> tuple[list[Invocation], float]:
+    async def scenario() -> tuple[list[InvocationResult], float]:
         runtime = FunctionRuntime(toolbox(max_concurrency=2), log=Log())
         try:
             started = time.monotonic()
@@ -630,7 +631,7 @@ def test_close_stops_every_worker_even_mid_invocation() -> None:
         workers, grandchildren = set(runtime.pids), children()
         await asyncio.wait_for(runtime.close(), 10)
         results = await asyncio.gather(*busy, return_exceptions=True)
-        assert all(isinstance(result, Invocation) for result in results), results
+        assert all(isinstance(result, InvocationResult) for result in results), results
         return workers, grandchildren
 
     workers, children = run(scenario)
@@ -707,7 +708,7 @@ def test_workers_end_when_the_emulator_is_killed() -> None:
     script = textwrap.dedent(
         """
         import asyncio, pathlib, sys
-        from lambgate.local.runtime import FunctionConfig, FunctionRuntime
+        from lambgate.local.lambda_service.function_pool import FunctionConfig, FunctionRuntime
 
         async def main():
             config = FunctionConfig(
@@ -743,7 +744,7 @@ def test_recycle_makes_the_next_invocation_load_the_changed_code(tmp_path: Path)
     module.write_text("import os\ndef handler(event, context):\n    return [1, os.getpid()]\n")
     config = FunctionConfig(name="Changing", code_uri=tmp_path, handler="app.handler")
 
-    async def scenario() -> tuple[Invocation, Invocation, Invocation]:
+    async def scenario() -> tuple[InvocationResult, InvocationResult, InvocationResult]:
         runtime = FunctionRuntime(config, log=Log())
         try:
             before = await runtime.invoke(b"{}")
@@ -770,7 +771,7 @@ def test_recycle_makes_the_next_invocation_load_the_changed_code(tmp_path: Path)
 
 
 def test_recycle_lets_a_busy_environment_finish_its_invocation_first() -> None:
-    async def scenario() -> tuple[Invocation, Invocation]:
+    async def scenario() -> tuple[InvocationResult, InvocationResult]:
         runtime = FunctionRuntime(toolbox(), log=Log())
         try:
             busy = asyncio.create_task(runtime.invoke(event("sleep", seconds=0.5)))
@@ -813,15 +814,15 @@ def test_init_past_the_init_limit_gets_the_function_timeout_more(
     the time of the first function invocation with the configured function timeout"
     (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html).
     The 10 s limit is shortened to 0.3 s here."""
-    monkeypatch.setattr("lambgate.local.runtime.INIT_TIMEOUT_S", 0.3)
+    monkeypatch.setattr("lambgate.local.lambda_service.function_pool.INIT_TIMEOUT_S", 0.3)
     config = toolbox(
         code_uri=FUNCTIONS / "slow_init",
         timeout=1.0,
-        environment={"INIT_SECONDS": str(init_seconds)},
+        variables={"INIT_SECONDS": str(init_seconds)},
     )
     log = Log()
 
-    async def scenario() -> Invocation:
+    async def scenario() -> InvocationResult:
         runtime = FunctionRuntime(config, log=log)
         try:
             return await runtime.invoke(b"{}", request_id="req-init")

@@ -24,8 +24,8 @@ import pytest
 from botocore.config import Config
 
 from lambgate.events import detect
-from lambgate.local.access_log import AccessLog
-from lambgate.local.serve_plan import FORMATS, ServeOptions, plan_app, plan_template
+from lambgate.local.cli.plan import FORMATS, ServeOptions, plan_app, plan_template
+from lambgate.local.gateway.access_log import AccessLog
 from tests.factories import make_http_v2_event
 from tests.serverless_project import EXPECTED_BODY, write_serverless_project
 

@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
-from lambgate.local.template import (
+from lambgate.local.template.loader import load_template
+from lambgate.local.template.parameters import parse_parameter_overrides
+from lambgate.local.template.specs import (
     ApiSpec,
     CorsSpec,
     FunctionSpec,
@@ -18,8 +20,6 @@ from lambgate.local.template import (
     Template,
     TemplateError,
     UrlSpec,
-    load_template,
-    parse_parameter_overrides,
 )
 
 FIXTURES = Path(__file__).parent / "templates"
@@ -86,7 +86,7 @@ def test_sam_init_hello_world_serves_get_hello_on_the_implicit_prod_api(tmp_path
                 runtime="python3.13",
                 timeout=3,
                 memory_size=128,
-                environment={},
+                variables={},
                 architectures=("x86_64",),
             )
         },
@@ -154,7 +154,7 @@ def test_sam_init_powertools_takes_runtime_and_timeout_from_globals(tmp_path: Pa
         runtime="python3.13",
         timeout=5,
         memory_size=128,
-        environment={
+        variables={
             "POWERTOOLS_SERVICE_NAME": "PowertoolsHelloWorld",
             "POWERTOOLS_METRICS_NAMESPACE": "Powertools",
             "LOG_LEVEL": "INFO",
@@ -198,7 +198,7 @@ def test_globals_maps_merge_and_the_function_wins_per_key(tmp_path: Path) -> Non
     spec = load_template(write_template(tmp_path, template)).functions["Fn"]
 
     assert (spec.timeout, spec.memory_size) == (10, 512)
-    assert spec.environment == {"SHARED": "from-function", "GLOBAL": "global", "OWN": "own"}
+    assert spec.variables == {"SHARED": "from-function", "GLOBAL": "global", "OWN": "own"}
 
 
 def test_globals_lists_add_up_and_globals_api_shapes_the_implicit_api(tmp_path: Path) -> None:
@@ -483,7 +483,7 @@ Resources:
 
 def test_every_intrinsic_resolves_with_parameter_defaults(tmp_path: Path) -> None:
     environment = (
-        load_template(write_template(tmp_path, INTRINSICS_TEMPLATE)).functions["Fn"].environment
+        load_template(write_template(tmp_path, INTRINSICS_TEMPLATE)).functions["Fn"].variables
     )
 
     assert environment == {
@@ -522,7 +522,7 @@ def test_overrides_flip_conditions_mappings_and_pseudo_parameters(tmp_path: Path
             parameter_overrides=parse_parameter_overrides("Stage=prod AWS::Region=eu-west-1"),
         )
         .functions["Fn"]
-        .environment
+        .variables
     )
 
     assert {
@@ -559,13 +559,13 @@ def test_if_choosing_no_value_removes_a_top_level_function_property(tmp_path: Pa
     dev = load_template(path).functions["Fn"]
     prod = load_template(path, parameter_overrides={"Env": "prod"}).functions["Fn"]
 
-    assert (dev.timeout, dev.memory_size, dev.environment, dev.function_url) == (
+    assert (dev.timeout, dev.memory_size, dev.variables, dev.function_url) == (
         3,
         128,
         {},
         UrlSpec(auth_type="NONE", cors=None),
     )
-    assert (prod.timeout, prod.memory_size, prod.environment, prod.function_url) == (
+    assert (prod.timeout, prod.memory_size, prod.variables, prod.function_url) == (
         30,
         1024,
         {"A": "b"},
@@ -604,7 +604,7 @@ def test_import_value_in_an_environment_variable_needs_env_vars(tmp_path: Path) 
         caught.value.location
         == "Resources.Fn.Properties.Environment.Variables.TABLE.Fn::ImportValue"
     )
-    assert load_template(path, env_vars={"Fn": {"TABLE": "items"}}).functions["Fn"].environment == {
+    assert load_template(path, env_vars={"Fn": {"TABLE": "items"}}).functions["Fn"].variables == {
         "TABLE": "items"
     }
 
@@ -704,12 +704,12 @@ def test_env_vars_file_overrides_only_declared_variables_function_entry_first(
     }
     loaded = load_template(write_template(tmp_path, template), env_vars=env_vars)
 
-    assert loaded.functions["Api"].environment == {
+    assert loaded.functions["Api"].variables == {
         "TABLE": "api-table",
         "DEBUG": "true",  # SAM CLI writes booleans as true/false
         "MODE": "from-function",
     }
-    assert loaded.functions["Worker"].environment == {"TABLE": "from-parameters"}
+    assert loaded.functions["Worker"].variables == {"TABLE": "from-parameters"}
     assert loaded.warnings == (
         "--env-vars: Api.UNDECLARED is not declared in the template's Environment.Variables; "
         "SAM ignores it, and so does lambgate",
@@ -730,7 +730,7 @@ def test_shell_environment_overrides_declared_variables_and_env_vars_override_bo
         shell_env={"TABLE": "from-shell", "MODE": "from-shell", "UNDECLARED": "x"},
     )
 
-    assert loaded.functions["Fn"].environment == {
+    assert loaded.functions["Fn"].variables == {
         "TABLE": "from-shell",
         "MODE": "from-env-vars",
         "KEEP": "k",
@@ -896,7 +896,7 @@ def test_template_format_version_stays_text(tmp_path: Path) -> None:
         "      Environment: {Variables: {VERSION: !Sub '${AWS::Partition}'}}}\n"
     )
 
-    assert load_template(write_template(tmp_path, text)).functions["Fn"].environment == {
+    assert load_template(write_template(tmp_path, text)).functions["Fn"].variables == {
         "VERSION": "aws"
     }
 

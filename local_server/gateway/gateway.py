@@ -1,0 +1,267 @@
+"""The AWS side of one front: HTTP request → route → event → function → AWS's HTTP answer.
+
+A :class:`Gateway` is the handler the HTTP front (:mod:`lambgate.local.front.server`) calls.
+It does what API Gateway, a function URL or an ALB does around a Lambda function:
+
+1. adds the headers every front adds (:data:`ADDED_HEADERS`), the peer appended to
+   ``X-Forwarded-For``;
+2. picks the route (:mod:`.route_matching`), or answers as the front does when there is none
+   (:mod:`.answers`);
+3. builds the event with the same ``request_to_event`` the event sources use in Lambda, with
+   a fresh request id and the real clock;
+4. invokes the function in its execution environment
+   (:mod:`lambgate.local.lambda_service.function_pool`), waiting no longer than the front's
+   integration timeout; the function keeps running after, as in AWS;
+5. reads the result with the source's ``result_to_response``, or answers the front's own
+   error (:mod:`.answers`) and logs why in plain words.
+
+Which route a request takes, and what the event says about it, is a
+:class:`~lambgate.local.gateway.destinations.Destination`, found by the front's resolver
+(:mod:`.destinations`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from lambgate.errors import ResultError
+from lambgate.local.front.messages import ReceivedRequest
+from lambgate.local.lambda_service.function import InvocationResult
+from lambgate.local.lambda_service.function_pool import FunctionRuntime
+from lambgate.local.lambda_service.quotas import MAX_SYNC_PAYLOAD_BYTES
+from lambgate.local.lambda_service.tracing import trace_root
+from lambgate.model import Request, Response
+
+from .access_log import AccessLog
+from .answers import FRONT_ERRORS, FrontErrors, GatewayAnswer
+from .destinations import Destination, DestinationResolver
+
+__all__ = ["ADDED_HEADERS", "Gateway", "answer_to_response", "forwarded"]
+
+#: "The maximum size of the request body that you can send to a Lambda function is 1 MB."
+#: (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html)
+ALB_MAX_REQUEST_BODY = 1024 * 1024
+
+
+#: The headers every front adds to a request before the function sees it: "The load balancer
+#: adds the following headers to every request: X-Amzn-Trace-Id, X-Forwarded-For,
+#: X-Forwarded-Port, and X-Forwarded-Proto"
+#: (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/x-forwarded-headers.html);
+#: API Gateway and function URLs send the same four.
+ADDED_HEADERS = ("X-Amzn-Trace-Id", "X-Forwarded-For", "X-Forwarded-Port", "X-Forwarded-Proto")
+_ADDED_NAMES = frozenset(name.lower().encode("ascii") for name in ADDED_HEADERS)
+
+#: How API Gateway spells the headers it adds or rewrites in a REST event, whatever the
+#: client sent: the example event in https://docs.aws.amazon.com/apigateway/latest/
+#: developerguide/set-up-lambda-proxy-integrations.html and hotsock/voker's live captures.
+AWS_HEADER_SPELLINGS: dict[bytes, str] = {
+    name.lower().encode("ascii"): name for name in ("Host", "User-Agent", *ADDED_HEADERS)
+}
+
+
+def header_spellings(request: Request) -> dict[bytes, str]:
+    """The names a REST event spells out: the client's own, and AWS's for the ones it adds."""
+    client = request.header_spellings if isinstance(request, ReceivedRequest) else {}
+    return client | AWS_HEADER_SPELLINGS
+
+
+def forwarded(request: Request) -> Request:
+    """``request`` with the headers the front adds (:data:`ADDED_HEADERS`) before the
+    function sees it.
+
+    The peer is appended to any ``X-Forwarded-For`` the client sent; proto and port are the
+    front's own, replacing the client's; a client's trace id is kept. Locally the front is
+    plain HTTP on its own port, so links the app builds from these point back at it.
+    """
+    peer = request.client[0] if request.client else "127.0.0.1"
+    port = request.server[1] if request.server else 80
+    headers: list[tuple[bytes, bytes]] = []
+    chain: list[bytes] = []
+    trace: bytes | None = None
+    for name, value in request.headers:
+        if name == b"x-forwarded-for":
+            chain.append(value)
+        elif name == b"x-amzn-trace-id":
+            trace = value
+        elif name not in _ADDED_NAMES:  # proto and port: the front's own replace them
+            headers.append((name, value))
+    chain.append(peer.encode("ascii"))
+    headers += [
+        (b"x-amzn-trace-id", trace or trace_root().encode("ascii")),
+        (b"x-forwarded-for", b", ".join(chain)),
+        (b"x-forwarded-port", str(port).encode("ascii")),
+        (b"x-forwarded-proto", request.scheme.encode("ascii")),
+    ]
+    return Request(
+        method=request.method,
+        path=request.path,
+        raw_path=request.raw_path,
+        query_string=request.query_string,
+        headers=headers,
+        body=request.body,
+        scheme=request.scheme,
+        server=request.server,
+        client=request.client,
+        root_path=request.root_path,
+    )
+
+
+def answer_to_response(answer: GatewayAnswer) -> Response:
+    headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers]
+    return Response(status=answer.status, headers=headers, body=answer.body)
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    response: Response
+    cold: bool | None
+
+
+class Gateway:
+    """The request handler of one front (``handle`` is what :func:`http.start_server` takes)."""
+
+    def __init__(
+        self,
+        resolver: DestinationResolver,
+        runtimes: Mapping[str, FunctionRuntime],
+        log: AccessLog,
+        *,
+        name: str = "",
+    ) -> None:
+        self.resolver = resolver
+        self.kind = resolver.kind
+        self.errors: FrontErrors = FRONT_ERRORS[resolver.kind]
+        self.runtimes = runtimes
+        self.log = log
+        self.name = name or resolver.kind
+        #: Invocations the front stopped waiting for; they run on, as in AWS.
+        self.outliving: set[asyncio.Task[InvocationResult]] = set()
+
+    async def handle(self, request: Request) -> Response:
+        started = time.perf_counter()
+        request_id = str(uuid.uuid4())
+        spellings = header_spellings(request)
+        request = forwarded(request)
+        target = self.resolver.resolve(
+            request,
+            request_id=request_id,
+            epoch_ms=int(time.time() * 1000),
+            header_spellings=spellings,
+        )
+        if isinstance(target, GatewayAnswer):
+            outcome = _Outcome(answer_to_response(target), None)
+            function = None
+        else:
+            outcome = await self._call(target, request)
+            function = target.function
+        response = outcome.response
+        if self.errors.request_id_header is not None:
+            response.headers.append(
+                (self.errors.request_id_header.encode("ascii"), request_id.encode("ascii"))
+            )
+        query = b"?" + request.query_string if request.query_string else b""
+        self.log.request(
+            method=request.method,
+            target=(request.raw_path + query).decode("latin-1"),
+            status=response.status,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            function=function,
+            cold=outcome.cold,
+        )
+        return response
+
+    async def _call(self, target: Destination, request: Request) -> _Outcome:
+        if self.kind in ("alb", "alb-multi") and len(request.body) > ALB_MAX_REQUEST_BODY:
+            self._explain(target, f"the request body is over ALB's {ALB_MAX_REQUEST_BODY} bytes")
+            return _Outcome(answer_to_response(self.errors.invoke_refused), None)
+        event = target.source.request_to_event(request, target.invocation)
+        payload = json.dumps(event).encode("utf-8")
+        if len(payload) > MAX_SYNC_PAYLOAD_BYTES:
+            self._explain(
+                target,
+                f"the event is {len(payload)} bytes, over Lambda's {MAX_SYNC_PAYLOAD_BYTES}-byte "
+                "limit for a synchronous invocation, so Lambda refused to run the function",
+            )
+            return _Outcome(answer_to_response(self.errors.invoke_refused), None)
+        runtime = self.runtimes[target.function]
+        task = asyncio.create_task(runtime.invoke(payload))
+        try:
+            done, _ = await asyncio.wait({task}, timeout=target.integration_timeout)
+        except asyncio.CancelledError:
+            self._outlive(task, target)  # the client left; the function does not notice
+            raise
+        if not done:
+            assert target.integration_timeout is not None and self.errors.integration_timeout
+            self._outlive(task, target)
+            self._explain(
+                target,
+                f"no answer within the integration timeout of {target.integration_timeout:g} s; "
+                "the function keeps running, as in AWS",
+            )
+            return _Outcome(answer_to_response(self.errors.integration_timeout), None)
+        invoked = task.result()
+        return _Outcome(self._judge(target, request, invoked), invoked.cold)
+
+    def _judge(self, target: Destination, request: Request, invoked: InvocationResult) -> Response:
+        """The function's response as the front passes it on, or the front's own error."""
+        failed = answer_to_response(self.errors.function_failed)
+        if invoked.function_error is not None:
+            self._explain(target, f"the function failed: {_error_summary(invoked.payload)}")
+            return failed
+        if len(invoked.payload) > target.source.result_limit:
+            self._explain(
+                target,
+                f"the result is {len(invoked.payload)} bytes, over the "
+                f"{target.source.result_limit}-byte limit of this front",
+            )
+            return failed
+        try:
+            result = json.loads(invoked.payload)
+            return target.source.result_to_response(result, request, target.invocation)
+        except ValueError as error:  # ResultError is a ValueError, and so is bad JSON
+            reason = str(error) if isinstance(error, ResultError) else "the result is not JSON"
+            self._explain(target, f"malformed Lambda proxy response: {reason}")
+            return failed
+
+    def _explain(self, target: Destination, reason: str) -> None:
+        self.log.explain(f"{target.function} ({self.name} {target.route}): {reason}")
+
+    def _outlive(self, task: asyncio.Task[InvocationResult], target: Destination) -> None:
+        self.outliving.add(task)
+
+        def finished(done: asyncio.Task[InvocationResult]) -> None:
+            self.outliving.discard(done)
+            if done.cancelled():
+                return
+            error = done.exception()
+            if error is None:
+                took = done.result().duration_ms
+                self._explain(target, f"finished after the client was answered ({took:.0f} ms)")
+
+        task.add_done_callback(finished)
+
+    async def close(self) -> None:
+        """Cancel invocations still running after their clients were answered."""
+        tasks = list(self.outliving)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _error_summary(payload: bytes) -> str:
+    """``ValueError: boom`` from Lambda's error document, in the words the function gave."""
+    try:
+        document: Any = json.loads(payload)
+    except ValueError:
+        return payload[:200].decode("utf-8", "replace")
+    if not isinstance(document, dict):
+        return str(document)[:200]
+    kind = document.get("errorType") or "Error"
+    message = document.get("errorMessage") or ""
+    return f"{kind}: {message}" if message else str(kind)

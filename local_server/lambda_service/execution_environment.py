@@ -1,0 +1,300 @@
+"""One execution environment: a worker process and the Runtime API it is driven through.
+
+The worker runs ``bootstrap.py`` (or any Runtime API client, such as AWS's
+``awslambdaric``) with the function's ``CodeUri`` as working directory and first on
+``sys.path``, and the environment variables Lambda sets (:mod:`.runtime_variables`). Its
+Runtime API endpoint (:mod:`.runtime_api`) listens on its own 127.0.0.1 port. The
+handler is imported once (the cold start, reported as ``Init Duration``); a timeout or a crash
+ends the worker and its children, as Lambda resets such an environment
+(https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import os
+import signal
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from lambgate.local.front.server import HTTPServer, Limits, start_server
+
+from .function import LATEST, FunctionConfig, InvocationResult
+from .function_errors import (
+    error_payload,
+    exit_description,
+    response_too_large_document,
+    runtime_exit_document,
+    timeout_document,
+)
+from .report import Outcome, milliseconds, peak_memory_mb, report_line
+from .runtime_api import InvocationRequest, RuntimeAPI, RuntimeReply
+from .runtime_variables import log_stream_name, runtime_variables
+from .worker_log import LOG_TAIL_BYTES, LogSink, WorkerLog
+
+__all__ = ["KILL_WAIT_S", "MAX_TIMEOUT_S", "RUNTIME_API_MAX_BODY", "ExecutionEnvironment"]
+
+#: Lambda's largest function timeout (https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html).
+MAX_TIMEOUT_S = 900.0
+
+#: The largest body the Runtime API endpoint reads before its own 413 takes over.
+RUNTIME_API_MAX_BODY = 128 * 1024 * 1024
+
+#: How long a worker gets to exit after SIGKILL before we stop waiting for it.
+KILL_WAIT_S = 5.0
+
+
+class ExecutionEnvironment:
+    """One worker process and its Runtime API; serves one invocation at a time.
+
+    Started lazily by its first invocation (the cold start). After a timeout, a crash or an init
+    error it is :attr:`dead` and the pool drops it.
+    """
+
+    def __init__(
+        self,
+        config: FunctionConfig,
+        command: Sequence[str],
+        sink: LogSink,
+        *,
+        init_timeout: float,
+    ) -> None:
+        self.config = config
+        #: How long init may take before Lambda retries it within the invocation.
+        self.init_timeout = init_timeout
+        self.command = list(command)
+        self.sink = sink
+        self.api: RuntimeAPI | None = None
+        self.server: HTTPServer | None = None
+        self.process: asyncio.subprocess.Process | None = None
+        self.log: WorkerLog | None = None
+        self.exited: asyncio.Task[int] | None = None
+        self.initialized = False
+        self.dead = False
+        #: Set by :meth:`FunctionRuntime.recycle`: serve the invocation in hand, then end.
+        self.retired = False
+        self.max_memory_mb = 0
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+    async def _spawn(self) -> float:
+        self.api = RuntimeAPI()
+        self.server = await start_server(
+            self.api.handle,
+            host="127.0.0.1",
+            port=0,
+            # Kept-alive runtime connections sit idle while the handler runs (up to Lambda's
+            # 900 s maximum timeout), and must not be dropped meanwhile.
+            # Oversized responses must reach the Runtime API to be refused as Lambda does
+            # (413, then Function.ResponseSizeTooLarge), not by the HTTP layer.
+            limits=Limits(max_body=RUNTIME_API_MAX_BODY, idle_timeout=MAX_TIMEOUT_S + 60),
+        )
+        self.log = WorkerLog(self.sink)
+        variables = runtime_variables(
+            self.config, f"127.0.0.1:{self.server.port}", log_stream_name()
+        )
+        started = asyncio.get_running_loop().time()
+        try:
+            self.process = await asyncio.create_subprocess_exec(
+                *self.command,
+                cwd=self.config.code_uri,
+                env=variables,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=self.log.write_fd,
+                stderr=self.log.write_fd,
+                # Its own process group, so a timeout ends the function's children too.
+                start_new_session=True,
+            )
+        finally:
+            self.log.start()
+        self.exited = asyncio.create_task(self.process.wait())
+        return started
+
+    async def invoke(self, request: InvocationRequest) -> InvocationResult:
+        loop = asyncio.get_running_loop()
+        cold = self.process is None
+        init_duration: float | None = None
+        if cold:
+            spawned = await self._spawn()
+            outcome_or_ready = await self._await_init(spawned, request.request_id)
+            if isinstance(outcome_or_ready, Outcome):
+                return self._finish(request, outcome_or_ready, spawned, None, cold=True)
+            init_duration = milliseconds(outcome_or_ready - spawned)
+        assert self.api is not None and self.exited is not None
+        self._say_start(request.request_id)
+        timeout = self.config.timeout
+        request = _with_deadline(request, timeout)
+        delivered, reply = self.api.submit(request)
+        # The runtime is parked in /next, so delivery is immediate unless it died meanwhile
+        # (or never asks again: then the deadline ends it like any stuck invocation).
+        first: set[asyncio.Future[Any]] = {delivered, self.exited}
+        await asyncio.wait(first, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        start = delivered.result() if delivered.done() else loop.time()
+        remaining = max(start + timeout - loop.time(), 0)
+        second: set[asyncio.Future[Any]] = {reply, self.exited}
+        await asyncio.wait(second, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+        outcome = await self._judge(request.request_id, reply, timeout)
+        return self._finish(request, outcome, start, init_duration, cold=cold)
+
+    async def _await_init(self, spawned: float, request_id: str) -> float | Outcome:
+        """The loop time the runtime became ready, or why the invocation fails instead."""
+        assert self.api is not None and self.exited is not None
+        ready, failed = self.api.initialized, self.api.init_error
+        waiting: set[asyncio.Future[Any]] = {ready, failed, self.exited}
+        await asyncio.wait(waiting, timeout=self.init_timeout, return_when=asyncio.FIRST_COMPLETED)
+        if not any(future.done() for future in waiting):
+            # Lambda retries a slow init within the invocation, under the function's timeout.
+            self._say(
+                f"INIT_REPORT Init Duration: {self.init_timeout * 1000:.2f} ms\t"
+                "Phase: init\tStatus: timeout"
+            )
+            await asyncio.wait(
+                waiting, timeout=self.config.timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+        if ready.done():
+            self.initialized = True
+            self._sample_memory()
+            return ready.result()
+        if failed.done():
+            init_error = failed.result()
+            self._sample_memory()
+            await self._kill()
+            self._say(
+                f"INIT_REPORT Init Duration: {milliseconds(init_error.at - spawned):.2f} ms\t"
+                f"Phase: init\tStatus: error\tError Type: {init_error.error_type}"
+            )
+            self._say_start(request_id)
+            return Outcome(error_payload(init_error), "Unhandled", init_error.at, "error")
+        self._say_start(request_id)
+        return await self._judge(request_id, None, self.config.timeout)
+
+    async def _judge(
+        self, request_id: str, reply: asyncio.Future[RuntimeReply] | None, timeout: float
+    ) -> Outcome:
+        """Turn what happened (reply, exit, or nothing before the deadline) into the result."""
+        assert self.exited is not None
+        now = asyncio.get_running_loop().time()
+        if reply is not None and reply.done():
+            answer = reply.result()
+            self._sample_memory()
+            if answer.kind == "response":
+                return Outcome(answer.body, None, answer.at)
+            if answer.kind == "too_large":
+                return Outcome(response_too_large_document(), "Unhandled", answer.at, "error")
+            return Outcome(error_payload(answer), "Unhandled", answer.at, "error")
+        if self.exited.done():
+            self.dead = True
+            status = exit_description(self.exited.result())
+            self._say(f"RequestId: {request_id} Error: Runtime exited with error: {status}")
+            await self._kill()
+            return Outcome(runtime_exit_document(request_id, status), "Unhandled", now, "error")
+        # Lambda ends the environment at the deadline and answers Sandbox.Timedout.
+        self._sample_memory()
+        await self._kill()
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
+        self._say(f"{stamp}Z {request_id} Task timed out after {timeout:.2f} seconds")
+        return Outcome(timeout_document(request_id, timeout), "Unhandled", now, "timeout")
+
+    def _finish(
+        self,
+        request: InvocationRequest,
+        outcome: Outcome,
+        start: float,
+        init_duration: float | None,
+        *,
+        cold: bool,
+    ) -> InvocationResult:
+        duration = milliseconds(max(outcome.end - start, 0))
+        # Since August 2025 the init phase is billed for every runtime, so a cold invocation
+        # bills both (https://aws.amazon.com/blogs/compute/aws-lambda-standardizes-billing-for-init-phase/);
+        # billing rounds up to the millisecond.
+        billed = math.ceil(duration + (init_duration or 0.0))
+        report = report_line(
+            request_id=request.request_id,
+            duration_ms=duration,
+            billed_ms=billed,
+            memory_size=self.config.memory_size,
+            max_memory_mb=self.max_memory_mb,
+            init_duration_ms=init_duration,
+            status=outcome.status,
+        )
+        if self.log is not None:
+            self.log.drain()
+        self._say(f"END RequestId: {request.request_id}")
+        self._say(report)
+        log_tail = self.log.take()[-LOG_TAIL_BYTES:] if self.log is not None else b""
+        return InvocationResult(
+            request_id=request.request_id,
+            payload=outcome.payload,
+            function_error=outcome.function_error,
+            cold=cold,
+            init_duration_ms=init_duration,
+            duration_ms=duration,
+            billed_ms=billed,
+            max_memory_mb=self.max_memory_mb,
+            report_line=report,
+            log_tail=log_tail,
+        )
+
+    def _sample_memory(self) -> None:
+        if self.process is not None:
+            peak = peak_memory_mb(self.process.pid)
+            if peak is not None:
+                self.max_memory_mb = max(self.max_memory_mb, peak)
+
+    def _say(self, line: str) -> None:
+        """A line of the service's own (START, END, REPORT, …), logged in order with the
+        function's lines."""
+        if self.log is not None:
+            self.log.write(line.encode())
+        else:
+            self.sink(line)
+
+    def _say_start(self, request_id: str) -> None:
+        """The ``START`` line Lambda writes as an invocation begins, after any init lines."""
+        self._say(f"START RequestId: {request_id} Version: {LATEST}")
+
+    def exited_while_idle(self) -> bool:
+        return self.exited is not None and self.exited.done()
+
+    async def _kill(self) -> None:
+        """End the worker and everything it started, then its Runtime API endpoint."""
+        self.dead = True
+        if self.process is not None and self.exited is not None:
+            if not self.exited.done():
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(self.exited), KILL_WAIT_S)
+            else:
+                # The leader is gone; its group may not be.
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+        if self.log is not None:
+            self.log.drain()
+            self.log.close()
+        if self.server is not None:
+            server, self.server = self.server, None
+            # grace=0: the runtime's long-poll /next never finishes on its own.
+            await server.close(grace=0)
+
+    async def close(self) -> None:
+        await self._kill()
+
+
+def _with_deadline(request: InvocationRequest, timeout: float) -> InvocationRequest:
+    deadline_ms = int((time.time() + timeout) * 1000)
+    return InvocationRequest(
+        request_id=request.request_id,
+        payload=request.payload,
+        deadline_ms=deadline_ms,
+        invoked_function_arn=request.invoked_function_arn,
+        trace_id=request.trace_id,
+        client_context=request.client_context,
+        cognito_identity=request.cognito_identity,
+    )

@@ -1,0 +1,74 @@
+"""What a function is and what one invocation of it gave back: the values every layer shares.
+
+Kept apart from the pool (:mod:`.function_pool`) and the worker
+(:mod:`.execution_environment`) so that both build them without importing each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+__all__ = [
+    "ACCOUNT_ID",
+    "DEFAULT_REGION",
+    "FunctionConfig",
+    "LATEST",
+    "FunctionError",
+    "InvocationResult",
+    "function_arn",
+]
+
+DEFAULT_REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"
+#: The one version of a function the emulator runs: the unpublished ``$LATEST``
+#: (https://docs.aws.amazon.com/lambda/latest/dg/configuration-versions.html).
+LATEST = "$LATEST"
+
+FunctionError = Literal["Unhandled"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FunctionConfig:
+    """What the template says about one function, resolved: its execution environments are
+    built from it."""
+
+    name: str
+    code_uri: Path
+    handler: str
+    runtime: str = "python3.11"
+    timeout: float = 3.0
+    memory_size: int = 128
+    #: Its environment variables, before those Lambda sets (:mod:`.runtime_variables`).
+    variables: Mapping[str, str] = field(default_factory=dict)
+    max_concurrency: int = 10
+    region: str = DEFAULT_REGION
+
+    @property
+    def arn(self) -> str:
+        return function_arn(self.name, self.region)
+
+
+def function_arn(name: str, region: str = DEFAULT_REGION) -> str:
+    """The ARN Lambda gives the function ``name`` in ``region``, in the local account."""
+    return f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{name}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InvocationResult:
+    """How one invocation went, as the Invoke API and CloudWatch would tell it."""
+
+    request_id: str
+    #: The function's result, or the error document when ``function_error`` is set.
+    payload: bytes
+    function_error: FunctionError | None
+    cold: bool
+    init_duration_ms: float | None
+    duration_ms: float
+    billed_ms: int
+    max_memory_mb: int
+    report_line: str
+    #: The last 4 KB of this invocation's log (``START`` … ``REPORT``).
+    log_tail: bytes

@@ -1,0 +1,228 @@
+"""The Lambda Invoke API, as ``sam local start-lambda`` serves it on its own port.
+
+``POST /2015-03-31/functions/{FunctionName}/invocations``
+(https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html), with functions named by
+their template logical id, so ``boto3.client("lambda", endpoint_url=...)`` and
+``aws lambda invoke --endpoint-url ...`` work unchanged:
+
+- ``X-Amz-Invocation-Type: RequestResponse`` (default): 200 and the function's result; a
+  function error is still 200, with ``X-Amz-Function-Error: Unhandled`` and the error document.
+- ``Event``: 202 at once; the function runs in the background.
+- ``DryRun``: 204, nothing runs.
+- ``X-Amz-Log-Type: Tail``: the last 4 KB of the invocation's log, base64, in
+  ``X-Amz-Log-Result``.
+
+Service errors use the REST-JSON error shape boto3 reads: the type in ``X-Amzn-ErrorType``,
+``{"Type": "User", "message": ...}`` in the body (``Message`` where the API model says so).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs
+
+from lambgate.local.front.server import HTTPServer, Limits, start_server
+from lambgate.model import Request, Response
+
+from .function import DEFAULT_REGION, LATEST, InvocationResult, function_arn
+from .function_pool import FunctionRuntime
+from .quotas import MAX_ASYNC_PAYLOAD_BYTES, MAX_SYNC_PAYLOAD_BYTES
+
+__all__ = ["InvokeAPI", "InvokeServer", "start_invoke_api"]
+
+INVOKE_PATH = re.compile(r"/2015-03-31/functions/(?P<name>[^/]+)/invocations")
+#: "arn:aws:lambda:region:account:function:Name[:qualifier]", "account:function:Name", or
+#: "Name[:qualifier]": the forms API_Invoke.html lists for FunctionName.
+FUNCTION_NAME = re.compile(
+    r"(?:(?:arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:)?\d{12}:function:)?"
+    r"(?P<name>[a-zA-Z0-9_-]+)(?::(?P<qualifier>[a-zA-Z0-9$_-]+))?"
+)
+INVOCATION_TYPES = ("Event", "RequestResponse", "DryRun")
+
+
+#: Error shapes of the Lambda API model (botocore ``lambda/2015-03-31/service-2.json``):
+#: HTTP status, and the body member carrying the message (its case differs by shape).
+SERVICE_ERRORS: dict[str, tuple[int, str]] = {
+    "ResourceNotFoundException": (404, "Message"),
+    "InvalidRequestContentException": (400, "message"),
+    "InvalidParameterValueException": (400, "message"),
+    "RequestTooLargeException": (413, "message"),
+    "UnknownOperationException": (404, "message"),
+}
+
+
+class ServiceError(Exception):
+    """An error the Lambda service itself answers, before or instead of running the function."""
+
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+        self.message = message
+
+    def to_response(self, request_id: str) -> Response:
+        status, message_key = SERVICE_ERRORS[self.error_type]
+        body = json.dumps({"Type": "User", message_key: self.message}).encode()
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"x-amzn-requestid", request_id.encode()),
+            (b"x-amzn-errortype", self.error_type.encode()),
+        ]
+        return Response(status=status, headers=headers, body=body)
+
+
+@dataclass(eq=False)
+class InvokeAPI:
+    """Routes Invoke calls to the functions' runtimes; ``Event`` invocations run as tasks."""
+
+    functions: Mapping[str, FunctionRuntime]
+    region: str = DEFAULT_REGION
+    background: set[asyncio.Task[InvocationResult]] = field(default_factory=set)
+
+    async def handle(self, request: Request) -> Response:
+        request_id = str(uuid.uuid4())
+        try:
+            return await self._invoke(request, request_id)
+        except ServiceError as error:
+            return error.to_response(request_id)
+
+    async def _invoke(self, request: Request, request_id: str) -> Response:
+        match = INVOKE_PATH.fullmatch(request.path)
+        if match is None or request.method != "POST":
+            raise ServiceError("UnknownOperationException", "Unknown operation")
+        runtime = self._function(match["name"], request.query_string)
+        invocation_type = _header(request, b"x-amz-invocation-type") or "RequestResponse"
+        if invocation_type not in INVOCATION_TYPES:
+            raise ServiceError(
+                "InvalidParameterValueException",
+                f"1 validation error detected: Value '{invocation_type}' at 'invocationType' "
+                "failed to satisfy constraint: Member must satisfy enum value set: "
+                "[Event, RequestResponse, DryRun]",
+            )
+        payload = _payload(request, invocation_type)
+        client_context = _client_context(request)
+        headers = [(b"x-amzn-requestid", request_id.encode())]
+        if invocation_type == "DryRun":
+            return Response(status=204, headers=headers)
+        if invocation_type == "Event":
+            task = asyncio.create_task(
+                runtime.invoke(payload, request_id=request_id, client_context=client_context)
+            )
+            self.background.add(task)
+            task.add_done_callback(self._forget)
+            return Response(status=202, headers=headers)
+        invocation = await runtime.invoke(
+            payload, request_id=request_id, client_context=client_context
+        )
+        headers += [
+            (b"content-type", b"application/json"),
+            (b"x-amz-executed-version", LATEST.encode()),
+        ]
+        if invocation.function_error is not None:
+            headers.append((b"x-amz-function-error", invocation.function_error.encode()))
+        if _header(request, b"x-amz-log-type") == "Tail":
+            headers.append((b"x-amz-log-result", base64.b64encode(invocation.log_tail)))
+        return Response(status=200, headers=headers, body=invocation.payload)
+
+    def _function(self, raw_name: str, query_string: bytes) -> FunctionRuntime:
+        match = FUNCTION_NAME.fullmatch(raw_name)
+        qualifier = parse_qs(query_string.decode("latin-1")).get("Qualifier", [None])[-1]
+        name = match["name"] if match else raw_name
+        qualifier = qualifier or (match["qualifier"] if match else None)
+        runtime = self.functions.get(name)
+        if runtime is None or qualifier not in (None, LATEST):
+            arn = function_arn(name, self.region)
+            if qualifier is not None:
+                arn += f":{qualifier}"
+            raise ServiceError("ResourceNotFoundException", f"Function not found: {arn}")
+        return runtime
+
+    def _forget(self, task: asyncio.Task[InvocationResult]) -> None:
+        self.background.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved: a failed Event invocation is in its log already
+
+    async def close(self) -> None:
+        """Cancel ``Event`` invocations still running."""
+        tasks = list(self.background)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _header(request: Request, name: bytes) -> str | None:
+    value = request.header(name)
+    return value.decode("latin-1") if value is not None else None
+
+
+def _payload(request: Request, invocation_type: str) -> bytes:
+    limit = MAX_ASYNC_PAYLOAD_BYTES if invocation_type == "Event" else MAX_SYNC_PAYLOAD_BYTES
+    if len(request.body) > limit:
+        raise ServiceError(
+            "RequestTooLargeException",
+            f"Request must be smaller than {limit} bytes for the InvokeFunction operation",
+        )
+    if not request.body:
+        # An Invoke without a payload hands the function an empty JSON object.
+        return b"{}"
+    try:
+        json.loads(request.body)
+    except ValueError as error:
+        raise ServiceError(
+            "InvalidRequestContentException",
+            f"Could not parse request body into json: {error}",
+        ) from None
+    return request.body
+
+
+def _client_context(request: Request) -> str | None:
+    """``X-Amz-Client-Context`` is base64 JSON; the runtime receives the JSON itself."""
+    raw = request.header(b"x-amz-client-context")
+    if raw is None:
+        return None
+    try:
+        decoded = base64.b64decode(raw, validate=True).decode()
+        json.loads(decoded)
+    except (binascii.Error, ValueError):
+        raise ServiceError(
+            "InvalidRequestContentException", "Client context must be a valid Base64 JSON"
+        ) from None
+    return decoded
+
+
+@dataclass(eq=False)
+class InvokeServer:
+    """The Invoke API listening on a port; closing it stops background invocations too."""
+
+    api: InvokeAPI
+    server: HTTPServer
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    async def close(self) -> None:
+        await self.server.close()
+        await self.api.close()
+
+
+async def start_invoke_api(
+    functions: Mapping[str, FunctionRuntime],
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    region: str = DEFAULT_REGION,
+) -> InvokeServer:
+    """Serve the Invoke API for ``functions`` (logical id → runtime); they stay the caller's."""
+    api = InvokeAPI(functions, region=region)
+    # Payloads over 6 MB must reach us to be refused with Lambda's own 413.
+    server = await start_server(
+        api.handle, host=host, port=port, limits=Limits(max_body=2 * MAX_SYNC_PAYLOAD_BYTES)
+    )
+    return InvokeServer(api, server)

@@ -1,0 +1,209 @@
+"""The Lambda Runtime API (version 2018-06-01) that one execution environment talks to.
+
+An environment's runtime — our lean :mod:`.worker.bootstrap` or AWS's own
+``awslambdaric`` — learns the endpoint from ``AWS_LAMBDA_RUNTIME_API`` and drives everything
+through four calls, as in Lambda (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html):
+
+- ``GET  /2018-06-01/runtime/invocation/next``          long-poll for the next event
+- ``POST /2018-06-01/runtime/invocation/{id}/response`` the handler's result
+- ``POST /2018-06-01/runtime/invocation/{id}/error``    the handler's error
+- ``POST /2018-06-01/runtime/init/error``               the handler could not be loaded
+
+:class:`RuntimeAPI` is the state of that conversation for one environment and answers each
+call as :class:`lambgate.model.Request` → :class:`lambgate.model.Response`; the socket is
+``lambgate.local.front.server``'s. Status codes follow the OpenAPI file AWS publishes with that page
+(``runtime-api.zip``): 202 on accepted posts, 400 for an unknown request id, 403 for a call the
+current state forbids, 413 for an oversized response.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from lambgate.model import Request, Response
+
+from .quotas import MAX_SYNC_PAYLOAD_BYTES
+
+__all__ = [
+    "MAX_RESPONSE_BYTES",
+    "InvocationRequest",
+    "RuntimeAPI",
+    "RuntimeReply",
+]
+
+#: Largest synchronous response Lambda accepts from a runtime: the 6 MB payload quota + 100
+#: bytes. Larger posts get 413 and the caller sees ``Function.ResponseSizeTooLarge``
+#: (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+MAX_RESPONSE_BYTES = MAX_SYNC_PAYLOAD_BYTES + 100
+
+ERROR_TYPE_HEADER = b"lambda-runtime-function-error-type"
+JSON = [(b"content-type", b"application/json")]
+
+ReplyKind = Literal["response", "error", "too_large"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InvocationRequest:
+    """One event waiting to be handed to the runtime by ``/next``, with its headers' values."""
+
+    request_id: str
+    payload: bytes
+    deadline_ms: int
+    invoked_function_arn: str
+    trace_id: str
+    client_context: str | None = None
+    cognito_identity: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RuntimeReply:
+    """What the runtime posted for an invocation (or for its init), and when it arrived."""
+
+    kind: ReplyKind
+    body: bytes
+    #: ``Lambda-Runtime-Function-Error-Type``: Lambda builds the error from it when the body is
+    #: missing or unreadable (note at the top of the OpenAPI file).
+    error_type: str | None
+    at: float
+
+
+@dataclass(slots=True)
+class _InFlight:
+    """The invocation the runtime holds between ``/next`` and its reply."""
+
+    request: InvocationRequest
+    delivered: asyncio.Future[float]
+    reply: asyncio.Future[RuntimeReply]
+
+
+@dataclass(slots=True)
+class _Route:
+    method: str
+    pattern: re.Pattern[str]
+    call: Callable[[RuntimeAPI, Request, re.Match[str]], Awaitable[Response]]
+
+
+def _error(status: int, error_type: str, message: str) -> Response:
+    body = json.dumps({"errorMessage": message, "errorType": error_type}).encode()
+    return Response(status=status, headers=list(JSON), body=body)
+
+
+ACCEPTED = Response(status=202, headers=list(JSON), body=b'{"status":"OK"}')
+
+
+@dataclass(slots=True, eq=False)
+class RuntimeAPI:
+    """One environment's side of the Runtime API: a one-slot mailbox of events and replies.
+
+    The environment :meth:`submit` s an invocation and awaits the two futures it gets back
+    (delivered to the runtime, replied to); the HTTP handler :meth:`handle` feeds them. Nothing
+    here reads a clock but the event loop's, so durations come out of the reply timestamps.
+    """
+
+    #: Resolved with the loop time of the first ``/next``: the runtime finished its init.
+    initialized: asyncio.Future[float] = field(init=False)
+    #: Resolved when the runtime reports ``/init/error``.
+    init_error: asyncio.Future[RuntimeReply] = field(init=False)
+    _queue: asyncio.Queue[_InFlight] = field(init=False)
+    _current: _InFlight | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.initialized = loop.create_future()
+        self.init_error = loop.create_future()
+        self._queue = asyncio.Queue(maxsize=1)
+
+    def submit(
+        self, request: InvocationRequest
+    ) -> tuple[asyncio.Future[float], asyncio.Future[RuntimeReply]]:
+        """Queue ``request`` for the runtime's next ``/next``; one at a time per environment."""
+        loop = asyncio.get_running_loop()
+        in_flight = _InFlight(request, loop.create_future(), loop.create_future())
+        self._queue.put_nowait(in_flight)
+        return in_flight.delivered, in_flight.reply
+
+    async def handle(self, request: Request) -> Response:
+        for route in ROUTES:
+            match = route.pattern.fullmatch(request.path)
+            if match is None:
+                continue
+            if request.method != route.method:
+                return _error(405, "MethodNotAllowed", f"{request.method} is not allowed here")
+            return await route.call(self, request, match)
+        return _error(404, "NotFound", f"No Runtime API resource at {request.path}")
+
+    async def _next(self, request: Request, match: re.Match[str]) -> Response:
+        loop = asyncio.get_running_loop()
+        if not self.initialized.done():
+            self.initialized.set_result(loop.time())
+        in_flight = await self._queue.get()
+        self._current = in_flight
+        if not in_flight.delivered.done():
+            in_flight.delivered.set_result(loop.time())
+        event = in_flight.request
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"lambda-runtime-aws-request-id", event.request_id.encode()),
+            (b"lambda-runtime-deadline-ms", str(event.deadline_ms).encode()),
+            (b"lambda-runtime-invoked-function-arn", event.invoked_function_arn.encode()),
+            (b"lambda-runtime-trace-id", event.trace_id.encode()),
+        ]
+        if event.client_context is not None:
+            headers.append((b"lambda-runtime-client-context", event.client_context.encode()))
+        if event.cognito_identity is not None:
+            headers.append((b"lambda-runtime-cognito-identity", event.cognito_identity.encode()))
+        return Response(status=200, headers=headers, body=event.payload)
+
+    async def _reply(self, request: Request, match: re.Match[str]) -> Response:
+        current = self._current
+        if current is None or current.request.request_id != match["request_id"]:
+            return _error(400, "InvalidRequestID", f"Invalid request ID: {match['request_id']}")
+        if current.reply.done():
+            return _error(403, "InvalidStateTransition", "The invocation was already answered")
+        at = asyncio.get_running_loop().time()
+        if match["kind"] == "response" and len(request.body) > MAX_RESPONSE_BYTES:
+            current.reply.set_result(
+                RuntimeReply(kind="too_large", body=b"", error_type=None, at=at)
+            )
+            return _error(
+                413,
+                "RequestEntityTooLarge",
+                f"Exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes).",
+            )
+        kind: ReplyKind = "response" if match["kind"] == "response" else "error"
+        current.reply.set_result(
+            RuntimeReply(kind=kind, body=request.body, error_type=_error_type(request), at=at)
+        )
+        return ACCEPTED
+
+    async def _init_error(self, request: Request, match: re.Match[str]) -> Response:
+        if self.initialized.done() or self.init_error.done():
+            return _error(403, "InvalidStateTransition", "Init already completed")
+        at = asyncio.get_running_loop().time()
+        self.init_error.set_result(
+            RuntimeReply(kind="error", body=request.body, error_type=_error_type(request), at=at)
+        )
+        return ACCEPTED
+
+
+def _error_type(request: Request) -> str | None:
+    value = request.header(ERROR_TYPE_HEADER)
+    return value.decode("latin-1") if value is not None else None
+
+
+ROUTES = (
+    _Route("GET", re.compile(r"/2018-06-01/runtime/invocation/next"), RuntimeAPI._next),
+    _Route(
+        "POST",
+        re.compile(
+            r"/2018-06-01/runtime/invocation/(?P<request_id>[^/]+)/(?P<kind>response|error)"
+        ),
+        RuntimeAPI._reply,
+    ),
+    _Route("POST", re.compile(r"/2018-06-01/runtime/init/error"), RuntimeAPI._init_error),
+)

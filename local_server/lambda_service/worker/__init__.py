@@ -1,0 +1,7 @@
+"""What runs inside an execution environment's worker process, never in the emulator's own.
+``bootstrap`` is lambgate's lean Runtime API client, run as a script so that nothing of lambgate is
+imported before the function's code; ``app_handler`` is the Lambda handler that serves
+``lambgate serve APP`` through ``lambgate.make_handler``. This file and the ``__init__`` files
+above it import nothing, so a worker importing ``app_handler`` loads lambgate's Lambda side and
+no part of the emulator.
+"""

@@ -1,0 +1,145 @@
+"""``AWS::Serverless::Function`` resources, read into ``FunctionSpec``.
+
+Only ``Zip`` functions with a local ``CodeUri`` folder are run; code in S3, inline code and
+images are ``TemplateError`` rather than a function that cannot start. A function's HTTP
+events are handed to the ``RouteCollector``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .api_events import RouteCollector
+from .cors import http_cors
+from .function_variables import function_variables
+from .globals import with_globals
+from .intrinsics import IntrinsicResolver
+from .properties import (
+    INERT_FUNCTION_PROPERTIES,
+    READ_FUNCTION_PROPERTIES,
+    WARNED_FUNCTION_PROPERTIES,
+    check_properties,
+)
+from .specs import FunctionSpec, TemplateError, UrlSpec
+from .values import scalar_text
+
+__all__ = ["FunctionReader"]
+
+
+@dataclass
+class FunctionReader:
+    """Reads each function in turn; one reader per template, sharing its warnings."""
+
+    resolver: IntrinsicResolver
+    #: The template's folder: relative ``CodeUri`` values start there.
+    directory: Path
+    #: The parsed ``--env-vars`` JSON.
+    env_vars: Mapping[str, Any]
+    #: The developer's shell environment: it overrides the template's declared variables.
+    shell_env: Mapping[str, str]
+    #: The template's ``Globals.Function``.
+    global_properties: Any
+    warnings: list[str]
+    routes: RouteCollector
+
+    def read(self, logical_id: str, raw: Mapping[str, Any]) -> FunctionSpec:
+        location = f"Resources.{logical_id}.Properties"
+        properties = {
+            name: value
+            for name, value in with_globals(self.global_properties, dict(raw)).items()
+            if not self.resolver.removed(value, f"{location}.{name}")
+        }
+        if "InlineCode" in properties or "ImageUri" in properties:
+            name = "InlineCode" if "InlineCode" in properties else "ImageUri"
+            raise TemplateError(f"{location}.{name}", "only CodeUri folders are run locally")
+        check_properties(
+            properties,
+            location,
+            READ_FUNCTION_PROPERTIES,
+            INERT_FUNCTION_PROPERTIES,
+            WARNED_FUNCTION_PROPERTIES,
+            self.warnings,
+        )
+        resolve = self.resolver
+        if "PackageType" in properties:
+            package_type = resolve.text(properties["PackageType"], f"{location}.PackageType")
+            if package_type != "Zip":
+                raise TemplateError(f"{location}.PackageType", f"{package_type} is not run locally")
+        for required in ("CodeUri", "Handler", "Runtime"):
+            if required not in properties:
+                raise TemplateError(f"{location}.{required}", "required (here or in Globals)")
+        spec = FunctionSpec(
+            logical_id=logical_id,
+            code_uri=self._code_uri(properties["CodeUri"], f"{location}.CodeUri"),
+            handler=resolve.text(properties["Handler"], f"{location}.Handler"),
+            runtime=resolve.text(properties["Runtime"], f"{location}.Runtime"),
+            timeout=resolve.whole_number(
+                properties.get("Timeout", 3), f"{location}.Timeout", 1, 900
+            ),
+            memory_size=resolve.whole_number(
+                properties.get("MemorySize", 128), f"{location}.MemorySize", 128, 10_240
+            ),
+            variables=function_variables(
+                logical_id,
+                properties.get("Environment"),
+                location,
+                resolver=resolve,
+                env_vars=self.env_vars,
+                shell_env=self.shell_env,
+                warnings=self.warnings,
+            ),
+            architectures=self._architectures(properties.get("Architectures"), location),
+            function_url=self._function_url(properties.get("FunctionUrlConfig"), location),
+            region=resolve.text({"Ref": "AWS::Region"}, "AWS::Region"),
+        )
+        events = properties.get("Events") or {}
+        if not isinstance(events, dict):
+            raise TemplateError(f"{location}.Events", "expected a mapping of events")
+        for name, event in events.items():
+            self.routes.add_event(logical_id, str(name), event, f"{location}.Events.{name}")
+        return spec
+
+    def _code_uri(self, value: Any, location: str) -> Path:
+        resolved = self.resolver.resolve(value, location)
+        if isinstance(resolved, dict):
+            raise TemplateError(
+                location, "code in S3 ({Bucket, Key}) is not run locally; use a local folder"
+            )
+        text = scalar_text(resolved, location)
+        if text.startswith("s3://"):
+            raise TemplateError(location, f"code in S3 ({text}) is not run locally")
+        path = (self.directory / text).resolve()
+        if not path.is_dir():
+            what = "an archive" if path.is_file() else "missing"
+            raise TemplateError(location, f"{path} is {what}; CodeUri must be a source folder")
+        return path
+
+    def _architectures(self, value: Any, location: str) -> tuple[str, ...]:
+        if value is None:
+            return ("x86_64",)
+        resolved = self.resolver.resolve(value, f"{location}.Architectures")
+        if (
+            not isinstance(resolved, list)
+            or len(resolved) != 1
+            or resolved[0] not in ("x86_64", "arm64")
+        ):
+            raise TemplateError(f"{location}.Architectures", "expected one of [x86_64] or [arm64]")
+        return (str(resolved[0]),)
+
+    def _function_url(self, value: Any, location: str) -> UrlSpec | None:
+        if value is None:
+            return None
+        location = f"{location}.FunctionUrlConfig"
+        resolved = self.resolver.resolve(value, location)
+        if not isinstance(resolved, dict):
+            raise TemplateError(location, "expected a mapping")
+        check_properties(resolved, location, frozenset({"AuthType", "Cors", "InvokeMode"}))
+        auth_type = resolved.get("AuthType")
+        if auth_type not in ("NONE", "AWS_IAM"):
+            raise TemplateError(f"{location}.AuthType", "expected NONE or AWS_IAM")
+        if resolved.get("InvokeMode", "BUFFERED") != "BUFFERED":
+            raise TemplateError(f"{location}.InvokeMode", "only BUFFERED is emulated")
+        return UrlSpec(auth_type=auth_type, cors=http_cors(resolved.get("Cors"), location))

@@ -1,0 +1,115 @@
+"""What loading a SAM template gives back, and the one error it raises.
+
+The specs are frozen, keyword-only value objects: the server, the router and the runtime read
+them and never change them, and tests compare them whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+__all__ = [
+    "DEFAULT_ROUTE_PATH",
+    "ApiKind",
+    "ApiSpec",
+    "CorsSpec",
+    "FunctionSpec",
+    "RouteSpec",
+    "Template",
+    "TemplateError",
+    "UrlSpec",
+]
+
+ApiKind = Literal["rest", "http"]
+#: Path of an HTTP API's catch-all route; its route key is the same text.
+DEFAULT_ROUTE_PATH = "$default"
+
+
+class TemplateError(Exception):
+    """The template cannot be served as written; ``location`` says where the problem is."""
+
+    def __init__(self, location: str, message: str) -> None:
+        super().__init__(f"{location}: {message}" if location else message)
+        self.location = location
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CorsSpec:
+    """A CORS configuration, normalised from the three shapes SAM accepts."""
+
+    allow_origins: tuple[str, ...] = ()
+    allow_methods: tuple[str, ...] = ()
+    allow_headers: tuple[str, ...] = ()
+    expose_headers: tuple[str, ...] = ()
+    max_age: int | None = None
+    allow_credentials: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UrlSpec:
+    """A function URL (``FunctionUrlConfig``)."""
+
+    auth_type: Literal["NONE", "AWS_IAM"]
+    cors: CorsSpec | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FunctionSpec:
+    logical_id: str
+    #: Absolute; relative ``CodeUri`` values are taken from the template's folder.
+    code_uri: Path
+    handler: str
+    runtime: str
+    #: Seconds (SAM's default: 3).
+    timeout: int = 3
+    #: MB (SAM's default: 128).
+    memory_size: int = 128
+    #: The resolved ``Environment.Variables``.
+    variables: dict[str, str] = field(default_factory=dict)
+    architectures: tuple[str, ...] = ("x86_64",)
+    function_url: UrlSpec | None = None
+    #: The template's ``AWS::Region``: ``--parameter-overrides AWS::Region=...`` moves it.
+    region: str = "us-east-1"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApiSpec:
+    logical_id: str
+    kind: ApiKind
+    stage_name: str
+    binary_media_types: tuple[str, ...] = ()
+    #: The payload format its routes use unless an event says otherwise.
+    payload_format_version: str = "1.0"
+    stage_variables: dict[str, str] = field(default_factory=dict)
+    cors: CorsSpec | None = None
+    #: Made by SAM from events without ``RestApiId``/``ApiId``.
+    implicit: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RouteSpec:
+    api_logical_id: str
+    kind: ApiKind
+    #: Upper case, or ``ANY``.
+    method: str
+    #: ``/items/{id}``, ``/{proxy+}`` or ``$default``.
+    path: str
+    function: str
+    payload_format_version: str
+    #: API Gateway's integration timeout for this route, in milliseconds.
+    integration_timeout_ms: int
+    #: The event's name under ``Events``, for messages and the start-up banner.
+    event: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Template:
+    functions: dict[str, FunctionSpec]
+    apis: dict[str, ApiSpec]
+    routes: tuple[RouteSpec, ...]
+    #: Parts of the template skipped because they do not change HTTP behaviour, each naming
+    #: its location.
+    warnings: tuple[str, ...] = ()
