@@ -1,6 +1,7 @@
-"""One HTTP/1.1 client connection: h11 parses, this protocol moves bytes and runs requests.
+"""One HTTP/1.1 client connection: a wire parses, this protocol moves bytes and runs requests.
 
-The :class:`asyncio.Protocol` callbacks only feed h11 and wake one coroutine per connection;
+The wire (:mod:`lambgate.local.front.wire`: httptools or h11) owns parsing and framing, sans
+I/O. The :class:`asyncio.Protocol` callbacks only feed it and wake one coroutine per connection;
 that coroutine walks request cycles strictly one after another, which is what answers
 pipelined requests in order, and it is the only place that awaits the handler. Reading
 pauses while a request is being answered, so a client cannot make us buffer more than one
@@ -17,18 +18,10 @@ from email.utils import formatdate
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
-import h11
-
 from lambgate.model import Request, Response
 
-from .messages import (
-    head_size,
-    internal_error,
-    refusal,
-    request_from_h11,
-    response_to_h11,
-    smuggling_risk,
-)
+from .messages import head_size, internal_error, refusal, request_from_head, response_framing
+from .wire import InvalidResponse, Parser, Refused, RequestHead, Signal, choose_parser
 
 if TYPE_CHECKING:
     # The front's public configuration lives with start_server, which imports this module.
@@ -38,7 +31,7 @@ __all__ = ["HTTPConnection"]
 
 logger = logging.getLogger("lambgate.http")
 
-#: h11 refuses (431) an unfinished head past this multiple of ``max_head``: AWS counts only
+#: The wire refuses (431) an unfinished head past this multiple of ``max_head``: AWS counts only
 #: the request line and header *values*, so names and framing get room, but memory stays bound.
 HEAD_BUFFER_FACTOR = 4
 #: After refusing a request, keep reading (and discarding) this long before closing, so a
@@ -46,17 +39,6 @@ HEAD_BUFFER_FACTOR = 4
 LINGER_SECONDS = 2.0
 #: A client that reads none of our response for this long is dropped.
 WRITE_TIMEOUT = 30.0
-
-
-CONTINUE = h11.InformationalResponse(status_code=100, headers=[], reason=b"Continue")
-
-
-class _Refused(Exception):
-    """The front answers ``status`` itself and closes the connection."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
 
 
 @lru_cache(maxsize=1)
@@ -81,13 +63,13 @@ class HTTPConnection(asyncio.Protocol):
         handler: Handler,
         limits: Limits,
         on_finished: Callable[[HTTPConnection], None] | None = None,
+        *,
+        parser: Parser | None = None,
     ) -> None:
         self._handler = handler
         self._limits = limits
         self._on_finished = on_finished
-        self._h11 = h11.Connection(
-            h11.SERVER, max_incomplete_event_size=limits.max_head * HEAD_BUFFER_FACTOR
-        )
+        self._wire = (parser or choose_parser())(limits.max_head * HEAD_BUFFER_FACTOR)
         self._client: tuple[str, int] | None = None
         self._server: tuple[str, int] | None = None
         self._data_arrived = asyncio.Event()
@@ -101,7 +83,7 @@ class HTTPConnection(asyncio.Protocol):
         self._closing = False
         self.task: asyncio.Task[None] | None = None
 
-    # -- asyncio callbacks: feed h11 and wake the task, never await ----------------------
+    # -- asyncio callbacks: feed the wire and wake the task, never await ----------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.Transport, transport)
@@ -115,7 +97,7 @@ class HTTPConnection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self._lingering:
             return
-        self._h11.receive_data(data)
+        self._wire.receive_data(data)
         self._data_arrived.set()
         if not self._reading and not self._reading_paused:
             self._transport.pause_reading()
@@ -124,12 +106,12 @@ class HTTPConnection(asyncio.Protocol):
     def eof_received(self) -> bool:
         if self._lingering:
             return False  # the client has read our refusal and left: close
-        self._h11.receive_data(b"")
+        self._wire.receive_data(b"")
         self._data_arrived.set()
         return True  # a half-closed client still wants its answer
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._h11.receive_data(b"")
+        self._wire.receive_data(b"")
         self._lost.set()
         self._data_arrived.set()
         self._writable.set()
@@ -159,14 +141,11 @@ class HTTPConnection(asyncio.Protocol):
     async def _serve(self) -> None:
         try:
             while await self._serve_one():
-                self._h11.start_next_cycle()
-        except _Refused as refused:
-            logger.info("HTTP %d to %s: %s", refused.status, self._client, refused)
-            await self._refuse(refused.status)
-        except h11.RemoteProtocolError as error:
+                self._wire.start_next_cycle()
+        except Refused as refused:
             if not self._lost.is_set():
-                logger.info("HTTP %d to %s: %s", error.error_status_hint, self._client, error)
-            await self._refuse(error.error_status_hint)
+                logger.info("HTTP %d to %s: %s", refused.status, self._client, refused)
+            await self._refuse(refused.status)
         except Exception:
             logger.exception("HTTP connection from %s failed", self._client)
         finally:
@@ -184,15 +163,15 @@ class HTTPConnection(asyncio.Protocol):
             logger.exception("handler failed on %s %s", request.method, request.path)
             response = internal_error()
         await self._send(response, method=request.method)
-        return self._h11.our_state is h11.DONE and self._h11.their_state is h11.DONE
+        return self._wire.reusable
 
-    async def _receive_head(self) -> h11.Request | None:
+    async def _receive_head(self) -> RequestHead | None:
         """The next request's head, or ``None`` when the connection should end quietly."""
         loop = asyncio.get_running_loop()
         deadline: float | None = None
         self._reading = True
-        while (event := self._h11.next_event()) is h11.NEED_DATA:
-            if deadline is None and self._h11.trailing_data[0]:
+        while (event := self._wire.next_event()) is Signal.NEED_DATA:
+            if deadline is None and self._wire.head_pending:
                 deadline = loop.time() + self._limits.header_timeout
             if deadline is None:
                 if self._closing:
@@ -203,55 +182,56 @@ class HTTPConnection(asyncio.Protocol):
                 if not arrived:
                     return None  # keep-alive idle timeout: close without a word
             elif not await self._wait_for_data(deadline - loop.time()):
-                raise _Refused(408, "request head not complete in time")
-        if not isinstance(event, h11.Request):
-            return None  # ConnectionClosed: the client left between requests
+                raise Refused(408, "request head not complete in time")
+        if not isinstance(event, RequestHead):
+            return None  # the client left between requests
         if head_size(event) > self._limits.max_head:
-            raise _Refused(431, f"request line and header values over {self._limits.max_head}")
-        if smuggling_risk(event):
-            raise _Refused(400, "both Transfer-Encoding and Content-Length")
+            raise Refused(431, f"request line and header values over {self._limits.max_head}")
         return event
 
-    async def _receive_body(self, head: h11.Request) -> Request:
+    async def _receive_body(self, head: RequestHead) -> Request:
         """The whole request, body de-chunked, once the client has sent all of it."""
         max_body = self._limits.max_body
         declared = next((int(v) for n, v in head.headers if n == b"content-length"), 0)
         if declared > max_body:
             # Refused before any 100 Continue, so a client that asked never sends the body.
-            raise _Refused(413, f"Content-Length {declared} over {max_body}")
-        body = bytearray()
+            raise Refused(413, f"Content-Length {declared} over {max_body}")
+        pieces: list[bytes] = []
+        size = 0
         while True:
-            event = self._h11.next_event()
-            if event is h11.NEED_DATA:
-                if self._h11.they_are_waiting_for_100_continue:
-                    self._write(self._h11.send(CONTINUE))
-                if not await self._wait_for_data(self._limits.header_timeout):
-                    raise _Refused(408, "request body stalled")
-            elif isinstance(event, h11.Data):
-                body += event.data
-                if len(body) > max_body:
-                    raise _Refused(413, f"body over {max_body}")
-            elif isinstance(event, h11.EndOfMessage):
+            event = self._wire.next_event()
+            if event is Signal.END_OF_MESSAGE:
                 break
-            else:  # h11 raises on a body cut short; nothing else can come before its end
-                raise _Refused(400, f"unexpected {event!r} in a request body")
+            if event is Signal.NEED_DATA:
+                if self._wire.expects_continue:
+                    self._write(self._wire.continue_bytes())
+                if not await self._wait_for_data(self._limits.header_timeout):
+                    raise Refused(408, "request body stalled")
+            elif isinstance(event, bytes):
+                pieces.append(event)
+                size += len(event)
+                if size > max_body:
+                    raise Refused(413, f"body over {max_body}")
+            else:  # a wire raises on a body cut short; nothing else can come before its end
+                raise Refused(400, f"unexpected {event!r} in a request body")
         self._reading = False
-        return request_from_h11(head, bytes(body), client=self._client, server=self._server)
+        # join() hands a lone piece back as it is: most bodies arrive in one.
+        body = b"".join(pieces)
+        return request_from_head(head, body, client=self._client, server=self._server)
 
     async def _send(self, response: Response, *, method: str) -> None:
         date = _http_date(int(time.time()))
         keep_alive = not self._closing
         try:
-            head, body = response_to_h11(response, method=method, date=date, keep_alive=keep_alive)
-        except h11.LocalProtocolError:
-            logger.exception("handler answered %s %r: not valid HTTP", method, response.status)
-            head, body = response_to_h11(
-                internal_error(), method=method, date=date, keep_alive=keep_alive
+            data = self._wire.response_bytes(
+                *response_framing(response, method=method, date=date, keep_alive=keep_alive)
             )
-        data = self._h11.send(head) or b""
-        if body:
-            data += self._h11.send(h11.Data(data=body)) or b""
-        self._write(data + (self._h11.send(h11.EndOfMessage()) or b""))
+        except InvalidResponse:
+            logger.exception("handler answered %s %r: not valid HTTP", method, response.status)
+            data = self._wire.response_bytes(
+                *response_framing(internal_error(), method=method, date=date, keep_alive=keep_alive)
+            )
+        self._write(data)
         if not self._writable.is_set():
             try:
                 async with asyncio.timeout(WRITE_TIMEOUT):
@@ -261,11 +241,10 @@ class HTTPConnection(asyncio.Protocol):
 
     async def _refuse(self, status: int) -> None:
         """Answer ``status`` if no response has started, then half-close and linger."""
-        if self._h11.our_state in (h11.IDLE, h11.SEND_RESPONSE):
-            head, body = refusal(status, date=_http_date(int(time.time())))
-            data = self._h11.send(head) or b""
-            data += self._h11.send(h11.Data(data=body)) or b""
-            self._write(data + (self._h11.send(h11.EndOfMessage()) or b""))
+        if not self._wire.response_started:
+            self._write(
+                self._wire.response_bytes(*refusal(status, date=_http_date(int(time.time()))))
+            )
         if self._transport.is_closing():
             return
         # Closing with unread input makes the kernel send a reset that can destroy our

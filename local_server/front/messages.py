@@ -1,30 +1,30 @@
-"""h11 events to and from lambgate's :class:`~lambgate.model.Request` and ``Response``.
+"""The wire's requests and responses to and from lambgate's :class:`~lambgate.model.Request`
+and ``Response``.
 
 No sockets and no clocks here: the connection in :mod:`lambgate.local.front.connection` owns
-the I/O and calls these to turn what h11 parsed into a request, and a response (or one of the
-gateway's own refusals) back into h11 events.
+the I/O and calls these to turn what the parser read (:class:`~.wire.RequestHead`) into a
+request, and a response (or one of the gateway's own refusals) into the status, headers and
+body the wire frames.
 """
 
 from __future__ import annotations
 
-from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-import h11
-
 from lambgate.model import Request, Response
+
+from .wire import RequestHead
 
 __all__ = [
     "ERROR_BODIES",
+    "Framed",
     "ReceivedRequest",
     "head_size",
     "internal_error",
-    "reason_phrase",
     "refusal",
-    "request_from_h11",
-    "response_to_h11",
-    "smuggling_risk",
+    "request_from_head",
+    "response_framing",
     "split_target",
 ]
 
@@ -45,13 +45,8 @@ ERROR_BODIES: dict[int, bytes] = {
 # computed here and whatever framing the function named is dropped.
 _FRAMING_HEADERS = frozenset({b"content-length", b"transfer-encoding"})
 
-
-def reason_phrase(status: int) -> bytes:
-    """The standard phrase for ``status`` (API Gateway sends them), empty when unknown."""
-    try:
-        return HTTPStatus(status).phrase.encode("ascii")
-    except ValueError:
-        return b""
+#: What a wire frames: status, headers (framing included) and the body bytes to send.
+Framed = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
 def split_target(target: bytes) -> tuple[bytes, bytes]:
@@ -70,7 +65,7 @@ def split_target(target: bytes) -> tuple[bytes, bytes]:
     return raw_path, query_string
 
 
-def head_size(event: h11.Request) -> int:
+def head_size(event: RequestHead) -> int:
     """Bytes of the request line plus header values, as the HTTP API quota counts them.
 
     "Total combined size of request line and header values: 10240 bytes"
@@ -81,23 +76,11 @@ def head_size(event: h11.Request) -> int:
     return line + sum(len(value) for _, value in event.headers)
 
 
-def smuggling_risk(event: h11.Request) -> bool:
-    """Whether the request names both Transfer-Encoding and Content-Length.
-
-    h11 lets Transfer-Encoding win, as RFC 9112 allows, but a proxy in front of us may have
-    framed the body by Content-Length instead; RFC 9112 section 6.1 says such a message
-    "ought to be handled as an error", and answering 400 closes the smuggling door.
-    (h11 itself refuses conflicting Content-Length values.)
-    """
-    names = {name for name, _ in event.headers}
-    return b"transfer-encoding" in names and b"content-length" in names
-
-
 class ReceivedRequest(Request):
     """A request off the wire, which also knows how the client spelled each header name.
 
     ``headers`` are lower-cased as everywhere in lambgate, but REST API events carry names as
-    the client sent them, so the gateway needs the spellings h11 keeps in ``raw_items()``.
+    the client sent them, so the gateway needs the spellings the parser kept.
     """
 
     __slots__ = ("header_spellings",)
@@ -108,28 +91,23 @@ class ReceivedRequest(Request):
         self.header_spellings = header_spellings
 
 
-def request_from_h11(
-    event: h11.Request,
+def request_from_head(
+    head: RequestHead,
     body: bytes,
     *,
     client: tuple[str, int] | None,
     server: tuple[str, int] | None,
 ) -> Request:
-    """The :class:`Request` a normal HTTP server would hand an app for this h11 request."""
-    raw_path, query_string = split_target(event.target)
-    spellings: dict[bytes, str] = {}
-    for name, _ in event.headers.raw_items():
-        spellings.setdefault(name.lower(), name.decode("latin-1"))
+    """The :class:`Request` a normal HTTP server would hand an app for this request."""
+    raw_path, query_string = split_target(head.target)
     return ReceivedRequest(
-        header_spellings=spellings,
-        method=event.method.decode("ascii"),
+        header_spellings=head.header_spellings,
+        method=head.method,
         # As ASGI's path: percent-decoded, then UTF-8 (invalid sequences replaced).
         path=unquote_to_bytes(raw_path).decode("utf-8", "replace"),
         raw_path=raw_path,
         query_string=query_string,
-        # h11 hands names lower-cased and values as sent (surrounding blanks trimmed, as
-        # RFC 9112 requires); repeats stay in arrival order.
-        headers=list(event.headers),
+        headers=head.headers,
         body=body,
         scheme="http",
         server=server,
@@ -138,14 +116,14 @@ def request_from_h11(
     )
 
 
-def response_to_h11(
+def response_framing(
     response: Response, *, method: str, date: bytes | None = None, keep_alive: bool = True
-) -> tuple[h11.Response, bytes]:
-    """The h11 response event and the body bytes to send for ``response``.
+) -> Framed:
+    """The status, headers and body bytes to send for ``response``.
 
-    Building the event validates status and headers without touching the connection, so a
-    bad response can still be replaced by a 500. A HEAD answer keeps the Content-Length the
-    function gave (it describes the GET body) but sends no body; 204 and 304 carry neither.
+    The wire validates status and headers before it changes any state, so a bad response can
+    still be replaced by a 500. A HEAD answer keeps the Content-Length the function gave (it
+    describes the GET body) but sends no body; 204 and 304 carry neither.
     """
     headers = [
         (name, value) for name, value in response.headers if name.lower() not in _FRAMING_HEADERS
@@ -163,10 +141,7 @@ def response_to_h11(
         headers.append((b"date", date))
     if not keep_alive:
         headers.append((b"connection", b"close"))
-    event = h11.Response(
-        status_code=response.status, headers=headers, reason=reason_phrase(response.status)
-    )
-    return event, body
+    return response.status, headers, body
 
 
 def internal_error() -> Response:
@@ -179,7 +154,7 @@ def internal_error() -> Response:
     )
 
 
-def refusal(status: int, *, date: bytes | None = None) -> tuple[h11.Response, bytes]:
+def refusal(status: int, *, date: bytes | None = None) -> Framed:
     """The front's own answer for ``status`` (one of :data:`ERROR_BODIES`, else 400), always
     closing the connection: what follows on the wire can no longer be trusted."""
     if status not in ERROR_BODIES:
@@ -192,4 +167,4 @@ def refusal(status: int, *, date: bytes | None = None) -> tuple[h11.Response, by
     ]
     if date is not None:
         headers.append((b"date", date))
-    return h11.Response(status_code=status, headers=headers, reason=reason_phrase(status)), body
+    return status, headers, body

@@ -1,13 +1,14 @@
-"""The emulator's HTTP front: an asyncio HTTP/1.1 server on h11 with API Gateway's limits.
+"""The emulator's HTTP front: an asyncio HTTP/1.1 server with API Gateway's limits.
 
-Each request is parsed by h11 (never by hand) into a :class:`lambgate.model.Request` and
+Each request is parsed by httptools, or h11 where httptools is not installed (never by hand;
+:mod:`lambgate.local.front.wire`), into a :class:`lambgate.model.Request` and
 handed to one async ``handler``: in ``lambgate serve``, the gateway emulation and the function
 behind it. The front itself only refuses what API Gateway would refuse before any function
 runs: bodies over 10 MB (413), oversized heads (431), malformed or ambiguous framing (400),
 clients too slow to send a request (408).
 
-How a connection is served lives in :mod:`lambgate.local.front.connection`; how h11 events map
-to and from the neutral model, in :mod:`lambgate.local.front.messages`.
+How a connection is served lives in :mod:`lambgate.local.front.connection`; how the parsers'
+requests and responses map to and from the neutral model, in :mod:`lambgate.local.front.messages`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from types import TracebackType
 from lambgate.model import Request, Response
 
 from .connection import HTTPConnection
+from .wire import ParserName, choose_parser
 
 __all__ = ["HTTPServer", "Handler", "Limits", "start_server", "warn_if_exposed"]
 
@@ -100,18 +102,27 @@ class HTTPServer:
 
 
 async def start_server(
-    handler: Handler, *, host: str = "127.0.0.1", port: int = 0, limits: Limits = DEFAULT_LIMITS
+    handler: Handler,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    limits: Limits = DEFAULT_LIMITS,
+    parser: ParserName = "auto",
 ) -> HTTPServer:
     """Listen on ``host:port`` (port 0: any free port, see :attr:`HTTPServer.port`).
+
+    ``parser`` names the HTTP/1.1 parser, as uvicorn's ``--http`` does: ``auto`` is
+    httptools when installed, else h11.
 
     The default host is loopback on purpose: the functions behind the front run with the
     developer's credentials. Anything else is the caller's explicit choice, and
     :func:`warn_if_exposed` words the warning it should show.
     """
     connections: set[HTTPConnection] = set()
+    wire = choose_parser(parser)
 
     def new_connection() -> HTTPConnection:
-        connection = HTTPConnection(handler, limits, on_finished=connections.discard)
+        connection = HTTPConnection(handler, limits, on_finished=connections.discard, parser=wire)
         connections.add(connection)
         return connection
 

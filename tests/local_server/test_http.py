@@ -2,7 +2,8 @@
 
 Protocol behaviour is tested first over a fake transport (bytes in, bytes out, no sockets),
 then once for real on 127.0.0.1:0 with httpx and raw sockets. Server replies are parsed by an
-h11 client, so every assertion is about bytes a real client would accept.
+h11 client, so every assertion is about bytes a real client would accept. Every test runs
+with both parsers the front can use (:mod:`lambgate.local.front.wire`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import pytest
 
 import lambgate.local.front.server
 from lambgate.local.front.connection import HTTPConnection
-from lambgate.local.front.server import Limits, start_server, warn_if_exposed
+from lambgate.local.front.server import Handler, HTTPServer, Limits, warn_if_exposed
+from lambgate.local.front.wire import PARSERS, ParserName, choose_parser
 from lambgate.model import Request, Response
 
 T = TypeVar("T")
@@ -29,6 +31,22 @@ LOCAL = ("127.0.0.1", 3000)
 #: Every wait in this file ends: a test that hangs is a failing test.
 BOUND = 5.0
 REQUEST_TOO_LARGE = b'{"message":"Request Entity Too Large"}'
+
+
+#: The parser the test at hand runs with (set by the ``parser`` fixture).
+PARSER: ParserName = "httptools"
+
+
+@pytest.fixture(autouse=True, params=["httptools", "h11"])
+def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> ParserName:
+    name: ParserName = request.param
+    monkeypatch.setattr(f"{__name__}.PARSER", name)
+    return name
+
+
+async def start_server(handler: Handler, **options: Any) -> HTTPServer:
+    """:func:`lambgate.local.front.server.start_server` with the test's parser."""
+    return await lambgate.local.front.server.start_server(handler, parser=PARSER, **options)
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -182,7 +200,7 @@ class FakeClient:
     """One connection to an :class:`HTTPConnection`, driven by hand."""
 
     def __init__(self, handler: Callable[[Request], Awaitable[Response]], **limits: Any) -> None:
-        self.protocol = HTTPConnection(handler, Limits(**limits))
+        self.protocol = HTTPConnection(handler, Limits(**limits), parser=PARSERS[PARSER])
         self.transport = FakeTransport(self.protocol)
         self.protocol.connection_made(self.transport)
 
@@ -500,6 +518,99 @@ def test_stalled_body_gets_408_then_close() -> None:
     run(scenario())
 
 
+def test_http_10_keep_alive_header_still_closes() -> None:
+    """HTTP/1.0's keep-alive extension is not spoken: the answer says so and the connection
+    ends (h11's reading; llhttp would keep it open)."""
+
+    async def scenario() -> None:
+        client = FakeClient(Recorder())
+        client.send(
+            b"GET /old HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /more HTTP/1.0\r\n\r\n"
+        )
+        written = await client.finished()
+        assert parse_replies(written, ["GET", "GET"]) == [
+            text_reply(b"/old", (b"connection", b"close"))
+        ]
+
+    run(scenario())
+
+
+def test_requests_after_connection_close_are_not_served() -> None:
+    async def scenario() -> None:
+        recorder = Recorder()
+        client = FakeClient(recorder)
+        client.send(
+            b"GET /1 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+            b"GET /2 HTTP/1.1\r\nHost: t\r\n\r\n"
+        )
+        await client.finished()
+        assert [request.path for request in recorder.requests] == ["/1"]
+
+    run(scenario())
+
+
+def test_upgrade_request_is_answered_as_plain_http_and_the_connection_goes_on() -> None:
+    """The front speaks no other protocol: an ``Upgrade`` (here curl's h2c) is a request like
+    any other, and the bytes after it are the next request."""
+
+    async def scenario() -> None:
+        recorder = Recorder()
+        client = FakeClient(recorder)
+        client.send(
+            b"GET /1 HTTP/1.1\r\nHost: t\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+            b"Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n"
+            b"GET /2 HTTP/1.1\r\nHost: t\r\n\r\n"
+        )
+        assert await client.wait_replies(2) == [text_reply(b"/1"), text_reply(b"/2")]
+        assert not client.transport.closed
+
+    run(scenario())
+
+
+def test_request_sent_a_byte_at_a_time_is_served() -> None:
+    async def scenario() -> None:
+        recorder = Recorder()
+        client = FakeClient(recorder, max_head=100)
+        data = b"POST /a%20b?q=1 HTTP/1.1\r\nHost: t\r\nX-Long: " + b"v" * 60
+        data += b"\r\nContent-Length: 3\r\n\r\nabc"
+        for byte in data:
+            client.send(bytes([byte]))
+        assert await client.wait_replies(1, ["POST"]) == [text_reply(b"/a b")]
+        [request] = recorder.requests
+        assert (request.body, request.header(b"x-long")) == (b"abc", b"v" * 60)
+
+    run(scenario())
+
+
+def test_a_pipelined_burst_does_not_count_toward_the_next_head() -> None:
+    """Many small requests in one read, the last cut short: only an unfinished head's own
+    bytes count toward the bound on it, so the burst is served whole."""
+
+    async def scenario() -> None:
+        recorder = Recorder()
+        client = FakeClient(recorder, max_head=100)
+        burst = b"".join(b"GET /%d HTTP/1.1\r\nHost: t\r\n\r\n" % n for n in range(60))
+        client.send(burst + b"GET /last HTTP/1.1\r\nHo")
+        client.send(b"st: t\r\n\r\n")
+        replies = await client.wait_replies(61)
+        assert [reply.body for reply in replies][-2:] == [b"/59", b"/last"]
+
+    run(scenario())
+
+
+def test_client_closing_in_the_middle_of_a_body_is_refused() -> None:
+    async def scenario() -> None:
+        recorder = Recorder()
+        client = FakeClient(recorder)
+        client.send(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nhalf")
+        client.hang_up()
+        written = await client.finished()
+        assert [reply.status for reply in parse_replies(written, ["POST"])] == [400]
+        assert recorder.requests == []
+
+    run(scenario())
+
+
 # -- Expect: 100-continue --------------------------------------------------------------------
 
 
@@ -642,9 +753,10 @@ def test_ambiguous_framing_is_refused_and_closed(head: bytes, status: int) -> No
     run(scenario())
 
 
-def test_identical_repeated_content_length_is_folded_into_one() -> None:
-    """RFC 9112 section 6.3 lets a recipient replace identical repeats by one value: there
-    is no ambiguity to smuggle through."""
+def test_identical_repeated_content_length_is_one_length_or_refused(parser: ParserName) -> None:
+    """RFC 9112 section 6.3 lets a recipient either reject the message or replace identical
+    repeats by one value: h11 folds them, llhttp refuses. Either way the body is read one way
+    only: there is no ambiguity to smuggle through."""
 
     async def scenario() -> None:
         recorder = Recorder()
@@ -652,6 +764,11 @@ def test_identical_repeated_content_length_is_folded_into_one() -> None:
         client.send(
             b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello"
         )
+        if parser == "httptools":
+            written = await client.finished()
+            assert parse_replies(written, ["POST"]) == [refusal(400, b'{"message":"Bad Request"}')]
+            assert recorder.requests == []
+            return
         await client.wait_replies(1, ["POST"])
         [request] = recorder.requests
         assert (request.body, request.headers) == (
@@ -708,6 +825,16 @@ def test_loopback_hosts_need_no_warning(host: str) -> None:
 def test_other_hosts_are_warned_about(host: str) -> None:
     warning = warn_if_exposed(host)
     assert warning is not None and host in warning and "credentials" in warning
+
+
+def test_auto_parser_is_httptools_when_installed() -> None:
+    assert choose_parser("auto") is PARSERS["httptools"]
+    assert choose_parser("h11") is PARSERS["h11"]
+
+
+def test_unknown_parser_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown HTTP parser 'http2'"):
+        choose_parser("http2")  # type: ignore[arg-type]
 
 
 def test_public_names_are_pinned() -> None:
