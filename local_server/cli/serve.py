@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lambgate.errors import ConfigurationError
-from lambgate.local.front.server import HTTPServer, start_server, warn_if_exposed
+from lambgate.local.front.server import HTTPServer, run_async, start_server, warn_if_exposed
 from lambgate.local.gateway.access_log import AccessLog
 from lambgate.local.gateway.destinations import ApiRoutes, DestinationResolver, SingleFunction
 from lambgate.local.gateway.gateway import Gateway
@@ -296,7 +296,7 @@ def run(args: argparse.Namespace) -> int:
     log = AccessLog(sys.stderr)
     try:
         options = options_from_args(args)
-        asyncio.run(serve(options, log=log))
+        run_async(serve(options, log=log))
     except (TemplateError, ConfigurationError, OSError) as error:
         log.write(f"lambgate serve: {error}")
         return 2 if not isinstance(error, OSError) else 1

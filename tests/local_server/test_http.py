@@ -842,6 +842,8 @@ def test_public_names_are_pinned() -> None:
         "HTTPServer",
         "Handler",
         "Limits",
+        "loop_factory",
+        "run_async",
         "start_server",
         "warn_if_exposed",
     ]
@@ -870,6 +872,21 @@ def test_server_binds_loopback_on_a_free_port_and_serves_until_cancelled() -> No
                 await asyncio.open_connection("127.0.0.1", server.port)
 
     run(scenario())
+
+
+def test_run_async_serves_on_uvloop_when_it_is_installed() -> None:
+    uvloop = pytest.importorskip("uvloop")
+
+    async def scenario() -> type[asyncio.AbstractEventLoop]:
+        async with (
+            await start_server(Recorder()) as server,
+            httpx.AsyncClient(timeout=BOUND) as http,
+        ):
+            response = await http.get(f"http://127.0.0.1:{server.port}/on-uvloop")
+        assert (response.status_code, response.text) == (200, "/on-uvloop")
+        return type(asyncio.get_running_loop())
+
+    assert lambgate.local.front.server.run_async(scenario()) is uvloop.Loop
 
 
 def test_httpx_reuses_one_connection_for_many_requests() -> None:
