@@ -1,11 +1,16 @@
 """One HTTP/1.1 client connection: a wire parses, this protocol moves bytes and runs requests.
 
 The wire (:mod:`lambgate.local.front.wire`: httptools or h11) owns parsing and framing, sans
-I/O. The :class:`asyncio.Protocol` callbacks only feed it and wake one coroutine per connection;
-that coroutine walks request cycles strictly one after another, which is what answers
-pipelined requests in order, and it is the only place that awaits the handler. Reading
-pauses while a request is being answered, so a client cannot make us buffer more than one
-socket read ahead.
+I/O. This :class:`asyncio.Protocol` is driven by its callbacks alone, as uvicorn's are: bytes
+in are fed to the wire, and a complete request goes to the handler at once. A handler that
+answers synchronously (a ``Response``) is answered within the same callback; an awaitable one
+runs as a task or future, whose completion writes the response. Requests are answered strictly
+one after another, which is what answers pipelined requests in order; reading pauses while one
+is being answered, so a client cannot make us buffer more than one socket read ahead.
+
+One timer per connection stands for whichever clock runs: the idle keep-alive, the request
+head's deadline, a stalled body, a client that reads none of our response, the linger after a
+refusal.
 """
 
 from __future__ import annotations
@@ -70,156 +75,217 @@ class HTTPConnection(asyncio.Protocol):
         self._limits = limits
         self._on_finished = on_finished
         self._wire = (parser or choose_parser())(limits.max_head * HEAD_BUFFER_FACTOR)
+        self._loop = asyncio.get_running_loop()
         self._client: tuple[str, int] | None = None
         self._server: tuple[str, int] | None = None
-        self._data_arrived = asyncio.Event()
-        self._writable = asyncio.Event()
-        self._writable.set()
-        self._lost = asyncio.Event()
-        self._reading = False  # the task is reading a request; otherwise input waits
+        #: Resolved once the connection is closed and no request of it is running: what
+        #: :meth:`HTTPServer.close` waits for.
+        self.finished: asyncio.Future[None] = self._loop.create_future()
+        # The request being read: its head, and its body so far.
+        self._head: RequestHead | None = None
+        self._pieces: list[bytes] = []
+        self._size = 0
+        # The request being answered: the handler's task or future, and the method (HEAD
+        # responses carry no body).
+        self._busy = False
+        self._running: asyncio.Future[Response] | None = None
+        self._method = "GET"
+        self._timer: asyncio.TimerHandle | None = None
+        self._head_clock = False  # the running timer is the request head's deadline
         self._reading_paused = False
-        self._waiting_idle = False
+        self._writing_paused = False
+        self._draining = False  # a response waits for the client to read it
         self._lingering = False
         self._closing = False
-        self.task: asyncio.Task[None] | None = None
+        self._lost = False
 
-    # -- asyncio callbacks: feed the wire and wake the task, never await ----------------
+    # -- asyncio's callbacks ----------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.Transport, transport)
         self._client = _address(transport.get_extra_info("peername"))
         self._server = _address(transport.get_extra_info("sockname"))
-        self.task = asyncio.get_running_loop().create_task(self._serve())
-        if self._on_finished is not None:
-            on_finished = self._on_finished
-            self.task.add_done_callback(lambda _: on_finished(self))
+        self._advance()
 
     def data_received(self, data: bytes) -> None:
         if self._lingering:
             return
         self._wire.receive_data(data)
-        self._data_arrived.set()
-        if not self._reading and not self._reading_paused:
-            self._transport.pause_reading()
-            self._reading_paused = True
+        if self._busy:
+            # Answered in turn: until then the bytes wait in the wire, and no more are read.
+            if not self._reading_paused:
+                self._transport.pause_reading()
+                self._reading_paused = True
+            return
+        self._advance()
 
     def eof_received(self) -> bool:
         if self._lingering:
             return False  # the client has read our refusal and left: close
         self._wire.receive_data(b"")
-        self._data_arrived.set()
+        if not self._busy:
+            self._advance()
         return True  # a half-closed client still wants its answer
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._lost = True
         self._wire.receive_data(b"")
-        self._lost.set()
-        self._data_arrived.set()
-        self._writable.set()
+        self._stop_timer()
+        if self._running is None:
+            self._finish()
 
     def pause_writing(self) -> None:
-        self._writable.clear()
+        self._writing_paused = True
 
     def resume_writing(self) -> None:
-        self._writable.set()
+        self._writing_paused = False
+        if self._draining:
+            self._draining = False
+            self._stop_timer()
+            self._next_cycle()
 
     # -- what the server asks of a connection ---------------------------------------------
 
     def shutdown(self) -> None:
         """Close now if idle; otherwise finish the request in flight, then close."""
         self._closing = True
-        if self._waiting_idle and not self._data_arrived.is_set():
+        if not self._busy and self._head is None and not self._wire.head_pending:
             self._transport.close()
 
     def abort(self) -> None:
         """Drop the connection and cancel whatever it was running."""
-        if self.task is not None:
-            self.task.cancel()
+        if self._running is not None:
+            self._running.cancel()
         self._transport.abort()
 
-    # -- the request cycle ------------------------------------------------------------------
+    # -- reading a request --------------------------------------------------------------------
 
-    async def _serve(self) -> None:
+    def _advance(self) -> None:
+        """Read as far as the bytes at hand go; hand a complete request to the handler."""
         try:
-            while await self._serve_one():
-                self._wire.start_next_cycle()
+            while not self._busy and not self._lingering and not self._transport.is_closing():
+                if self._head is None:
+                    if not self._read_head():
+                        return
+                elif not self._read_body():
+                    return
         except Refused as refused:
-            if not self._lost.is_set():
-                logger.info("HTTP %d to %s: %s", refused.status, self._client, refused)
-            await self._refuse(refused.status)
+            self._refuse(refused.status, str(refused))
         except Exception:
             logger.exception("HTTP connection from %s failed", self._client)
-        finally:
             self._transport.close()
 
-    async def _serve_one(self) -> bool:
-        """Read one request and answer it; whether the connection may carry another."""
-        head = await self._receive_head()
-        if head is None:
+    def _read_head(self) -> bool:
+        """Whether a head was read; otherwise wait (or close) for the next bytes."""
+        event = self._wire.next_event()
+        if event is Signal.NEED_DATA:
+            if self._wire.head_pending:
+                if not self._head_clock:
+                    self._start_timer(self._limits.header_timeout, self._head_too_slow)
+                    self._head_clock = True
+            elif self._closing:
+                self._transport.close()
+                return False
+            elif not self._head_clock:
+                # Keep-alive idle timeout: close without a word.
+                self._start_timer(self._limits.idle_timeout, self._transport.close)
+            self._resume_reading()
             return False
-        request = await self._receive_body(head)
-        try:
-            response = await self._handler(request)
-        except Exception:
-            logger.exception("handler failed on %s %s", request.method, request.path)
-            response = internal_error()
-        await self._send(response, method=request.method)
-        return self._wire.reusable
-
-    async def _receive_head(self) -> RequestHead | None:
-        """The next request's head, or ``None`` when the connection should end quietly."""
-        loop = asyncio.get_running_loop()
-        deadline: float | None = None
-        self._reading = True
-        while (event := self._wire.next_event()) is Signal.NEED_DATA:
-            if deadline is None and self._wire.head_pending:
-                deadline = loop.time() + self._limits.header_timeout
-            if deadline is None:
-                if self._closing:
-                    return None
-                self._waiting_idle = True
-                arrived = await self._wait_for_data(self._limits.idle_timeout)
-                self._waiting_idle = False
-                if not arrived:
-                    return None  # keep-alive idle timeout: close without a word
-            elif not await self._wait_for_data(deadline - loop.time()):
-                raise Refused(408, "request head not complete in time")
         if not isinstance(event, RequestHead):
-            return None  # the client left between requests
+            self._transport.close()  # the client left between requests
+            return False
+        self._stop_timer()
         if head_size(event) > self._limits.max_head:
             raise Refused(431, f"request line and header values over {self._limits.max_head}")
-        return event
-
-    async def _receive_body(self, head: RequestHead) -> Request:
-        """The whole request, body de-chunked, once the client has sent all of it."""
         max_body = self._limits.max_body
-        declared = next((int(v) for n, v in head.headers if n == b"content-length"), 0)
+        declared = next((int(v) for n, v in event.headers if n == b"content-length"), 0)
         if declared > max_body:
             # Refused before any 100 Continue, so a client that asked never sends the body.
             raise Refused(413, f"Content-Length {declared} over {max_body}")
-        pieces: list[bytes] = []
-        size = 0
-        while True:
-            event = self._wire.next_event()
-            if event is Signal.END_OF_MESSAGE:
-                break
-            if event is Signal.NEED_DATA:
-                if self._wire.expects_continue:
-                    self._write(self._wire.continue_bytes())
-                if not await self._wait_for_data(self._limits.header_timeout):
-                    raise Refused(408, "request body stalled")
-            elif isinstance(event, bytes):
-                pieces.append(event)
-                size += len(event)
-                if size > max_body:
-                    raise Refused(413, f"body over {max_body}")
-            else:  # a wire raises on a body cut short; nothing else can come before its end
-                raise Refused(400, f"unexpected {event!r} in a request body")
-        self._reading = False
-        # join() hands a lone piece back as it is: most bodies arrive in one.
-        body = b"".join(pieces)
-        return request_from_head(head, body, client=self._client, server=self._server)
+        self._head = event
+        self._pieces = []
+        self._size = 0
+        return True
 
-    async def _send(self, response: Response, *, method: str) -> None:
+    def _read_body(self) -> bool:
+        """Whether the request was handed on; otherwise wait for more of its body."""
+        event = self._wire.next_event()
+        if event is Signal.END_OF_MESSAGE:
+            head, self._head = self._head, None
+            assert head is not None
+            self._stop_timer()
+            # join() hands a lone piece back as it is: most bodies arrive in one.
+            body = b"".join(self._pieces)
+            self._pieces = []
+            self._dispatch(request_from_head(head, body, client=self._client, server=self._server))
+            return True
+        if event is Signal.NEED_DATA:
+            if self._wire.expects_continue:
+                self._write(self._wire.continue_bytes())
+            self._start_timer(self._limits.header_timeout, self._body_stalled)
+            self._resume_reading()
+            return False
+        if isinstance(event, bytes):
+            self._pieces.append(event)
+            self._size += len(event)
+            if self._size > self._limits.max_body:
+                raise Refused(413, f"body over {self._limits.max_body}")
+            return True
+        # A wire raises on a body cut short; nothing else can come before its end.
+        raise Refused(400, f"unexpected {event!r} in a request body")
+
+    def _head_too_slow(self) -> None:
+        self._timer = None
+        self._refuse(408, "request head not complete in time")
+
+    def _body_stalled(self) -> None:
+        self._timer = None
+        self._refuse(408, "request body stalled")
+
+    # -- answering it -------------------------------------------------------------------------
+
+    def _dispatch(self, request: Request) -> None:
+        self._busy = True
+        self._head_clock = False
+        self._method = request.method
+        try:
+            answer = self._handler(request)
+        except Exception:
+            logger.exception("handler failed on %s %s", request.method, request.path)
+            self._respond(internal_error())
+            return
+        if isinstance(answer, Response):
+            self._respond(answer)
+            return
+        running = asyncio.ensure_future(answer)
+        self._running = running
+        running.add_done_callback(lambda done: self._handled(done, request))
+
+    def _handled(self, done: asyncio.Future[Response], request: Request) -> None:
+        self._running = None
+        try:
+            if done.cancelled():  # abort(), or the handler gave up: no answer, no more requests
+                self._transport.close()
+            elif (error := done.exception()) is not None:
+                logger.error(
+                    "handler failed on %s %s",
+                    request.method,
+                    request.path,
+                    exc_info=(type(error), error, error.__traceback__),
+                )
+                self._respond(internal_error())
+            else:
+                self._respond(done.result())
+        except Exception:
+            logger.exception("HTTP connection from %s failed", self._client)
+            self._transport.close()
+        if self._lost:
+            self._finish()
+
+    def _respond(self, response: Response) -> None:
+        if self._lost:
+            return
+        method = self._method
         date = _http_date(int(time.time()))
         keep_alive = not self._closing
         try:
@@ -232,15 +298,28 @@ class HTTPConnection(asyncio.Protocol):
                 *response_framing(internal_error(), method=method, date=date, keep_alive=keep_alive)
             )
         self._write(data)
-        if not self._writable.is_set():
-            try:
-                async with asyncio.timeout(WRITE_TIMEOUT):
-                    await self._writable.wait()
-            except TimeoutError:
-                self._transport.abort()
+        if self._writing_paused:
+            self._draining = True
+            self._start_timer(WRITE_TIMEOUT, self._transport.abort)
+            return
+        self._next_cycle()
 
-    async def _refuse(self, status: int) -> None:
+    def _next_cycle(self) -> None:
+        if not self._wire.reusable:
+            self._transport.close()
+            return
+        self._wire.start_next_cycle()
+        self._busy = False
+        self._advance()
+
+    # -- refusing, closing ----------------------------------------------------------------------
+
+    def _refuse(self, status: int, reason: str) -> None:
         """Answer ``status`` if no response has started, then half-close and linger."""
+        if not self._lost:
+            logger.info("HTTP %d to %s: %s", status, self._client, reason)
+        self._busy = True  # nothing more is read or answered on this connection
+        self._stop_timer()
         if not self._wire.response_started:
             self._write(
                 self._wire.response_bytes(*refusal(status, date=_http_date(int(time.time()))))
@@ -251,33 +330,35 @@ class HTTPConnection(asyncio.Protocol):
         # answer before the client reads it; so stop writing, discard input until the
         # client closes, for a bounded time.
         self._lingering = True
-        if self._reading_paused:
-            self._transport.resume_reading()
+        self._resume_reading()
         if self._transport.can_write_eof():
             self._transport.write_eof()
-        try:
-            async with asyncio.timeout(LINGER_SECONDS):
-                await self._lost.wait()
-        except TimeoutError:
-            pass
+        self._start_timer(LINGER_SECONDS, self._transport.close)
 
-    # -- I/O ----------------------------------------------------------------------------------
+    def _finish(self) -> None:
+        if self.finished.done():
+            return
+        self.finished.set_result(None)
+        if self._on_finished is not None:
+            self._on_finished(self)
 
-    async def _wait_for_data(self, timeout: float) -> bool:
-        """Whether bytes (or the end of input) arrived within ``timeout`` seconds."""
-        if timeout <= 0:
-            return False
+    # -- I/O ------------------------------------------------------------------------------------
+
+    def _resume_reading(self) -> None:
         if self._reading_paused:
             self._transport.resume_reading()
             self._reading_paused = False
-        self._data_arrived.clear()
-        try:
-            async with asyncio.timeout(timeout):
-                await self._data_arrived.wait()
-        except TimeoutError:
-            return False
-        return True
 
-    def _write(self, data: bytes | None) -> None:
+    def _start_timer(self, seconds: float, then: Callable[[], object]) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = self._loop.call_later(seconds, then)
+
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _write(self, data: bytes) -> None:
         if data and not self._transport.is_closing():
             self._transport.write(data)

@@ -38,8 +38,9 @@ __all__ = [
 
 T = TypeVar("T")
 
-#: What the front calls for each request: the gateway and the function behind it.
-Handler = Callable[[Request], Awaitable[Response]]
+#: What the front calls for each request: the gateway and the function behind it. A handler
+#: that knows its answer at once returns the ``Response`` itself and spares a task.
+Handler = Callable[[Request], Awaitable[Response] | Response]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,7 +93,7 @@ class HTTPServer:
         self._server.close()
         for connection in list(self._connections):
             connection.shutdown()
-        running = {connection.task for connection in self._connections if connection.task}
+        running = {connection.finished for connection in self._connections}
         if running:
             _, pending = await asyncio.wait(running, timeout=grace)
             for connection in list(self._connections):

@@ -227,9 +227,8 @@ class FakeClient:
         await until(lambda: transport.closed or transport.eof_written, "server closing")
         if not transport.closed:
             self.hang_up()
-        assert self.protocol.task is not None
         async with asyncio.timeout(BOUND):
-            await self.protocol.task
+            await self.protocol.finished
         assert transport.closed
         return bytes(transport.written)
 
