@@ -130,10 +130,12 @@ class ExecutionEnvironment:
         timeout = self.config.timeout
         request = _with_deadline(request, timeout)
         delivered, reply = self.api.submit(request)
-        # The runtime is parked in /next, so delivery is immediate unless it died meanwhile
-        # (or never asks again: then the deadline ends it like any stuck invocation).
-        first: set[asyncio.Future[Any]] = {delivered, self.exited}
-        await asyncio.wait(first, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        if not delivered.done():
+            # The runtime is parked in /next, so delivery is immediate unless it has not asked
+            # yet, or died meanwhile (or never asks again: then the deadline ends it like any
+            # stuck invocation).
+            first: set[asyncio.Future[Any]] = {delivered, self.exited}
+            await asyncio.wait(first, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         start = delivered.result() if delivered.done() else loop.time()
         remaining = max(start + timeout - loop.time(), 0)
         second: set[asyncio.Future[Any]] = {reply, self.exited}

@@ -14,6 +14,10 @@ call as :class:`lambgate.model.Request` → :class:`lambgate.model.Response`; th
 ``lambgate.local.front.server``'s. Status codes follow the OpenAPI file AWS publishes with that page
 (``runtime-api.zip``): 202 on accepted posts, 400 for an unknown request id, 403 for a call the
 current state forbids, 413 for an oversized response.
+
+Every call is answered synchronously but the long-poll: a ``/next`` with no event waiting gets
+a future, which :meth:`RuntimeAPI.submit` resolves with the event. No task runs per call, and
+an event submitted to a runtime already waiting is on its way before ``submit`` returns.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -81,11 +86,15 @@ class _InFlight:
     reply: asyncio.Future[RuntimeReply]
 
 
+#: What a call is answered with: a response now, or (a waiting ``/next``) a future one.
+Answer = Response | asyncio.Future[Response]
+
+
 @dataclass(slots=True)
 class _Route:
     method: str
     pattern: re.Pattern[str]
-    call: Callable[[RuntimeAPI, Request, re.Match[str]], Awaitable[Response]]
+    call: Callable[[RuntimeAPI, Request, re.Match[str]], Answer]
 
 
 def _error(status: int, error_type: str, message: str) -> Response:
@@ -109,42 +118,64 @@ class RuntimeAPI:
     initialized: asyncio.Future[float] = field(init=False)
     #: Resolved when the runtime reports ``/init/error``.
     init_error: asyncio.Future[RuntimeReply] = field(init=False)
-    _queue: asyncio.Queue[_InFlight] = field(init=False)
+    _loop: asyncio.AbstractEventLoop = field(init=False)
+    #: The invocation submitted and not yet delivered (one slot: one at a time).
+    _pending: _InFlight | None = field(init=False, default=None)
+    #: ``/next`` calls waiting for an invocation, oldest first.
+    _polls: deque[asyncio.Future[Response]] = field(init=False)
     _current: _InFlight | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
-        loop = asyncio.get_running_loop()
-        self.initialized = loop.create_future()
-        self.init_error = loop.create_future()
-        self._queue = asyncio.Queue(maxsize=1)
+        self._loop = asyncio.get_running_loop()
+        self.initialized = self._loop.create_future()
+        self.init_error = self._loop.create_future()
+        self._polls = deque()
 
     def submit(
         self, request: InvocationRequest
     ) -> tuple[asyncio.Future[float], asyncio.Future[RuntimeReply]]:
-        """Queue ``request`` for the runtime's next ``/next``; one at a time per environment."""
-        loop = asyncio.get_running_loop()
-        in_flight = _InFlight(request, loop.create_future(), loop.create_future())
-        self._queue.put_nowait(in_flight)
+        """Hand ``request`` to the runtime's ``/next``; one at a time per environment."""
+        if self._pending is not None:
+            raise RuntimeError("an invocation is already waiting for this runtime")
+        in_flight = _InFlight(request, self._loop.create_future(), self._loop.create_future())
+        while self._polls:
+            poll = self._polls.popleft()
+            if not poll.done():  # a /next whose connection dropped was cancelled
+                poll.set_result(self._deliver(in_flight))
+                break
+        else:
+            self._pending = in_flight
         return in_flight.delivered, in_flight.reply
 
-    async def handle(self, request: Request) -> Response:
+    def handle(self, request: Request) -> Answer:
+        if request.path == NEXT_PATH:  # the call of every invocation: no pattern to try
+            if request.method != "GET":
+                return _error(405, "MethodNotAllowed", f"{request.method} is not allowed here")
+            return self._next()
         for route in ROUTES:
             match = route.pattern.fullmatch(request.path)
             if match is None:
                 continue
             if request.method != route.method:
                 return _error(405, "MethodNotAllowed", f"{request.method} is not allowed here")
-            return await route.call(self, request, match)
+            return route.call(self, request, match)
         return _error(404, "NotFound", f"No Runtime API resource at {request.path}")
 
-    async def _next(self, request: Request, match: re.Match[str]) -> Response:
-        loop = asyncio.get_running_loop()
+    def _next(self) -> Answer:
         if not self.initialized.done():
-            self.initialized.set_result(loop.time())
-        in_flight = await self._queue.get()
+            self.initialized.set_result(self._loop.time())
+        if self._pending is not None:
+            in_flight, self._pending = self._pending, None
+            return self._deliver(in_flight)
+        poll: asyncio.Future[Response] = self._loop.create_future()
+        self._polls.append(poll)
+        return poll
+
+    def _deliver(self, in_flight: _InFlight) -> Response:
+        """The ``/next`` response carrying ``in_flight``, which is now the current one."""
         self._current = in_flight
         if not in_flight.delivered.done():
-            in_flight.delivered.set_result(loop.time())
+            in_flight.delivered.set_result(self._loop.time())
         event = in_flight.request
         headers = [
             (b"content-type", b"application/json"),
@@ -159,13 +190,13 @@ class RuntimeAPI:
             headers.append((b"lambda-runtime-cognito-identity", event.cognito_identity.encode()))
         return Response(status=200, headers=headers, body=event.payload)
 
-    async def _reply(self, request: Request, match: re.Match[str]) -> Response:
+    def _reply(self, request: Request, match: re.Match[str]) -> Answer:
         current = self._current
         if current is None or current.request.request_id != match["request_id"]:
             return _error(400, "InvalidRequestID", f"Invalid request ID: {match['request_id']}")
         if current.reply.done():
             return _error(403, "InvalidStateTransition", "The invocation was already answered")
-        at = asyncio.get_running_loop().time()
+        at = self._loop.time()
         if match["kind"] == "response" and len(request.body) > MAX_RESPONSE_BYTES:
             current.reply.set_result(
                 RuntimeReply(kind="too_large", body=b"", error_type=None, at=at)
@@ -181,10 +212,10 @@ class RuntimeAPI:
         )
         return ACCEPTED
 
-    async def _init_error(self, request: Request, match: re.Match[str]) -> Response:
+    def _init_error(self, request: Request, match: re.Match[str]) -> Answer:
         if self.initialized.done() or self.init_error.done():
             return _error(403, "InvalidStateTransition", "Init already completed")
-        at = asyncio.get_running_loop().time()
+        at = self._loop.time()
         self.init_error.set_result(
             RuntimeReply(kind="error", body=request.body, error_type=_error_type(request), at=at)
         )
@@ -196,8 +227,9 @@ def _error_type(request: Request) -> str | None:
     return value.decode("latin-1") if value is not None else None
 
 
+NEXT_PATH = "/2018-06-01/runtime/invocation/next"
+
 ROUTES = (
-    _Route("GET", re.compile(r"/2018-06-01/runtime/invocation/next"), RuntimeAPI._next),
     _Route(
         "POST",
         re.compile(

@@ -24,7 +24,7 @@ import pytest
 from lambgate.local.front.server import start_server
 from lambgate.local.lambda_service.function import FunctionConfig, InvocationResult
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
-from lambgate.local.lambda_service.runtime_api import InvocationRequest, RuntimeAPI
+from lambgate.local.lambda_service.runtime_api import InvocationRequest, RuntimeAPI, RuntimeReply
 
 from .processes import still_alive
 
@@ -700,6 +700,51 @@ def test_runtime_api_answers_as_the_openapi_spec_says() -> None:
             await server.close(grace=0)
 
     run(scenario)
+
+
+def invocation(request_id: str, payload: bytes = b"{}") -> InvocationRequest:
+    return InvocationRequest(
+        request_id=request_id,
+        payload=payload,
+        deadline_ms=1_700_000_000_000,
+        invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:F",
+        trace_id="Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Sampled=0",
+    )
+
+
+def test_runtime_api_takes_a_reply_and_the_next_poll_in_one_write() -> None:
+    """What lambgate's runtime client sends (HTTP/1.1 pipelining): both are answered, in
+    order, and the poll waits for the next event as any ``/next`` does."""
+
+    async def scenario() -> tuple[bytes, RuntimeReply]:
+        api = RuntimeAPI()
+        server = await start_server(api.handle)
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        try:
+            prefix = b"/2018-06-01/runtime/invocation"
+            poll = b"GET " + prefix + b"/next HTTP/1.1\r\nHost: api\r\n\r\n"
+            _, first_reply = api.submit(invocation("id-1"))
+            writer.write(poll)
+            async with asyncio.timeout(5):
+                await reader.readuntil(b"{}")
+                writer.write(
+                    b"POST " + prefix + b"/id-1/response HTTP/1.1\r\nHost: api\r\n"
+                    b'Content-Length: 4\r\n\r\n"ok"' + poll
+                )
+                accepted = await reader.readuntil(b'{"status":"OK"}')
+                reply = await first_reply
+                api.submit(invocation("id-2", b'{"second": true}'))
+                following = await reader.readuntil(b'{"second": true}')
+        finally:
+            writer.close()
+            await server.close(grace=0)
+        assert accepted.startswith(b"HTTP/1.1 202 Accepted\r\n")
+        assert following.startswith(b"HTTP/1.1 200 OK\r\n")
+        assert b"\r\nlambda-runtime-aws-request-id: id-2\r\n" in following
+        return accepted, reply
+
+    _, reply = run(scenario)
+    assert (reply.kind, reply.body) == ("response", b'"ok"')
 
 
 def test_workers_end_when_the_emulator_is_killed() -> None:
