@@ -747,6 +747,57 @@ def test_runtime_api_takes_a_reply_and_the_next_poll_in_one_write() -> None:
     assert (reply.kind, reply.body) == ("response", b'"ok"')
 
 
+def test_lean_runtime_client_sends_again_when_the_server_drops_its_connection() -> None:
+    """A kept-alive connection the Runtime API closed before answering: the requests never
+    reached it, so the client sends them again on a new one, a pipelined poll included."""
+    from lambgate.local.lambda_service.worker.bootstrap import RuntimeClient
+
+    async def scenario() -> tuple[int, int, bytes, list[bytes]]:
+        received: list[bytes] = []
+        connections = 0
+
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            nonlocal connections
+            connections += 1
+            if connections == 1:
+                received.append(await reader.readuntil(b"\r\n\r\n"))
+                writer.close()  # dropped unanswered
+                return
+            data = await reader.readuntil(b"/next HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % port)
+            received.append(data)
+            writer.write(
+                b"HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\n{}"
+                b"HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: id-2\r\n"
+                b"Content-Length: 4\r\n\r\nnext"
+            )
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            client = RuntimeClient(f"127.0.0.1:{port}")
+
+            def exchange() -> tuple[int, int, bytes]:
+                status = client.post("/invocation/id-1/response", b"1", then_next=True)
+                next_status, headers, body = client.next_invocation()
+                assert headers["Lambda-Runtime-Aws-Request-Id"] == "id-2"
+                return status, next_status, body
+
+            try:
+                async with asyncio.timeout(5):
+                    status, next_status, body = await asyncio.to_thread(exchange)
+            finally:
+                client.close()
+        return status, next_status, body, received
+
+    status, next_status, body, received = run(scenario)
+    assert (status, next_status, body) == (202, 200, b"next")
+    first, resent = received
+    assert first.startswith(b"POST /2018-06-01/runtime/invocation/id-1/response HTTP/1.1\r\n")
+    assert resent.startswith(first + b"1GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\n")
+
+
 def test_workers_end_when_the_emulator_is_killed() -> None:
     """Even a SIGKILLed emulator, which cannot clean up, leaves no worker running: each
     worker's runtime loses its Runtime API connection and exits."""

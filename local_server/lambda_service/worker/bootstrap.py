@@ -17,17 +17,19 @@ from __future__ import annotations
 import decimal
 import http.client
 import importlib
+import io
 import json
 import logging
 import math
 import os
 import re
+import socket
 import sys
 import time
 import traceback
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 __all__ = ["LambdaContext", "main"]
 
@@ -118,33 +120,105 @@ class InitFailure(Exception):
         self.error = error
 
 
+class _Unclosable(io.BufferedReader):
+    """The connection's one read buffer: http.client closes each response's ``fp`` when its
+    body is read, which must not end the buffer the next (pipelined) response is already in."""
+
+    def close(self) -> None:
+        pass
+
+
+class _Stream:
+    """What :class:`http.client.HTTPResponse` reads a response from (``makefile``)."""
+
+    def __init__(self, reader: io.BufferedReader) -> None:
+        self.reader = reader
+
+    def makefile(self, mode: str) -> io.BufferedReader:
+        return self.reader
+
+
 class RuntimeClient:
-    """HTTP/1.1 to the Runtime API on one kept-alive connection, reopened if the server drops it."""
+    """HTTP/1.1 to the Runtime API on one kept-alive connection, reopened if the server drops it.
+
+    Each request leaves in one write, a post's head and body together, and the reply to an
+    invocation goes out with the next ``/next`` behind it (HTTP/1.1 pipelining): the Runtime
+    API reads both at once, and nothing waits on a round trip in between. http.client parses
+    every response, from one read buffer kept across them.
+    """
 
     def __init__(self, address: str) -> None:
         self.address = address
-        self.connection = http.client.HTTPConnection(address)
+        host, _, port = address.rpartition(":")
+        self._host, self._port = host, int(port)
+        self._socket: socket.socket | None = None
+        self._stream = _Stream(_Unclosable(io.BytesIO()))
+        #: Requests to send, and requests sent whose responses are still to be read: a
+        #: connection the server drops takes the latter back to the former.
+        self._unsent: list[bytes] = []
+        self._unanswered: list[bytes] = []
 
-    def call(
-        self,
-        method: str,
-        path: str,
-        body: bytes | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> tuple[int, http.client.HTTPMessage, bytes]:
+    def _connect(self) -> socket.socket:
+        if self._socket is None:
+            connection = socket.create_connection((self._host, self._port))
+            # A request is one write: nothing for Nagle's algorithm to gather.
+            connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._stream = _Stream(_Unclosable(socket.SocketIO(connection, "rb")))
+            self._socket = connection
+        return self._socket
+
+    def _reconnect(self) -> None:
+        """Drop the connection; what it left unanswered is sent again on the next one."""
+        self.close()
+        self._unsent = self._unanswered + self._unsent
+        self._unanswered = []
+
+    def close(self) -> None:
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+
+    def _request(
+        self, method: str, path: str, body: bytes | None, headers: dict[str, str]
+    ) -> bytes:
+        lines = [f"{method} {API_PREFIX}{path} HTTP/1.1", f"Host: {self.address}"]
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        if body is not None:
+            lines.append(f"Content-Length: {len(body)}")
+        return "\r\n".join(lines).encode("latin-1") + b"\r\n\r\n" + (body or b"")
+
+    def _exchange(self, requests: list[bytes]) -> tuple[int, http.client.HTTPMessage, bytes]:
+        """Send ``requests`` (with any left unsent) and read the oldest unanswered response."""
+        self._unsent += requests
         for attempt in (1, 2):
             try:
-                self.connection.request(method, API_PREFIX + path, body, headers or {})
-                response = self.connection.getresponse()
-                return response.status, response.headers, response.read()
+                if self._unsent:
+                    self._connect().sendall(b"".join(self._unsent))
+                    self._unanswered += self._unsent
+                    self._unsent = []
+                method = self._unanswered[0].partition(b" ")[0].decode("ascii")
+                # HTTPResponse only asks its "socket" for makefile(): the shared buffer.
+                source = cast(socket.socket, self._stream)
+                response = http.client.HTTPResponse(source, method=method)
+                response.begin()
+                answer = response.status, response.headers, response.read()
+                del self._unanswered[0]
+                if response.will_close:
+                    self._reconnect()
+                return answer
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
                 # The server closed the idle kept-alive connection while the handler ran: the
-                # request never reached it, so sending it again on a new connection is safe.
-                self.connection.close()
-                self.connection = http.client.HTTPConnection(self.address)
+                # requests never reached it, so sending them again on a new one is safe.
+                self._reconnect()
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
+
+    def next_invocation(self) -> tuple[int, http.client.HTTPMessage, bytes]:
+        """``GET /invocation/next``, unless the last reply already asked for it."""
+        if self._unanswered or self._unsent:
+            return self._exchange([])
+        return self._exchange([self._request("GET", "/invocation/next", None, {})])
 
     def post(
         self,
@@ -152,11 +226,17 @@ class RuntimeClient:
         body: bytes,
         content_type: str = "application/json",
         error_type: str | None = None,
+        *,
+        then_next: bool = False,
     ) -> int:
+        """Post ``body``; with ``then_next``, ask for the next invocation in the same write."""
         headers = {"Content-Type": content_type}
         if error_type is not None:
             headers = {"Content-Type": ERROR_CONTENT_TYPE, ERROR_TYPE_HEADER: error_type}
-        status, _, _ = self.call("POST", path, body, headers)
+        requests = [self._request("POST", path, body, headers)]
+        if then_next:
+            requests.append(self._request("GET", "/invocation/next", None, {}))
+        status, _, _ = self._exchange(requests)
         return status
 
 
@@ -308,7 +388,7 @@ def marshal_response(output: Any) -> tuple[bytes, str]:
 def serve(client: RuntimeClient, handler: Handler, request_ids: RequestIdFilter) -> None:
     """The invoke loop; returns only if the Runtime API stops answering."""
     while True:
-        status, headers, body = client.call("GET", "/invocation/next")
+        status, headers, body = client.next_invocation()
         if status != 200:
             # 403/500: "Container error. Non-recoverable state. Runtime should exit promptly."
             return
@@ -343,7 +423,9 @@ def serve(client: RuntimeClient, handler: Handler, request_ids: RequestIdFilter)
                 sys.stdout.flush()
                 # A 413 (response too large) ends the invocation on the service side; AWS's
                 # runtime posts nothing more for it, so neither do we (brefphp/bref#1483).
-                client.post(f"/invocation/{request_id}/response", result, content_type)
+                client.post(
+                    f"/invocation/{request_id}/response", result, content_type, then_next=True
+                )
                 continue
         log_error(failure)
         sys.stdout.flush()
@@ -351,6 +433,7 @@ def serve(client: RuntimeClient, handler: Handler, request_ids: RequestIdFilter)
             f"/invocation/{request_id}/error",
             json.dumps(failure).encode(),
             error_type=failure["errorType"],
+            then_next=True,
         )
 
 
