@@ -51,9 +51,6 @@ class H11Wire:
         if isinstance(event, h11.Request):
             if smuggling_risk(event):
                 raise Refused(400, "both Transfer-Encoding and Content-Length")
-            spellings: dict[bytes, str] = {}
-            for name, _ in event.headers.raw_items():
-                spellings.setdefault(name.lower(), name.decode("latin-1"))
             return RequestHead(
                 method=event.method.decode("ascii"),
                 target=bytes(event.target),
@@ -61,7 +58,7 @@ class H11Wire:
                 # h11 hands names lower-cased and values as sent (surrounding blanks trimmed,
                 # as RFC 9112 requires); repeats stay in arrival order.
                 headers=list(event.headers),
-                header_spellings=spellings,
+                raw_names=[name for name, _ in event.headers.raw_items()],
             )
         # ConnectionClosed; or PAUSED, which h11 only reports past a complete request.
         return Signal.CLOSED

@@ -6,7 +6,7 @@ a time as it does with h11. What llhttp leaves to servers is done here, the way 
 only HTTP/1.0 and 1.1, exactly one ``Host`` in HTTP/1.1, blanks trimmed from header values,
 ``Connection: close`` (and any HTTP/1.0 request) ending the connection after its response, and
 a bound on an unfinished head. Responses are framed here too, held to the same header rules
-as h11's (:func:`~lambgate.local.front.wire.validate_response_headers`).
+as h11's (:func:`~lambgate.local.front.wire.header_block`).
 """
 
 from __future__ import annotations
@@ -15,14 +15,7 @@ from collections import deque
 
 import httptools
 
-from .wire import (
-    Refused,
-    RequestHead,
-    Signal,
-    WireEvent,
-    reason_phrase,
-    validate_response_headers,
-)
+from .wire import Refused, RequestHead, Signal, WireEvent, header_block, reason_phrase
 
 __all__ = ["HttptoolsWire"]
 
@@ -105,27 +98,29 @@ class HttptoolsWire:
             self._refuse(400, f"HTTP/{version} is not HTTP/1.x")
             return
         headers: list[tuple[bytes, bytes]] = []
-        spellings: dict[bytes, str] = {}
+        hosts = 0
+        expects_continue = False
         for raw_name, value in self._raw_headers:
             name = raw_name.lower()
-            spellings.setdefault(name, raw_name.decode("latin-1"))
             # llhttp drops the blanks before a value, RFC 9112 section 5 both sides.
-            headers.append((name, value.rstrip(b" \t")))
-        if version == "1.1" and sum(name == b"host" for name, _ in headers) != 1:
+            value = value.rstrip(b" \t")
+            headers.append((name, value))
+            if name == b"host":
+                hosts += 1
+            elif name == b"expect":
+                expects_continue = value.lower() == b"100-continue" and version == "1.1"
+        if version == "1.1" and hosts != 1:
             self._refuse(400, "an HTTP/1.1 request needs exactly one Host header")
             return
         # HTTP/1.0 closes after each answer, Connection: keep-alive or not, as h11 has it.
         keep_alive = version == "1.1" and self._parser.should_keep_alive()
         self._parsed_keep_alive = keep_alive
-        expects_continue = version == "1.1" and any(
-            name == b"expect" and value.lower() == b"100-continue" for name, value in headers
-        )
         head = RequestHead(
             method=self._parser.get_method().decode("ascii"),
             target=self._url,
             http_version=version.encode("ascii"),
             headers=headers,
-            header_spellings=spellings,
+            raw_names=[name for name, _ in self._raw_headers],
         )
         self._events.append(_Head(head, keep_alive=keep_alive, expects_continue=expects_continue))
 
@@ -205,18 +200,15 @@ class HttptoolsWire:
         return _CONTINUE
 
     def response_bytes(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
-        validate_response_headers(status, headers)
         if not self._keep_alive:
             # As h11 does: whatever the response said of the connection, it now closes.
             headers = [(n, v) for n, v in headers if n.lower() != b"connection"] + [_CLOSE]
-        elif _close_requested(headers):
+        block = header_block(status, headers)
+        if self._keep_alive and b"onnection: " in block and _close_requested(headers):
             self._keep_alive = False
         self._response_done = True
         self._expects_continue = False
-        lines = [b"HTTP/1.1 %d %s\r\n" % (status, reason_phrase(status))]
-        lines += [b"%s: %s\r\n" % header for header in headers]
-        lines += [b"\r\n", body]
-        return b"".join(lines)
+        return b"HTTP/1.1 %d %s\r\n%s\r\n%s" % (status, reason_phrase(status), block, body)
 
     @property
     def response_started(self) -> bool:

@@ -83,12 +83,23 @@ class ReceivedRequest(Request):
     the client sent them, so the gateway needs the spellings the parser kept.
     """
 
-    __slots__ = ("header_spellings",)
+    __slots__ = ("_raw_names", "_spellings")
 
-    def __init__(self, *, header_spellings: dict[bytes, str], **fields: Any) -> None:
+    def __init__(self, *, raw_names: list[bytes], **fields: Any) -> None:
         super().__init__(**fields)
-        #: Lower-case name → the client's first spelling of it.
-        self.header_spellings = header_spellings
+        self._raw_names = raw_names
+        self._spellings: dict[bytes, str] | None = None
+
+    @property
+    def header_spellings(self) -> dict[bytes, str]:
+        """Lower-case name → the client's first spelling of it (worked out when first read:
+        only REST API events need it)."""
+        if self._spellings is None:
+            spellings: dict[bytes, str] = {}
+            for name in self._raw_names:
+                spellings.setdefault(name.lower(), name.decode("latin-1"))
+            self._spellings = spellings
+        return self._spellings
 
 
 def request_from_head(
@@ -101,7 +112,7 @@ def request_from_head(
     """The :class:`Request` a normal HTTP server would hand an app for this request."""
     raw_path, query_string = split_target(head.target)
     return ReceivedRequest(
-        header_spellings=head.header_spellings,
+        raw_names=head.raw_names,
         method=head.method,
         # As ASGI's path: percent-decoded, then UTF-8 (invalid sequences replaced).
         path=unquote_to_bytes(raw_path).decode("utf-8", "replace"),

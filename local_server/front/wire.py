@@ -35,8 +35,8 @@ __all__ = [
     "Wire",
     "WireEvent",
     "choose_parser",
+    "header_block",
     "reason_phrase",
-    "validate_response_headers",
 ]
 
 
@@ -62,8 +62,9 @@ class RequestHead:
     http_version: bytes
     #: Lower-cased names, values without surrounding blanks, in arrival order.
     headers: list[tuple[bytes, bytes]]
-    #: Lower-case name → the client's first spelling of it (REST API events keep spellings).
-    header_spellings: dict[bytes, str]
+    #: The names as the client spelled them, one for each of ``headers`` (REST API events keep
+    #: spellings; nothing else reads them).
+    raw_names: list[bytes]
 
 
 class Signal(enum.Enum):
@@ -148,31 +149,38 @@ def choose_parser(name: ParserName = "auto") -> Parser:
     return PARSERS[name]
 
 
+_REASONS = {status.value: status.phrase.encode("ascii") for status in HTTPStatus}
+
+
 def reason_phrase(status: int) -> bytes:
     """The standard phrase for ``status`` (API Gateway sends them), empty when unknown."""
-    try:
-        return HTTPStatus(status).phrase.encode("ascii")
-    except ValueError:
-        return b""
+    return _REASONS.get(status, b"")
 
 
 # RFC 9110 section 5 as h11 spells it (h11/_abnf.py): a token for names; for values, visible
 # characters and obs-text, blanks only between them. h11 holds the responses it frames to these
 # rules; the httptools wire frames its own and holds them to this copy, so a function's bad
 # header is the same 500 whichever parser runs.
-_FIELD_NAME = re.compile(rb"[-!#$%&'*+.^_`|~0-9a-zA-Z]+")
-_FIELD_VALUE = re.compile(rb"(?:[\x21-\x7e\x80-\xff]+(?:[ \t]+[\x21-\x7e\x80-\xff]+)*)?")
-_CONTENT_LENGTH = re.compile(rb"[0-9]+")
+_NAME = rb"[-!#$%&'*+.^_`|~0-9a-zA-Z]+"
+_VALUE = rb"(?:[\x21-\x7e\x80-\xff]+(?:[ \t]+[\x21-\x7e\x80-\xff]+)*)?"
+#: A whole header block, ``name: value\r\n`` lines, checked in one match; a Content-Length
+#: must be digits.
+_HEADER_BLOCK = re.compile(
+    rb"(?:(?i:content-length): [0-9]+\r\n|(?!(?i:content-length):)"
+    + _NAME
+    + rb": "
+    + _VALUE
+    + rb"\r\n)*"
+)
 
 
-def validate_response_headers(status: int, headers: list[tuple[bytes, bytes]]) -> None:
-    """Raise :class:`InvalidResponse` unless ``status`` and ``headers`` can go on the wire."""
+def header_block(status: int, headers: list[tuple[bytes, bytes]]) -> bytes:
+    """The ``name: value\r\n`` lines of ``headers``; :class:`InvalidResponse` unless they and
+    ``status`` can go on the wire."""
     if not 200 <= status < 1000:
         raise InvalidResponse(f"status {status} is not a final response status")
-    for name, value in headers:
-        if _FIELD_NAME.fullmatch(name) is None:
-            raise InvalidResponse(f"illegal header name {name!r}")
-        if _FIELD_VALUE.fullmatch(value) is None:
-            raise InvalidResponse(f"illegal header value {value!r}")
-        if name.lower() == b"content-length" and _CONTENT_LENGTH.fullmatch(value) is None:
-            raise InvalidResponse(f"bad Content-Length {value!r}")
+    block = b"".join([b"%s: %s\r\n" % header for header in headers])
+    # One line per header: a line break inside a value must not pass for the next header.
+    if block.count(b"\n") != len(headers) or _HEADER_BLOCK.fullmatch(block) is None:
+        raise InvalidResponse(f"illegal header among {headers!r}")
+    return block

@@ -146,7 +146,8 @@ class Gateway:
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
         request_id = str(uuid.uuid4())
-        spellings = header_spellings(request)
+        # Only REST events spell header names out.
+        spellings = header_spellings(request) if self.kind == "rest" else None
         request = forwarded(request)
         target = self.resolver.resolve(
             request,

@@ -382,15 +382,38 @@ def test_handler_exception_is_a_plain_500_and_logged_not_shown(
     assert record.exc_info is not None and "secret detail" in str(record.exc_info[1])
 
 
-def test_invalid_response_from_handler_becomes_500() -> None:
-    bad = Response(status=200, headers=[(b"x-bad", b"line\r\nbreak")], body=b"")
+@pytest.mark.parametrize(
+    "header",
+    [
+        (b"x-bad", b"line\r\nbreak"),
+        (b"x-split", b"a\r\nSet-Cookie: injected=1"),
+        (b"x-bare", b"a\nb"),
+        (b"bad name", b"value-of-bad-name"),
+        (b"x-blank", b" padded"),
+    ],
+)
+def test_invalid_response_from_handler_becomes_500(header: tuple[bytes, bytes]) -> None:
+    bad = Response(status=200, headers=[header], body=b"")
 
     async def scenario() -> None:
         client = FakeClient(answering(bad))
         client.send(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
         [reply] = await client.wait_replies(1)
         assert (reply.status, reply.body) == (500, b"Internal Server Error")
-        assert b"break" not in client.transport.written
+        assert header[1] not in client.transport.written
+
+    run(scenario())
+
+
+def test_head_answer_with_a_bad_declared_length_becomes_500() -> None:
+    bad = Response(status=200, headers=[(b"content-length", b"12abc")], body=b"")
+
+    async def scenario() -> None:
+        client = FakeClient(answering(bad))
+        client.send(b"HEAD / HTTP/1.1\r\nHost: t\r\n\r\n")
+        [reply] = await client.wait_replies(1, ["HEAD"])
+        assert reply.status == 500
+        assert b"12abc" not in client.transport.written
 
     run(scenario())
 
