@@ -30,7 +30,7 @@ from .function_errors import (
     runtime_exit_document,
     timeout_document,
 )
-from .report import Outcome, milliseconds, peak_memory_mb, report_line
+from .report import Outcome, PeakMemory, milliseconds, report_line
 from .runtime_api import InvocationRequest, RuntimeAPI, RuntimeReply
 from .runtime_variables import log_stream_name, runtime_variables
 from .worker_log import LOG_TAIL_BYTES, LogSink, WorkerLog
@@ -77,6 +77,7 @@ class ExecutionEnvironment:
         #: Set by :meth:`FunctionRuntime.recycle`: serve the invocation in hand, then end.
         self.retired = False
         self.max_memory_mb = 0
+        self.memory: PeakMemory | None = None
 
     @property
     def pid(self) -> int | None:
@@ -113,6 +114,7 @@ class ExecutionEnvironment:
         finally:
             self.log.start()
         self.exited = asyncio.create_task(self.process.wait())
+        self.memory = PeakMemory(self.process.pid)
         return started
 
     async def invoke(self, request: InvocationRequest) -> InvocationResult:
@@ -244,8 +246,8 @@ class ExecutionEnvironment:
         )
 
     def _sample_memory(self) -> None:
-        if self.process is not None:
-            peak = peak_memory_mb(self.process.pid)
+        if self.memory is not None:
+            peak = self.memory.megabytes()
             if peak is not None:
                 self.max_memory_mb = max(self.max_memory_mb, peak)
 
@@ -280,6 +282,8 @@ class ExecutionEnvironment:
         if self.log is not None:
             self.log.drain()
             self.log.close()
+        if self.memory is not None:
+            self.memory.close()
         if self.server is not None:
             server, self.server = self.server, None
             # grace=0: the runtime's long-poll /next never finishes on its own.

@@ -7,23 +7,44 @@ Duration, billed duration and Max Memory Used are what CloudWatch shows for ever
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 
 from .function import FunctionError
 
-__all__ = ["Outcome", "milliseconds", "peak_memory_mb", "report_line"]
+__all__ = ["Outcome", "PeakMemory", "milliseconds", "report_line"]
 
 
-def peak_memory_mb(pid: int) -> int | None:
-    """The worker's peak resident memory (``VmHWM``), which Lambda reports as Max Memory Used."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return math.ceil(int(line.split()[1]) / 1024)
-    except (OSError, ValueError):
-        return None
-    return None
+class PeakMemory:
+    """The worker's peak resident memory (``VmHWM``), which Lambda reports as Max Memory Used.
+
+    Read at every invocation, so ``/proc/PID/status`` stays open: the kernel writes it afresh
+    for each read from its start, one system call instead of three.
+    """
+
+    def __init__(self, pid: int) -> None:
+        try:
+            self._fd: int | None = os.open(f"/proc/{pid}/status", os.O_RDONLY)
+        except OSError:
+            self._fd = None  # no /proc (not Linux), or the worker is already gone
+
+    def megabytes(self) -> int | None:
+        if self._fd is None:
+            return None
+        try:
+            status = os.pread(self._fd, 8192, 0)
+        except OSError:
+            return None
+        start = status.find(b"VmHWM:")
+        if start < 0:
+            return None
+        kilobytes = status[start + 6 : status.find(b"kB", start)]
+        return math.ceil(int(kilobytes) / 1024)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 def milliseconds(seconds: float) -> float:
