@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +34,7 @@ from lambgate.local.front.messages import ReceivedRequest
 from lambgate.local.lambda_service.function import InvocationResult
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
 from lambgate.local.lambda_service.quotas import MAX_SYNC_PAYLOAD_BYTES
-from lambgate.local.lambda_service.tracing import trace_root
+from lambgate.local.lambda_service.tracing import new_request_id, trace_root
 from lambgate.model import Request, Response
 
 from .access_log import AccessLog
@@ -145,7 +144,7 @@ class Gateway:
 
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
-        request_id = str(uuid.uuid4())
+        request_id = new_request_id()
         # Only REST events spell header names out.
         spellings = header_spellings(request) if self.kind == "rest" else None
         request = forwarded(request)

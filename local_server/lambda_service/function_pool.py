@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import uuid
 from collections import deque
 from collections.abc import Sequence
 
@@ -22,7 +21,7 @@ from .execution_environment import ExecutionEnvironment
 from .function import FunctionConfig, InvocationResult
 from .runtime_api import InvocationRequest
 from .runtime_variables import RUNTIME_DIR
-from .tracing import trace_header
+from .tracing import new_request_id, trace_header
 from .worker_log import LogSink, default_sink
 
 __all__ = ["WORKER_COMMAND", "FunctionRuntime", "RuntimeClosed"]
@@ -85,7 +84,7 @@ class FunctionRuntime:
         client_context: str | None = None,
     ) -> InvocationResult:
         request = InvocationRequest(
-            request_id=request_id or str(uuid.uuid4()),
+            request_id=request_id or new_request_id(),
             payload=payload,
             deadline_ms=0,
             invoked_function_arn=self.config.arn,

@@ -1,27 +1,36 @@
-"""X-Ray trace ids, in the one shape both the Lambda service and the gateway send.
+"""The ids of a request: request ids and X-Ray trace ids, in the shapes AWS gives them, made
+in one place for the Lambda service and the gateway alike.
 
 The gateway puts a new root in ``X-Amzn-Trace-Id`` when the client sent none, and the Lambda
 service hands each invocation a trace header in ``Lambda-Runtime-Trace-Id`` (the runtime puts
 it in ``_X_AMZN_TRACE_ID``). Locally nothing is sampled and nothing is sent to X-Ray: the ids
-only have to look like AWS's, so code that parses them works.
+only have to look like AWS's, so code that parses them works. Each is a few random bytes
+formatted directly: :func:`uuid.uuid4` costs twice as much, and every request makes several.
 """
 
 from __future__ import annotations
 
+import os
 import time
-import uuid
 
-__all__ = ["trace_header", "trace_root"]
+__all__ = ["new_request_id", "trace_header", "trace_root"]
+
+
+def new_request_id() -> str:
+    """A new request id: a random (version 4) UUID, as API Gateway and Lambda write theirs."""
+    digits = os.urandom(16).hex()
+    variant = "89ab"[int(digits[16], 16) & 3]
+    return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-{variant}{digits[17:20]}-{digits[20:]}"
 
 
 def trace_root() -> str:
     """A new ``Root=1-<8 hex seconds>-<24 hex>``: version 1, the epoch time of the request and
     96 random bits
     (https://docs.aws.amazon.com/xray/latest/devguide/xray-concepts.html#xray-concepts-tracingheader)."""
-    return f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
+    return f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()}"
 
 
 def trace_header() -> str:
     """A new ``Root=…;Parent=<16 hex>;Sampled=0``: the trace header of one invocation, with a
     parent segment id and the sampling decision (not sampled), as the same page describes."""
-    return f"{trace_root()};Parent={uuid.uuid4().hex[:16]};Sampled=0"
+    return f"{trace_root()};Parent={os.urandom(8).hex()};Sampled=0"

@@ -99,6 +99,7 @@ def test_rest_event_carries_stage_route_and_the_peer(
     ids = {context["requestId"], second["event"]["requestContext"]["requestId"]}
     assert len(ids) == 2 and all(uuid.UUID(i).version == 4 for i in ids)
     assert first["aws_request_id"] not in ids
+    assert uuid.UUID(first["aws_request_id"]).version == 4
     assert first["greeting"] == "hello from Globals"
     assert first["function_name"] == "EchoFunction"
 

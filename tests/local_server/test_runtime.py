@@ -145,7 +145,10 @@ def test_handler_sees_lambdas_context_and_environment(command: tuple[str, ...] |
         "PYTHONPATH": f"{TOOLBOX}:/opt/extra",  # not reserved: extended, CodeUri first
     }
     assert environ["AWS_ACCESS_KEY_ID"] and environ["AWS_SECRET_ACCESS_KEY"]
-    assert "_X_AMZN_TRACE_ID" in environ and environ["_X_AMZN_TRACE_ID"].startswith("Root=1-")
+    assert re.fullmatch(
+        r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0",
+        environ["_X_AMZN_TRACE_ID"],
+    )
     assert seen["cwd"] == str(TOOLBOX)
     assert seen["module_file"] == str(TOOLBOX / "app.py")
     assert seen["sys_path_head"][0] == str(TOOLBOX)
