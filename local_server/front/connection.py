@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from email.utils import formatdate
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
@@ -88,7 +88,7 @@ class HTTPConnection(asyncio.Protocol):
         # The request being answered: the handler's task or future, and the method (HEAD
         # responses carry no body).
         self._busy = False
-        self._running: asyncio.Future[Response] | None = None
+        self._running: asyncio.Future[Any] | None = None
         self._method = "GET"
         self._timer: asyncio.TimerHandle | None = None
         self._head_clock = False  # the running timer is the request head's deadline
@@ -257,27 +257,51 @@ class HTTPConnection(asyncio.Protocol):
         if isinstance(answer, Response):
             self._respond(answer)
             return
-        running = asyncio.ensure_future(answer)
-        self._running = running
-        running.add_done_callback(lambda done: self._handled(done, request))
+        if asyncio.isfuture(answer):
+            # A future (the Runtime API's long-poll): answered by a callback when it resolves.
+            self._running = answer
+            answer.add_done_callback(lambda done: self._resolved(done, request))
+        else:
+            # A coroutine runs as a task that writes the response itself as it finishes.
+            task = self._loop.create_task(self._run(answer, request))
+            self._running = task
+            task.add_done_callback(self._ran)
 
-    def _handled(self, done: asyncio.Future[Response], request: Request) -> None:
-        self._running = None
+    async def _run(self, answer: Awaitable[Response], request: Request) -> None:
         try:
-            if done.cancelled():  # abort(), or the handler gave up: no answer, no more requests
-                self._transport.close()
-            elif (error := done.exception()) is not None:
-                logger.error(
-                    "handler failed on %s %s",
-                    request.method,
-                    request.path,
-                    exc_info=(type(error), error, error.__traceback__),
-                )
-                self._respond(internal_error())
-            else:
-                self._respond(done.result())
+            response = await answer
         except Exception:
-            logger.exception("HTTP connection from %s failed", self._client)
+            logger.exception("handler failed on %s %s", request.method, request.path)
+            response = internal_error()
+        self._respond(response)
+
+    def _resolved(self, done: asyncio.Future[Response], request: Request) -> None:
+        self._running = None
+        if done.cancelled():  # abort(): no answer, no more requests
+            self._transport.close()
+        elif (error := done.exception()) is not None:
+            logger.error(
+                "handler failed on %s %s",
+                request.method,
+                request.path,
+                exc_info=(type(error), error, error.__traceback__),
+            )
+            self._respond(internal_error())
+        else:
+            self._respond(done.result())
+        if self._lost:
+            self._finish()
+
+    def _ran(self, done: asyncio.Task[None]) -> None:
+        self._running = None
+        if done.cancelled():  # abort(), or the handler gave up: no answer, no more requests
+            self._transport.close()
+        elif (error := done.exception()) is not None:  # a bug of ours in writing the answer
+            logger.error(
+                "HTTP connection from %s failed",
+                self._client,
+                exc_info=(type(error), error, error.__traceback__),
+            )
             self._transport.close()
         if self._lost:
             self._finish()

@@ -418,6 +418,32 @@ def test_head_answer_with_a_bad_declared_length_becomes_500() -> None:
     run(scenario())
 
 
+def test_a_handler_may_answer_at_once_or_with_a_future() -> None:
+    """What the Runtime API does: a ``Response`` now, or a future resolved later; a failed
+    future is a 500 as a failed coroutine is, and the connection goes on."""
+
+    async def scenario() -> None:
+        later: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
+        failing: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
+
+        def handler(request: Request) -> Response | asyncio.Future[Response]:
+            if request.path == "/now":
+                return Response(status=200, body=b"now")
+            return later if request.path == "/later" else failing
+
+        client = FakeClient(handler)
+        client.send(b"GET /now HTTP/1.1\r\nHost: t\r\n\r\nGET /later HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert [reply.body for reply in await client.wait_replies(1)] == [b"now"]
+        later.set_result(Response(status=200, body=b"later"))
+        assert [reply.body for reply in await client.wait_replies(2)][1] == b"later"
+        client.send(b"GET /failing HTTP/1.1\r\nHost: t\r\n\r\n")
+        failing.set_exception(RuntimeError("boom"))
+        assert (await client.wait_replies(3))[2].status == 500
+        assert not client.transport.closed
+
+    run(scenario())
+
+
 # -- connection lifetime ---------------------------------------------------------------------
 
 
