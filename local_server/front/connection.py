@@ -8,9 +8,11 @@ runs as a task or future, whose completion writes the response. Requests are ans
 one after another, which is what answers pipelined requests in order; reading pauses while one
 is being answered, so a client cannot make us buffer more than one socket read ahead.
 
-One timer per connection stands for whichever clock runs: the idle keep-alive, the request
+One deadline per connection stands for whichever clock runs: the idle keep-alive, the request
 head's deadline, a stalled body, a client that reads none of our response, the linger after a
-refusal.
+refusal. Its timer is moved lazily: setting a later deadline (the next keep-alive, after every
+request) leaves the timer where it is, and when it fires early it sets itself again, so a
+busy connection touches the event loop's timers about once per idle period, not per request.
 """
 
 from __future__ import annotations
@@ -90,7 +92,11 @@ class HTTPConnection(asyncio.Protocol):
         self._busy = False
         self._running: asyncio.Future[Any] | None = None
         self._method = "GET"
+        # The running clock: when it runs out and what then; the timer waking us no later.
+        self._deadline: float | None = None
+        self._expired: Callable[[], object] = self._transport_close
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = 0.0
         self._head_clock = False  # the running timer is the request head's deadline
         self._reading_paused = False
         self._writing_paused = False
@@ -131,6 +137,9 @@ class HTTPConnection(asyncio.Protocol):
         self._lost = True
         self._wire.receive_data(b"")
         self._stop_timer()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         if self._running is None:
             self._finish()
 
@@ -188,7 +197,7 @@ class HTTPConnection(asyncio.Protocol):
                 return False
             elif not self._head_clock:
                 # Keep-alive idle timeout: close without a word.
-                self._start_timer(self._limits.idle_timeout, self._transport.close)
+                self._start_timer(self._limits.idle_timeout, self._transport_close)
             self._resume_reading()
             return False
         if not isinstance(event, RequestHead):
@@ -235,11 +244,9 @@ class HTTPConnection(asyncio.Protocol):
         raise Refused(400, f"unexpected {event!r} in a request body")
 
     def _head_too_slow(self) -> None:
-        self._timer = None
         self._refuse(408, "request head not complete in time")
 
     def _body_stalled(self) -> None:
-        self._timer = None
         self._refuse(408, "request body stalled")
 
     # -- answering it -------------------------------------------------------------------------
@@ -324,7 +331,7 @@ class HTTPConnection(asyncio.Protocol):
         self._write(data)
         if self._writing_paused:
             self._draining = True
-            self._start_timer(WRITE_TIMEOUT, self._transport.abort)
+            self._start_timer(WRITE_TIMEOUT, self._transport_abort)
             return
         self._next_cycle()
 
@@ -357,7 +364,7 @@ class HTTPConnection(asyncio.Protocol):
         self._resume_reading()
         if self._transport.can_write_eof():
             self._transport.write_eof()
-        self._start_timer(LINGER_SECONDS, self._transport.close)
+        self._start_timer(LINGER_SECONDS, self._transport_close)
 
     def _finish(self) -> None:
         if self.finished.done():
@@ -374,14 +381,34 @@ class HTTPConnection(asyncio.Protocol):
             self._reading_paused = False
 
     def _start_timer(self, seconds: float, then: Callable[[], object]) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer = self._loop.call_later(seconds, then)
+        """Run ``then`` in ``seconds`` unless the clock is stopped or set again first."""
+        self._deadline = deadline = self._loop.time() + seconds
+        self._expired = then
+        if self._timer is None or self._timer_at > deadline:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = self._loop.call_at(deadline, self._tick)
+            self._timer_at = deadline
 
     def _stop_timer(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._deadline = None  # the timer, if any, fires and finds nothing to do
+
+    def _tick(self) -> None:
+        self._timer = None
+        if self._deadline is None:
+            return
+        if self._loop.time() < self._deadline:  # set later since: wake up then
+            self._timer = self._loop.call_at(self._deadline, self._tick)
+            self._timer_at = self._deadline
+            return
+        self._deadline = None
+        self._expired()
+
+    def _transport_close(self) -> None:
+        self._transport.close()
+
+    def _transport_abort(self) -> None:
+        self._transport.abort()
 
     def _write(self, data: bytes) -> None:
         if data and not self._transport.is_closing():

@@ -542,6 +542,22 @@ def test_idle_connection_closes_silently() -> None:
     run(scenario())
 
 
+def test_idle_timeout_counts_from_the_last_answer() -> None:
+    """Requests closer together than the idle timeout keep the connection open however long
+    it lives; the first pause longer than it closes the connection."""
+
+    async def scenario() -> None:
+        client = FakeClient(Recorder(), idle_timeout=0.1)
+        for number in range(1, 7):
+            client.send(b"GET /%d HTTP/1.1\r\nHost: t\r\n\r\n" % number)
+            await client.wait_replies(number)
+            await asyncio.sleep(0.05)
+            assert not client.transport.closed, f"closed after request {number}"
+        await until(lambda: client.transport.closed, "idle close")
+
+    run(scenario())
+
+
 def test_slow_headers_get_408_then_close() -> None:
     async def scenario() -> None:
         recorder = Recorder()
