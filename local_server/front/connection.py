@@ -72,8 +72,12 @@ class HTTPConnection(asyncio.Protocol):
         on_finished: Callable[[HTTPConnection], None] | None = None,
         *,
         parser: Parser | None = None,
+        coalesce_pipelined: bool = False,
     ) -> None:
         self._handler = handler
+        self._coalesce = coalesce_pipelined
+        #: Answers held back to leave with the answer to a request pipelined behind them.
+        self._held: list[bytes] = []
         self._limits = limits
         self._on_finished = on_finished
         self._wire = (parser or choose_parser())(limits.max_head * HEAD_BUFFER_FACTOR)
@@ -328,7 +332,11 @@ class HTTPConnection(asyncio.Protocol):
             data = self._wire.response_bytes(
                 *response_framing(internal_error(), method=method, date=date, keep_alive=keep_alive)
             )
-        self._write(data)
+        if self._coalesce and self._wire.reusable and self._wire.more_received:
+            self._held.append(data)
+        else:
+            self._write(b"".join([*self._held, data]) if self._held else data)
+            self._held = []
         if self._writing_paused:
             self._draining = True
             self._start_timer(WRITE_TIMEOUT, self._transport_abort)
@@ -351,6 +359,9 @@ class HTTPConnection(asyncio.Protocol):
             logger.info("HTTP %d to %s: %s", status, self._client, reason)
         self._busy = True  # nothing more is read or answered on this connection
         self._stop_timer()
+        if self._held:
+            self._write(b"".join(self._held))
+            self._held = []
         if not self._wire.response_started:
             self._write(
                 self._wire.response_bytes(*refusal(status, date=_http_date(int(time.time()))))

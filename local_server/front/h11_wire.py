@@ -68,6 +68,10 @@ class H11Wire:
         return bool(self._h11.trailing_data[0])
 
     @property
+    def more_received(self) -> bool:
+        return bool(self._h11.trailing_data[0])
+
+    @property
     def expects_continue(self) -> bool:
         return self._h11.they_are_waiting_for_100_continue
 

@@ -192,6 +192,10 @@ class HttptoolsWire:
         return self._in_head
 
     @property
+    def more_received(self) -> bool:
+        return bool(self._events) or self._in_message
+
+    @property
     def expects_continue(self) -> bool:
         return self._expects_continue
 

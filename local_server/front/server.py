@@ -121,11 +121,18 @@ async def start_server(
     port: int = 0,
     limits: Limits = DEFAULT_LIMITS,
     parser: ParserName = "auto",
+    coalesce_pipelined: bool = False,
 ) -> HTTPServer:
     """Listen on ``host:port`` (port 0: any free port, see :attr:`HTTPServer.port`).
 
     ``parser`` names the HTTP/1.1 parser, as uvicorn's ``--http`` does: ``auto`` is
     httptools when installed, else h11.
+
+    With ``coalesce_pipelined``, an answer to a request with another pipelined behind it is
+    held until that one is answered, and both leave in one write: for a client that reads
+    nothing before it has both (a runtime client posting a result with its next ``/next``),
+    one write and one wake-up instead of two. Other clients should not wait for answers to
+    later requests, so it is off by default.
 
     The default host is loopback on purpose: the functions behind the front run with the
     developer's credentials. Anything else is the caller's explicit choice, and
@@ -135,7 +142,13 @@ async def start_server(
     wire = choose_parser(parser)
 
     def new_connection() -> HTTPConnection:
-        connection = HTTPConnection(handler, limits, on_finished=connections.discard, parser=wire)
+        connection = HTTPConnection(
+            handler,
+            limits,
+            on_finished=connections.discard,
+            parser=wire,
+            coalesce_pipelined=coalesce_pipelined,
+        )
         connections.add(connection)
         return connection
 

@@ -96,6 +96,10 @@ class Wire(Protocol):
         """Part of the next request's head has arrived (its clock is running)."""
 
     @property
+    def more_received(self) -> bool:
+        """Bytes of a request after the current one have arrived (it was pipelined)."""
+
+    @property
     def expects_continue(self) -> bool:
         """The client sent ``Expect: 100-continue`` and waits before sending the body."""
 

@@ -94,6 +94,9 @@ class ExecutionEnvironment:
             # Oversized responses must reach the Runtime API to be refused as Lambda does
             # (413, then Function.ResponseSizeTooLarge), not by the HTTP layer.
             limits=Limits(max_body=RUNTIME_API_MAX_BODY, idle_timeout=MAX_TIMEOUT_S + 60),
+            # lambgate's runtime client posts a result with its next /next behind it: the 202
+            # leaves with the next event, one wake-up of the worker for both.
+            coalesce_pipelined=True,
         )
         self.log = WorkerLog(self.sink)
         variables = runtime_variables(

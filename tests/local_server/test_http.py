@@ -158,6 +158,7 @@ class FakeTransport(asyncio.Transport):
         super().__init__()
         self.protocol = protocol
         self.written = bytearray()
+        self.writes = 0
         self.closed = False
         self.eof_written = False
         self.reading = True
@@ -168,6 +169,7 @@ class FakeTransport(asyncio.Transport):
     def write(self, data: bytes | bytearray | memoryview) -> None:
         assert not self.eof_written, "wrote after write_eof"
         self.written += data
+        self.writes += 1
 
     def can_write_eof(self) -> bool:
         return True
@@ -199,8 +201,19 @@ class FakeTransport(asyncio.Transport):
 class FakeClient:
     """One connection to an :class:`HTTPConnection`, driven by hand."""
 
-    def __init__(self, handler: Callable[[Request], Awaitable[Response]], **limits: Any) -> None:
-        self.protocol = HTTPConnection(handler, Limits(**limits), parser=PARSERS[PARSER])
+    def __init__(
+        self,
+        handler: Callable[[Request], Awaitable[Response] | Response],
+        *,
+        coalesce_pipelined: bool = False,
+        **limits: Any,
+    ) -> None:
+        self.protocol = HTTPConnection(
+            handler,
+            Limits(**limits),
+            parser=PARSERS[PARSER],
+            coalesce_pipelined=coalesce_pipelined,
+        )
         self.transport = FakeTransport(self.protocol)
         self.protocol.connection_made(self.transport)
 
@@ -440,6 +453,56 @@ def test_a_handler_may_answer_at_once_or_with_a_future() -> None:
         failing.set_exception(RuntimeError("boom"))
         assert (await client.wait_replies(3))[2].status == 500
         assert not client.transport.closed
+
+    run(scenario())
+
+
+def test_coalescing_holds_an_answer_until_the_request_pipelined_behind_it_is_answered() -> None:
+    """What the Runtime API does for lambgate's runtime client: a result's 202 and the next
+    event leave in one write. A request with nothing pipelined behind it is answered at once."""
+
+    async def scenario() -> None:
+        event: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
+
+        def handler(request: Request) -> Response | asyncio.Future[Response]:
+            return event if request.path == "/next" else Response(status=202, body=b"ok")
+
+        client = FakeClient(handler, coalesce_pipelined=True)
+        client.send(b"POST /reply HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n")
+        assert [reply.status for reply in await client.wait_replies(1, ["POST"])] == [202]
+        client.send(
+            b"POST /reply HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n"
+            b"GET /next HTTP/1.1\r\nHost: t\r\n\r\n"
+        )
+        await asyncio.sleep(0.01)
+        assert client.transport.writes == 1, "the second 202 waits for the event"
+        event.set_result(Response(status=200, body=b"event"))
+        replies = await client.wait_replies(3, ["POST", "POST", "GET"])
+        assert [(reply.status, reply.body) for reply in replies] == [
+            (202, b"ok"),
+            (202, b"ok"),
+            (200, b"event"),
+        ]
+        assert client.transport.writes == 2
+
+    run(scenario())
+
+
+def test_without_coalescing_each_pipelined_answer_leaves_at_once() -> None:
+    async def scenario() -> None:
+        event: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
+
+        def handler(request: Request) -> Response | asyncio.Future[Response]:
+            return event if request.path == "/next" else Response(status=202, body=b"ok")
+
+        client = FakeClient(handler)
+        client.send(
+            b"POST /reply HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n"
+            b"GET /next HTTP/1.1\r\nHost: t\r\n\r\n"
+        )
+        assert [reply.status for reply in await client.wait_replies(1, ["POST"])] == [202]
+        event.set_result(Response(status=200, body=b"event"))
+        assert len(await client.wait_replies(2, ["POST", "GET"])) == 2
 
     run(scenario())
 
