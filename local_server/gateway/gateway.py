@@ -35,6 +35,7 @@ from lambgate.local.lambda_service.function import InvocationResult
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
 from lambgate.local.lambda_service.quotas import MAX_SYNC_PAYLOAD_BYTES
 from lambgate.local.lambda_service.tracing import new_request_id, trace_root
+from lambgate.local.lambda_service.waiting import first_done
 from lambgate.model import Request, Response
 
 from .access_log import AccessLog
@@ -192,11 +193,11 @@ class Gateway:
         runtime = self.runtimes[target.function]
         task = asyncio.create_task(runtime.invoke(payload))
         try:
-            done, _ = await asyncio.wait({task}, timeout=target.integration_timeout)
+            await first_done(task, timeout=target.integration_timeout)
         except asyncio.CancelledError:
             self._outlive(task, target)  # the client left; the function does not notice
             raise
-        if not done:
+        if not task.done():
             assert target.integration_timeout is not None and self.errors.integration_timeout
             self._outlive(task, target)
             self._explain(

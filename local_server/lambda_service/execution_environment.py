@@ -33,6 +33,7 @@ from .function_errors import (
 from .report import Outcome, PeakMemory, milliseconds, report_line
 from .runtime_api import InvocationRequest, RuntimeAPI, RuntimeReply
 from .runtime_variables import log_stream_name, runtime_variables
+from .waiting import first_done
 from .worker_log import LOG_TAIL_BYTES, LogSink, WorkerLog
 
 __all__ = ["KILL_WAIT_S", "MAX_TIMEOUT_S", "RUNTIME_API_MAX_BODY", "ExecutionEnvironment"]
@@ -143,8 +144,7 @@ class ExecutionEnvironment:
             await asyncio.wait(first, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         start = delivered.result() if delivered.done() else loop.time()
         remaining = max(start + timeout - loop.time(), 0)
-        second: set[asyncio.Future[Any]] = {reply, self.exited}
-        await asyncio.wait(second, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+        await first_done(reply, self.exited, timeout=remaining)
         outcome = await self._judge(request.request_id, reply, timeout)
         return self._finish(request, outcome, start, init_duration, cold=cold)
 
