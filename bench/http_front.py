@@ -3,8 +3,8 @@
 Both serve the same plain ASGI app (:mod:`bench.hello_app`, ``Hello``) on 127.0.0.1, started
 and measured in the same run, so the ratios hold on any machine::
 
-    .venv/bin/python -m bench.http_front                 # wrk -t2 -c50 -d10s --latency
-    .venv/bin/python -m bench.http_front --duration 3    # a quick look, not a verdict
+    .venv/bin/python -m bench.http_front                 # 5 rounds of wrk -t2 -c50 -d5s
+    .venv/bin/python -m bench.http_front --rounds 1 --duration 3   # a quick look, not a verdict
 
 What lambgate does per request that uvicorn does not: the HTTP API's event (JSON) is built in
 the front, handed to an execution environment (a worker process) through the Lambda Runtime
@@ -204,12 +204,17 @@ def _ratio_line(metric: str, ours: float, peer: float, target: str, passed: bool
     return f"{metric:<34} {ours:>11.2f} {peer:>11.2f} {ratio:>9} {target:>8}  {verdict}"
 
 
+def _spread(ratios: list[float]) -> str:
+    """``0.091x (0.072x-0.153x)``: the median of per-round ratios and their range."""
+    return f"{statistics.median(ratios):.3f}x ({min(ratios):.3f}x-{max(ratios):.3f}x)"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of wrk before measuring")
     parser.add_argument(
-        "--rounds", type=int, default=1, help="measured runs of each, alternating (median)"
+        "--rounds", type=int, default=5, help="measured runs of each, alternating (median)"
     )
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
@@ -301,6 +306,13 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     print(_ratio_line("server process RSS (MiB)", front_rss, uvicorn_rss, "", None))
+    pairs = list(zip(results["lambgate"], results["uvicorn"], strict=True))
+    print(
+        "per round (lambgate over the uvicorn run beside it): requests/s "
+        + _spread([ours.requests_per_s / peer.requests_per_s for ours, peer in pairs])
+        + ", p99 "
+        + _spread([ours.p99_ms / peer.p99_ms for ours, peer in pairs])
+    )
     if worker_rss:
         print(
             f"execution environments: {len(worker_rss)}, RSS each (MiB): median "
