@@ -2,10 +2,11 @@
 
 :func:`start_emulator` turns a :class:`~.plan.ServePlan` into running parts: one
 :class:`~lambgate.local.lambda_service.function_pool.FunctionRuntime` per function (its
-execution environments start on the first request, as Lambda's do), one HTTP front per API or
-function URL with a :class:`~lambgate.local.gateway.gateway.Gateway` behind it, and the Invoke
-API on ``--lambda-port`` (``sam local start-lambda``). :func:`serve` runs that until SIGINT or
-SIGTERM, then stops every front and every worker.
+execution environments start on the first request, as Lambda's do), one HTTP front per port
+(the APIs sharing ``--port``, an API with a port of its own, a function URL) with a
+:class:`~lambgate.local.gateway.gateway.Gateway` behind it, and the Invoke API on
+``--lambda-port`` (``sam local start-lambda``), each bound as :mod:`.ports` says.
+:func:`serve` runs that until SIGINT or SIGTERM, then stops every front and every worker.
 """
 
 from __future__ import annotations
@@ -24,12 +25,22 @@ from lambgate.local.front.server import HTTPServer, start_server, warn_if_expose
 from lambgate.local.gateway.access_log import AccessLog
 from lambgate.local.gateway.destinations import ApiRoutes, DestinationResolver, SingleFunction
 from lambgate.local.gateway.gateway import Gateway
+from lambgate.local.gateway.shared_port import DEFAULT_STAGE
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
 from lambgate.local.lambda_service.invoke_api import InvokeServer, start_invoke_api
 from lambgate.local.template.parameters import parse_parameter_overrides
 from lambgate.local.template.specs import DEFAULT_ROUTE_PATH, TemplateError
 
-from .plan import FORMATS, FrontPlan, ServeOptions, ServePlan, plan_app, plan_template
+from .plan import (
+    FORMATS,
+    FrontPlan,
+    ServeOptions,
+    ServePlan,
+    lambda_port,
+    plan_app,
+    plan_template,
+)
+from .ports import DEFAULT_LAMBDA_PORT, DEFAULT_PORT, listen
 from .reload import WORKER_COMMAND, CodeWatcher
 
 __all__ = ["Emulator", "add_arguments", "run", "serve", "start_emulator"]
@@ -51,6 +62,8 @@ class Front:
     plan: FrontPlan
     gateway: Gateway
     server: HTTPServer
+    #: The default port it did not get because it was taken (:mod:`.ports`).
+    moved_from: int | None = None
 
 
 @dataclass(eq=False)
@@ -62,6 +75,7 @@ class Emulator:
     runtimes: dict[str, FunctionRuntime]
     fronts: list[Front] = field(default_factory=list)
     invoke: InvokeServer | None = None
+    invoke_moved_from: int | None = None
     watcher: CodeWatcher | None = None
 
     def url(self, front: Front) -> str:
@@ -71,7 +85,7 @@ class Emulator:
     def front(self, name: str) -> Front:
         """The front serving the API (logical id) or the function URL (``Fn URL``) ``name``."""
         for front in self.fronts:
-            if front.plan.name == name or front.plan.function == name:
+            if name in front.plan.names or front.plan.function == name:
                 return front
         raise KeyError(name)
 
@@ -91,24 +105,35 @@ class Emulator:
         lines = [f"lambgate serving {self.plan.origin} (Ctrl-C to stop)"]
         for front in self.fronts:
             plan = front.plan
-            if plan.api is not None:
-                api = front.gateway.resolver
-                assert isinstance(api, ApiRoutes)
+            moved = _moved(front.moved_from)
+            if not plan.apis:
                 lines.append(
-                    f"  {plan.name} ({_KIND_NAMES[plan.kind]}, stage {api.stage}) {self.url(front)}"
+                    f"  {plan.function} ({_KIND_NAMES[plan.kind]}) {self.url(front)}"
+                    f"  (any path){moved}"
                 )
-                width = max(len(_route_text(r.method, r.path)) for r in plan.routes)
-                for route in plan.routes:
+                continue
+            for api in plan.apis:
+                staged = (
+                    f"  (also under {self.url(front)}/{api.stage_name}, as on AWS)"
+                    if api.stage_name != DEFAULT_STAGE
+                    else ""
+                )
+                lines.append(
+                    f"  {api.logical_id} ({_KIND_NAMES[api.kind]}, stage {api.stage_name}) "
+                    f"{self.url(front)}{staged}{moved}"
+                )
+                if plan.collision is not None:
+                    lines.append(f"    on a port of its own: {plan.collision}")
+                routes = [r for r in plan.routes if r.api_logical_id == api.logical_id]
+                width = max(len(_route_text(r.method, r.path)) for r in routes)
+                for route in routes:
                     text = _route_text(route.method, route.path)
                     lines.append(f"    {text:<{width}}  -> {route.function}")
-            else:
-                lines.append(
-                    f"  {plan.function} ({_KIND_NAMES[plan.kind]}) {self.url(front)}  (any path)"
-                )
         if self.invoke is not None:
             names = ", ".join(self.runtimes)
             lines.append(
-                f"  Invoke API http://{self.host}:{self.invoke.port} (boto3 endpoint_url): {names}"
+                f"  Invoke API http://{self.host}:{self.invoke.port} (boto3 endpoint_url): "
+                f"{names}{_moved(self.invoke_moved_from)}"
             )
         if self.watcher is not None:
             watched = ", ".join(str(path) for path in self.watcher.watched)
@@ -134,6 +159,10 @@ def _route_text(method: str, path: str) -> str:
     return path if path == DEFAULT_ROUTE_PATH else f"{method} {path}"
 
 
+def _moved(taken: int | None) -> str:
+    return "" if taken is None else f"  (port {taken} was taken)"
+
+
 def make_plan(options: ServeOptions) -> ServePlan:
     return plan_app(options) if options.app else plan_template(options)
 
@@ -154,24 +183,51 @@ async def start_emulator(
         for name, config in plan.functions.items()
     }
     emulator = Emulator(plan=plan, host=options.host, runtimes=runtimes)
+    host = options.host
+    invoke_port = lambda_port(options)
+    taken = {front.port.number for front in plan.fronts} | {invoke_port.number}
+
+    async def start_front(front_plan: FrontPlan) -> Front:
+        resolver: DestinationResolver
+        if front_plan.apis:
+            resolver = ApiRoutes(front_plan.apis, front_plan.routes)
+        else:
+            assert front_plan.function is not None
+            resolver = SingleFunction(front_plan.function, front_plan.kind)
+        gateway = Gateway(resolver, runtimes, log, name=", ".join(front_plan.names))
+
+        async def start(port: int) -> HTTPServer:
+            return await start_server(gateway.handle, host=host, port=port)
+
+        server, moved_from = await listen(start, front_plan.port, host=host, avoid=taken)
+        return Front(front_plan, gateway, server, moved_from)
+
+    async def start_invoke() -> None:
+        async def start(port: int) -> InvokeServer:
+            return await start_invoke_api(runtimes, host=host, port=port)
+
+        invoke, moved_from = await listen(start, invoke_port, host=host, avoid=taken)
+        emulator.invoke, emulator.invoke_moved_from = invoke, moved_from
+
     try:
-        for front_plan in plan.fronts:
-            resolver: DestinationResolver
-            if front_plan.api is not None:
-                resolver = ApiRoutes(front_plan.api, front_plan.routes, stage=options.stage)
-            else:
-                assert front_plan.function is not None
-                resolver = SingleFunction(front_plan.function, front_plan.kind)
-            gateway = Gateway(resolver, runtimes, log, name=front_plan.name)
-            server = await start_server(gateway.handle, host=options.host, port=front_plan.port)
-            emulator.fronts.append(Front(front_plan, gateway, server))
-        emulator.invoke = await start_invoke_api(
-            runtimes, host=options.host, port=options.lambda_port
-        )
+        # Ports the user chose first, so that none of lambgate's defaults can take one.
+        started: dict[int, Front] = {}
+        given = [i for i, front in enumerate(plan.fronts) if front.port.given_by is not None]
+        for index in given:
+            started[index] = await start_front(plan.fronts[index])
+        if invoke_port.given_by is not None:
+            await start_invoke()
+        for index, front_plan in enumerate(plan.fronts):
+            if index not in started:
+                started[index] = await start_front(front_plan)
+        emulator.fronts = [started[index] for index in range(len(plan.fronts))]
+        if emulator.invoke is None:
+            await start_invoke()
         if options.reload:
             emulator.watcher = CodeWatcher(runtimes, log)
             await emulator.watcher.start()
     except BaseException:
+        emulator.fronts = list(started.values())
         await emulator.close()
         raise
     return emulator
@@ -255,17 +311,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the AWS front APP is served behind (default: http, an HTTP API payload 2.0)",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=3000, help="first API's port (default 3000)")
     parser.add_argument(
-        "--lambda-port", type=int, default=3001, help="Invoke API port (default 3001)"
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"port of the APIs (default {DEFAULT_PORT}); an API whose routes collide with "
+        "another's gets the next free one",
+    )
+    parser.add_argument(
+        "--lambda-port",
+        type=int,
+        default=None,
+        help=f"Invoke API port (default {DEFAULT_LAMBDA_PORT}, or a free one if that is taken)",
     )
     parser.add_argument(
         "--url-port",
         type=int,
         default=None,
-        help="first function URL's port (default: --port + 100)",
+        help="first function URL's port (default: --port + 100, or a free one if taken)",
     )
-    parser.add_argument("--stage", default=None, help="stage name the events carry")
+    parser.add_argument(
+        "--stage",
+        default=None,
+        help="stage name of every API (default: the template's), in events and leading paths",
+    )
     parser.add_argument(
         "--reload",
         action="store_true",
@@ -282,8 +351,8 @@ def options_from_args(args: argparse.Namespace) -> ServeOptions:
         interface=args.interface,
         app_dir=args.app_dir,
         host=getattr(args, "host", "127.0.0.1"),
-        port=getattr(args, "port", 3000),
-        lambda_port=getattr(args, "lambda_port", 3001),
+        port=getattr(args, "port", DEFAULT_PORT),
+        lambda_port=getattr(args, "lambda_port", None),
         url_port=getattr(args, "url_port", None),
         env_vars=read_env_vars(args.env_vars),
         parameter_overrides=overrides,

@@ -28,7 +28,7 @@ from lambgate.local.template.specs import DEFAULT_ROUTE_PATH, ApiKind, RouteSpec
 
 from .answers import GatewayAnswer, no_route_answer
 
-__all__ = ["RouteMatch", "Router"]
+__all__ = ["RouteMatch", "Router", "Segment", "SegmentKind", "parse_route_path"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -45,33 +45,35 @@ class RouteMatch:
     route_key: str
 
 
-_SegmentKind = Literal["literal", "param", "greedy"]
+SegmentKind = Literal["literal", "param", "greedy"]
 #: Rank of a segment kind when two routes match the same request: higher wins.
-_SEGMENT_RANK: dict[_SegmentKind, int] = {"literal": 3, "param": 2, "greedy": 1}
+_SEGMENT_RANK: dict[SegmentKind, int] = {"literal": 3, "param": 2, "greedy": 1}
 
 
 @dataclass(frozen=True, slots=True)
-class _Segment:
-    kind: _SegmentKind
+class Segment:
+    """One ``/``-separated part of a route path: literal text, ``{name}`` or ``{name+}``."""
+
+    kind: SegmentKind
     text: str  # the literal text, or the variable's name without braces and ``+``
 
 
-def _parse_template(path: str) -> tuple[_Segment, ...]:
+def parse_route_path(path: str) -> tuple[Segment, ...]:
     segments = []
     for part in path.split("/")[1:]:
         if part.startswith("{") and part.endswith("+}"):
-            segments.append(_Segment("greedy", part[1:-2]))
+            segments.append(Segment("greedy", part[1:-2]))
         elif part.startswith("{") and part.endswith("}"):
-            segments.append(_Segment("param", part[1:-1]))
+            segments.append(Segment("param", part[1:-1]))
         else:
-            segments.append(_Segment("literal", part))
+            segments.append(Segment("literal", part))
     return tuple(segments)
 
 
 @dataclass(frozen=True, slots=True)
 class _CompiledRoute:
     spec: RouteSpec
-    segments: tuple[_Segment, ...]
+    segments: tuple[Segment, ...]
     is_default: bool = field(default=False)
 
     def match(self, parts: list[str]) -> dict[str, str] | None:
@@ -127,7 +129,7 @@ class Router:
         self._routes = tuple(
             _CompiledRoute(
                 route,
-                () if route.path == DEFAULT_ROUTE_PATH else _parse_template(route.path),
+                () if route.path == DEFAULT_ROUTE_PATH else parse_route_path(route.path),
                 is_default=route.path == DEFAULT_ROUTE_PATH,
             )
             for route in routes
