@@ -88,8 +88,13 @@ class ServeOptions:
     env_vars: Mapping[str, object] | None = None
     parameter_overrides: Mapping[str, str] = field(default_factory=dict)
     stage: str | None = None
+    #: Where ``env_vars`` came from: ``--reload`` reads it again when it changes.
+    env_vars_file: Path | None = None
     #: ``--reload``: recycle a function's environments when its code changes (:mod:`.reload`).
     reload: bool = False
+    #: ``--reload-include`` and ``--reload-exclude`` globs (:mod:`.reload_filter`).
+    reload_include: tuple[str, ...] = ()
+    reload_exclude: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -9,17 +9,17 @@ counted from ``--port`` + 1. One of those that is taken, typically by a second `
 serve`` already holding 3001, moves to the next free number, and the banner says so.
 
 Only a bind tells whether a port is free (checking first would race), so this module binds:
-:func:`listen` starts the listener and retries on ``EADDRINUSE`` where it may.
+:func:`listen_all` starts the listeners, those the user chose first (so that no default of
+lambgate's takes one), and retries on ``EADDRINUSE`` where it may.
 """
 
 from __future__ import annotations
 
 import errno
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
-__all__ = ["DEFAULT_LAMBDA_PORT", "DEFAULT_PORT", "PortInUseError", "PortWish", "listen"]
+__all__ = ["DEFAULT_LAMBDA_PORT", "DEFAULT_PORT", "PortInUseError", "PortWish", "listen_all"]
 
 #: ``sam local start-api``'s and ``sam local start-lambda``'s default ports.
 DEFAULT_PORT = 3000
@@ -27,7 +27,8 @@ DEFAULT_LAMBDA_PORT = 3001
 #: How many numbers above a taken default port are tried before the system picks one.
 MOVE_SEARCH = 20
 
-_Listener = TypeVar("_Listener")
+#: Starts listener ``index`` on ``port`` (0: any free port); raises ``OSError`` if it cannot.
+Start = Callable[[int, int], Awaitable[None]]
 
 
 class PortInUseError(OSError):
@@ -44,17 +45,23 @@ class PortWish:
     given_by: str | None = None
 
 
-async def listen(
-    start: Callable[[int], Awaitable[_Listener]],
-    wish: PortWish,
-    *,
-    host: str,
-    avoid: Collection[int] = (),
-) -> tuple[_Listener, int | None]:
-    """``start(port)`` on the wished port; the listener, and the taken default it moved from
-    (``None`` when it did not move). ``avoid``: ports other listeners are to have."""
+async def listen_all(wishes: Sequence[PortWish], start: Start, *, host: str) -> list[int | None]:
+    """Start listener ``i`` on ``wishes[i]`` with ``start(i, port)``, the ports the user chose
+    first; for each, the taken default it moved from (``None`` when it did not move)."""
+    moved: dict[int, int | None] = {}
+    avoid = {wish.number for wish in wishes}
+    in_order = sorted(range(len(wishes)), key=lambda index: wishes[index].given_by is None)
+    for index in in_order:
+        moved[index] = await _listen(index, wishes[index], start, host=host, avoid=avoid)
+    return [moved[index] for index in range(len(wishes))]
+
+
+async def _listen(
+    index: int, wish: PortWish, start: Start, *, host: str, avoid: Collection[int]
+) -> int | None:
     try:
-        return await start(wish.number), None
+        await start(index, wish.number)
+        return None
     except OSError as error:
         if error.errno != errno.EADDRINUSE or wish.number == 0:
             raise
@@ -68,8 +75,10 @@ async def listen(
         if number in avoid:
             continue
         try:
-            return await start(number), wish.number
+            await start(index, number)
+            return wish.number
         except OSError as error:
             if error.errno != errno.EADDRINUSE:
                 raise
-    return await start(0), wish.number
+    await start(index, 0)
+    return wish.number
