@@ -71,7 +71,7 @@ def header_spellings(request: Request) -> dict[bytes, str]:
     return client | AWS_HEADER_SPELLINGS
 
 
-def forwarded(request: Request, destination: Destination | None = None) -> Request:
+def forwarded(request: Request, destination: Destination) -> Request:
     """``request`` with the headers the front adds (:data:`ADDED_HEADERS`) before the
     function sees it.
 
@@ -101,7 +101,7 @@ def forwarded(request: Request, destination: Destination | None = None) -> Reque
         (b"x-forwarded-proto", request.scheme.encode("ascii")),
     ]
     path, raw_path, root_path = request.path, request.raw_path, request.root_path
-    if destination is not None and destination.stage_prefix:
+    if destination.stage_prefix:
         cut = len(destination.stage_prefix)  # ASCII: the same length encoded or not
         path, raw_path = path[cut:] or "/", raw_path[cut:] or b"/"
         root_path += destination.root_path

@@ -66,15 +66,18 @@ def test_wsgi_app_behind_the_default_http_api(serving: list[RunningEmulator]) ->
     assert httpx.get(f"{base}/missing", timeout=30).status_code == 404  # Flask's own 404
 
 
-def test_asgi_app_behind_a_rest_api_with_the_stage_in_the_event_only(
+def test_asgi_app_behind_a_rest_api_at_the_root_and_under_its_stage(
     serving: list[RunningEmulator],
 ) -> None:
     running = serve_app(serving, "asgi_hello:app", format="rest", stage="dev")
     base = running.url("ServerlessRestApi")
     got = httpx.get(f"{base}/some/path", timeout=30)
-    # Served at the root: the app sees the path as requested, not under /dev.
+    # At the root, as sam local serves it: the app sees the path as requested.
     assert got.json() == {"path": "/some/path", "root_path": "", "method": "GET"}
     assert httpx.get(f"{base}/", timeout=30).json()["path"] == "/"
+    # Under the stage, as AWS serves it: the app is mounted at /dev.
+    staged = httpx.get(f"{base}/dev/some/path", timeout=30)
+    assert staged.json() == {"path": "/dev/some/path", "root_path": "/dev", "method": "GET"}
 
 
 @pytest.mark.parametrize("kind", FORMATS)
