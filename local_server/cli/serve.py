@@ -119,7 +119,12 @@ class Emulator:
 
 
 def make_plan(options: ServeOptions) -> ServePlan:
-    return plan_app(options) if options.app else plan_template(options)
+    plan = plan_app(options) if options.app else plan_template(options)
+    if (options.reload_include or options.reload_exclude) and not options.reload:
+        # uvicorn warns likewise: the globs only say what --reload watches.
+        unused = "--reload-include and --reload-exclude do nothing without --reload"
+        plan = replace(plan, warnings=(*plan.warnings, unused))
+    return plan
 
 
 async def start_emulator(

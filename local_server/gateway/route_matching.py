@@ -118,11 +118,11 @@ def _route_key(route: RouteSpec) -> str:
 
 
 class Router:
-    """Selects the route for a request among the routes of one template.
+    """Selects the route for a request among a set of routes.
 
-    ``sam local start-api`` serves every API of a template at the root of one port, so a
-    request may be matched against all routes (``scope=None``), against the routes of one API
-    type (``"rest"``/``"http"``) or of one API (its logical id).
+    A request may be matched against all of them (``scope=None``, what a front does: it holds
+    one API's routes; several APIs on one port are tried one by one, :mod:`.shared_port`),
+    against the routes of one API type (``"rest"``/``"http"``) or of one API (its logical id).
     """
 
     def __init__(self, routes: Iterable[RouteSpec]) -> None:
@@ -134,17 +134,6 @@ class Router:
             )
             for route in routes
         )
-        seen: dict[tuple[str, str], RouteSpec] = {}
-        shadowed: list[tuple[RouteSpec, RouteSpec]] = []
-        for compiled in self._routes:
-            key = (compiled.spec.method, compiled.spec.path)
-            if key in seen:
-                shadowed.append((compiled.spec, seen[key]))
-            else:
-                seen[key] = compiled.spec
-        #: ``(route, by)`` pairs: routes of different APIs with the same method and path, of
-        #: which only the first in template order is reachable when all APIs share the root.
-        self.shadowed: tuple[tuple[RouteSpec, RouteSpec], ...] = tuple(shadowed)
 
     @property
     def routes(self) -> tuple[RouteSpec, ...]:

@@ -210,6 +210,17 @@ def test_reload_include_and_exclude_globs_as_uvicorn_has_them(tmp_path: Path) ->
         assert not still_alive(running.stop())
 
 
+def test_reload_globs_without_reload_are_warned_about(tmp_path: Path) -> None:
+    write_hello(tmp_path, "one")
+    running = RunningEmulator(app="hello:app", app_dir=tmp_path, reload_include=("*.html",))
+    try:
+        assert not reload_threads()
+        unused = "--reload-include and --reload-exclude do nothing without --reload"
+        assert f"warning: {unused}" in running.emulator.banner()
+    finally:
+        assert not still_alive(running.stop())
+
+
 def test_only_the_function_whose_code_uri_changed_is_recycled(tmp_path: Path) -> None:
     for name in ("one", "two"):
         (tmp_path / name).mkdir()
