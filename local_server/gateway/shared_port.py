@@ -48,9 +48,10 @@ def after_stage(path: str, stage: str) -> str | None:
     """What follows a leading named ``stage`` in ``path`` (``/prod/items`` → ``/items``, and
     ``/prod`` → ``/``), or ``None`` when the path does not lead with it.
 
-    ``path`` is as the client sent it (percent-encoded). A stage name is letters, digits,
-    ``-`` and ``_`` (https://docs.aws.amazon.com/apigateway/latest/api/API_CreateStage.html),
-    so it reads the same encoded or not.
+    "The name of the stage is the first path segment in the Uniform Resource Identifier (URI)
+    of a call to API Gateway. Stage names can only contain alphanumeric characters, hyphens,
+    and underscores" (https://docs.aws.amazon.com/apigateway/latest/api/API_Stage.html), so
+    ``path``, as the client sent it (percent-encoded), shows it the same encoded or not.
     """
     if stage == DEFAULT_STAGE:
         return None
