@@ -108,8 +108,10 @@ def run(args: argparse.Namespace) -> int:
         payload = _read_event(args.event)
         invocation = asyncio.run(invoke_once(config, payload, log))
     except (TemplateError, ConfigurationError, OSError) as error:
-        log.write(f"lambgate invoke: {error}")
+        log.write(f"lambgate invoke: error: {error}")
         return 2
+    except KeyboardInterrupt:
+        return 130
     try:
         document = json.loads(invocation.payload)
         sys.stdout.write(json.dumps(document, indent=2) + "\n")

@@ -17,6 +17,8 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from importlib.metadata import version
+from typing import NoReturn
 from urllib.parse import quote, unquote, urlsplit
 
 from lambgate.deploy import deploy, package
@@ -25,7 +27,7 @@ from lambgate.model import Request
 
 from . import invoke, serve
 
-__all__ = ["COMMANDS", "Command", "build_parser", "main"]
+__all__ = ["COMMANDS", "Command", "CommandLineParser", "build_parser", "main"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -152,10 +154,19 @@ COMMANDS: tuple[Command, ...] = (
 )
 
 
+class CommandLineParser(argparse.ArgumentParser):
+    """argparse, with a usage mistake said in one line (``lambgate serve: error: ...``) like
+    every other mistake the command reports, not under a usage block; ``--help`` has that."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandLineParser(
         prog="lambgate", description="Run web apps on AWS Lambda, and emulate AWS locally."
     )
+    parser.add_argument("--version", action="version", version=f"lambgate {version('lambgate')}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         subparser = commands.add_parser(command.name, help=command.help, description=command.help)

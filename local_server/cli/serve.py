@@ -26,13 +26,14 @@ from lambgate.local.gateway.destinations import ApiRoutes, DestinationResolver, 
 from lambgate.local.gateway.gateway import Gateway
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
 from lambgate.local.lambda_service.invoke_api import InvokeServer, start_invoke_api
+from lambgate.local.template.function_variables import check_env_vars
 from lambgate.local.template.parameters import parse_parameter_overrides
 from lambgate.local.template.specs import DEFAULT_ROUTE_PATH, TemplateError
 
 from .plan import FORMATS, FrontPlan, ServeOptions, ServePlan, plan_app, plan_template
 from .reload import WORKER_COMMAND, CodeWatcher
 
-__all__ = ["Emulator", "add_arguments", "run", "serve", "start_emulator"]
+__all__ = ["Emulator", "add_arguments", "port_number", "run", "serve", "start_emulator"]
 
 #: How long in-flight requests get to finish when the emulator stops.
 STOP_GRACE_SECONDS = 3.0
@@ -202,11 +203,26 @@ def read_env_vars(path: str | None) -> dict[str, object] | None:
     """``--env-vars FILE``: SAM's JSON, ``{"Parameters": {...}, "FnLogicalId": {...}}``."""
     if path is None:
         return None
-    with open(path, encoding="utf-8") as file:
-        document = json.load(file)
-    if not isinstance(document, dict):
-        raise TemplateError("--env-vars", f"{path} must hold a JSON object")
-    return document
+    try:
+        with open(path, encoding="utf-8") as file:
+            document = json.load(file)
+    except OSError as error:
+        raise TemplateError("--env-vars", f"cannot read {path}: {error.strerror}") from None
+    except ValueError as error:  # JSONDecodeError, or bytes that are not UTF-8
+        raise TemplateError("--env-vars", f"{path} is not JSON: {error}") from None
+    check_env_vars(document)
+    return dict(document)
+
+
+def port_number(text: str) -> int:
+    """A TCP port from the command line: 0 (any free port) to 65535."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= number <= 65_535:
+        raise argparse.ArgumentTypeError(f"{number} is not a port (0 to 65535; 0 is any free one)")
+    return number
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
@@ -255,13 +271,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the AWS front APP is served behind (default: http, an HTTP API payload 2.0)",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=3000, help="first API's port (default 3000)")
     parser.add_argument(
-        "--lambda-port", type=int, default=3001, help="Invoke API port (default 3001)"
+        "--port", type=port_number, default=3000, help="first API's port (default 3000)"
+    )
+    parser.add_argument(
+        "--lambda-port", type=port_number, default=3001, help="Invoke API port (default 3001)"
     )
     parser.add_argument(
         "--url-port",
-        type=int,
+        type=port_number,
         default=None,
         help="first function URL's port (default: --port + 100)",
     )
@@ -297,7 +315,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         options = options_from_args(args)
         asyncio.run(serve(options, log=log))
-    except (TemplateError, ConfigurationError, OSError) as error:
-        log.write(f"lambgate serve: {error}")
-        return 2 if not isinstance(error, OSError) else 1
+    except (TemplateError, ConfigurationError) as error:
+        log.write(f"lambgate serve: error: {error}")
+        return 2
+    except OSError as error:
+        log.write(f"lambgate serve: error: {error}")
+        return 1
+    except KeyboardInterrupt:
+        # Ctrl-C before the emulator was up: what had started is stopped, nothing to say.
+        return 130
     return 0

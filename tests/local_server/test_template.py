@@ -1014,18 +1014,20 @@ def test_plain_lambda_functions_and_unknown_env_var_sections_are_warned_about(
 
 
 @pytest.mark.parametrize(
-    ("text", "message"),
+    ("text", "where", "message"),
     [
-        ("Resources: [a, b\n", "not valid YAML"),
-        ("- just\n- a list\n", "a template is a mapping with a Resources section"),
+        ("Resources: [a, b\n", ", line 2, column 1", "not valid YAML"),
+        ("- just\n- a list\n", "", "a template is a mapping with a Resources section"),
     ],
 )
-def test_files_that_are_not_templates(tmp_path: Path, text: str, message: str) -> None:
+def test_files_that_are_not_templates(
+    tmp_path: Path, text: str, where: str, message: str
+) -> None:
     path = write_template(tmp_path, text)
 
     with pytest.raises(TemplateError, match=message) as caught:
         load_template(path)
-    assert caught.value.location == str(path)
+    assert caught.value.location == f"{path}{where}"
 
 
 def test_env_vars_of_the_wrong_shape_are_an_error(tmp_path: Path) -> None:
