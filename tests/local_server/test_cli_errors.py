@@ -113,3 +113,11 @@ def test_a_template_that_is_not_yaml_is_one_line_with_its_line_and_column(
         one_line(proc) == f"lambgate serve: error: {template}, {where}: not valid YAML: {problem}"
     )
     assert proc.returncode == 2
+
+
+def test_an_event_body_file_that_is_not_there_is_one_line(tmp_path: Path) -> None:
+    proc = lambgate("event", "http", "--body", "@body.json", cwd=tmp_path)
+    assert one_line(proc) == (
+        "lambgate event: error: --body: cannot read body.json: No such file or directory"
+    )
+    assert proc.returncode == 2

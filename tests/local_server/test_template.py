@@ -1020,9 +1020,7 @@ def test_plain_lambda_functions_and_unknown_env_var_sections_are_warned_about(
         ("- just\n- a list\n", "", "a template is a mapping with a Resources section"),
     ],
 )
-def test_files_that_are_not_templates(
-    tmp_path: Path, text: str, where: str, message: str
-) -> None:
+def test_files_that_are_not_templates(tmp_path: Path, text: str, where: str, message: str) -> None:
     path = write_template(tmp_path, text)
 
     with pytest.raises(TemplateError, match=message) as caught:
