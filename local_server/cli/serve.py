@@ -64,6 +64,7 @@ class Emulator:
     fronts: list[Front] = field(default_factory=list)
     invoke: InvokeServer | None = None
     watcher: CodeWatcher | None = None
+    _hurrying: set[asyncio.Future[None]] = field(default_factory=set)
 
     def url(self, front: Front) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
@@ -129,6 +130,19 @@ class Emulator:
         if self.invoke is not None:
             await self.invoke.close()
         await asyncio.gather(*(runtime.close() for runtime in self.runtimes.values()))
+        await asyncio.gather(*self._hurrying, return_exceptions=True)
+
+    def hurry(self) -> None:
+        """End the requests still in flight now rather than after their grace (the second
+        Ctrl-C): :meth:`close`, under way, then goes on at once."""
+        servers = [front.server for front in self.fronts]
+        if self.invoke is not None:
+            servers.append(self.invoke.server)
+        for server in servers:
+            # A second close of a closing server aborts its connections; the first returns.
+            task = asyncio.ensure_future(server.close(grace=0))
+            self._hurrying.add(task)
+            task.add_done_callback(self._hurrying.discard)
 
 
 def _route_text(method: str, path: str) -> str:
@@ -183,17 +197,27 @@ async def serve(options: ServeOptions, *, log: AccessLog | None = None) -> None:
     log = log or AccessLog(sys.stderr)
     emulator = await start_emulator(options, log=log)
     stop = asyncio.Event()
+
+    def on_signal() -> None:
+        # The first signal stops gracefully; another, while that runs, ends requests in
+        # flight at once (as uvicorn's second Ctrl-C does): never a KeyboardInterrupt.
+        if stop.is_set():
+            log.write("lambgate: stopping now, ending requests in flight")
+            emulator.hurry()
+        stop.set()
+
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+        loop.add_signal_handler(signum, on_signal)
     try:
         log.write(emulator.banner())
         await stop.wait()
-        log.write("lambgate: stopping")
+        log.write("lambgate: stopping (Ctrl-C again to end requests in flight now)")
     finally:
+        stop.set()
+        await emulator.close()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
-        await emulator.close()
 
 
 # -- command line --------------------------------------------------------------------------
