@@ -121,3 +121,62 @@ def test_an_event_body_file_that_is_not_there_is_one_line(tmp_path: Path) -> Non
         "lambgate event: error: --body: cannot read body.json: No such file or directory"
     )
     assert proc.returncode == 2
+
+
+TEMPLATE = """\
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Stage:
+    Type: String
+    Default: dev
+    AllowedPattern: "[a-z]+"
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: .
+      %s
+      Runtime: %s
+      Events:
+        Get: {Type: HttpApi}
+"""
+
+
+@pytest.mark.parametrize(
+    ("handler", "runtime", "overrides", "line"),
+    [
+        (
+            "Handlr: app.handler",
+            "python3.12",
+            (),
+            "Resources.Fn.Properties.Handlr: not a property of AWS::Serverless::Function; did "
+            "you mean Handler?",
+        ),
+        (
+            "Handler: app.handler",
+            "nodejs20.x",
+            (),
+            "Resources.Fn.Properties.Runtime: nodejs20.x is not a Python runtime; lambgate runs "
+            "Python functions only",
+        ),
+        (
+            "Handler: app.handler",
+            "python3.12",
+            ("--parameter-overrides", "Stage=Prod"),
+            "--parameter-overrides Stage: 'Prod' does not match AllowedPattern [a-z]+",
+        ),
+    ],
+)
+@pytest.mark.parametrize("command", ["serve", "invoke"])
+def test_template_mistakes_are_one_line(
+    tmp_path: Path,
+    command: str,
+    handler: str,
+    runtime: str,
+    overrides: tuple[str, ...],
+    line: str,
+) -> None:
+    (tmp_path / "template.yaml").write_text(TEMPLATE % (handler, runtime))
+    proc = lambgate(command, *overrides, cwd=tmp_path)
+    assert one_line(proc) == f"lambgate {command}: error: {line}"
+    assert proc.returncode == 2
