@@ -13,21 +13,29 @@ import sys
 
 from lambgate.errors import ConfigurationError
 from lambgate.local.gateway.access_log import AccessLog
-from lambgate.local.lambda_service.function import FunctionConfig, InvocationResult
+from lambgate.local.lambda_service.function import FunctionConfig, InitFailed, InvocationResult
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
 from lambgate.local.template.loader import load_template
 from lambgate.local.template.specs import TemplateError
 
 from .plan import FORMATS, ServeOptions, app_function_config, function_config
-from .serve import add_common_arguments, options_from_args
+from .serve import add_common_arguments, options_from_args, report_init_failure
 
 __all__ = ["add_arguments", "invoke_once", "run"]
 
 
-async def invoke_once(config: FunctionConfig, payload: bytes, log: AccessLog) -> InvocationResult:
-    """Run ``payload`` through a new environment of ``config`` and stop it afterwards."""
+async def invoke_once(
+    config: FunctionConfig, payload: bytes, log: AccessLog, *, eager: bool = False
+) -> InvocationResult:
+    """Run ``payload`` through a new environment of ``config`` and stop it afterwards.
+
+    ``eager`` imports the handler first (as ``serve APP`` does), so a handler that cannot be
+    imported raises :class:`InitFailed` instead of being the invocation's error.
+    """
     runtime = FunctionRuntime(config, log=lambda line: log.function_line(config.name, line))
     try:
+        if eager:
+            await runtime.start_environment()
         return await runtime.invoke(payload)
     finally:
         await runtime.close()
@@ -106,10 +114,14 @@ def run(args: argparse.Namespace) -> int:
             )
         config = _config(options, args.function)
         payload = _read_event(args.event)
-        invocation = asyncio.run(invoke_once(config, payload, log))
+        eager = options.app is not None
+        invocation = asyncio.run(invoke_once(config, payload, log, eager=eager))
     except (TemplateError, ConfigurationError, OSError) as error:
         log.write(f"lambgate invoke: error: {error}")
         return 2
+    except InitFailed as failure:
+        report_init_failure(failure, log, "invoke")
+        return 1
     except KeyboardInterrupt:
         return 130
     try:

@@ -76,6 +76,15 @@ class ServeOptions:
     stage: str | None = None
     #: ``--reload``: recycle a function's environments when its code changes (:mod:`.reload`).
     reload: bool = False
+    #: ``--warm-containers``, SAM's option: ``EAGER`` starts each function's environment (and
+    #: imports its handler) at start-up, ``LAZY`` on its first invocation; either is reused.
+    warm_containers: Literal["EAGER", "LAZY"] = "LAZY"
+
+    @property
+    def starts_eagerly(self) -> bool:
+        """Whether environments start before the banner: ``EAGER``, and always for an
+        ``APP``, so that an app that cannot be imported stops the server, as uvicorn does."""
+        return self.app is not None or self.warm_containers == "EAGER"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -15,7 +15,7 @@ import asyncio
 import json
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from lambgate.local.front.server import HTTPServer, start_server, warn_if_expose
 from lambgate.local.gateway.access_log import AccessLog
 from lambgate.local.gateway.destinations import ApiRoutes, DestinationResolver, SingleFunction
 from lambgate.local.gateway.gateway import Gateway
+from lambgate.local.lambda_service.function import InitFailed
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
 from lambgate.local.lambda_service.invoke_api import InvokeServer, start_invoke_api
 from lambgate.local.template.function_variables import check_env_vars
@@ -183,6 +184,8 @@ async def start_emulator(
         emulator.invoke = await start_invoke_api(
             runtimes, host=options.host, port=options.lambda_port
         )
+        if options.starts_eagerly:
+            await start_environments(runtimes)
         if options.reload:
             emulator.watcher = CodeWatcher(runtimes, log)
             await emulator.watcher.start()
@@ -190,6 +193,26 @@ async def start_emulator(
         await emulator.close()
         raise
     return emulator
+
+
+async def start_environments(runtimes: Mapping[str, FunctionRuntime]) -> None:
+    """Start one environment of every function at once (``--warm-containers EAGER``); once
+    all have finished starting, raise the first :class:`InitFailed`, in template order."""
+    started = await asyncio.gather(
+        *(runtime.start_environment() for runtime in runtimes.values()), return_exceptions=True
+    )
+    for outcome in started:
+        if isinstance(outcome, BaseException):
+            raise outcome
+
+
+def report_init_failure(failure: InitFailed, log: AccessLog, command: str) -> None:
+    """The function's init log when its own code raised (it holds the traceback), then one
+    line; a handler that is not there is that line alone."""
+    if failure.code_failed:
+        for line in failure.log:
+            log.function_line(failure.function, line)
+    log.write(f"lambgate {command}: error: {failure}")
 
 
 async def serve(options: ServeOptions, *, log: AccessLog | None = None) -> None:
@@ -313,6 +336,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="restart a function's environments when a file under its CodeUri changes",
     )
+    parser.add_argument(
+        "--warm-containers",
+        choices=("EAGER", "LAZY"),
+        default="LAZY",
+        help="EAGER: start every function's environment at start-up; LAZY (default): at its "
+        "first invocation (an APP is always imported at start-up)",
+    )
 
 
 def options_from_args(args: argparse.Namespace) -> ServeOptions:
@@ -331,6 +361,7 @@ def options_from_args(args: argparse.Namespace) -> ServeOptions:
         parameter_overrides=overrides,
         stage=getattr(args, "stage", None),
         reload=getattr(args, "reload", False),
+        warm_containers=getattr(args, "warm_containers", "LAZY"),
     )
 
 
@@ -344,6 +375,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     except OSError as error:
         log.write(f"lambgate serve: error: {error}")
+        return 1
+    except InitFailed as failure:
+        report_init_failure(failure, log, "serve")
         return 1
     except KeyboardInterrupt:
         # Ctrl-C before the emulator was up: what had started is stopped, nothing to say.
