@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import sys
 
@@ -66,11 +67,14 @@ def _config(options: ServeOptions, function: str | None) -> FunctionConfig:
             source=options.format if options.format != "auto" else None,
             interface=options.interface,
             app_dir=options.app_dir,
+            env_vars=options.env_vars,
+            shell_env=options.shell_env,
         )
     template = load_template(
         options.template,
         parameter_overrides=options.parameter_overrides,
         env_vars=options.env_vars,
+        shell_env=options.shell_env,
     )
     if function is None:
         if len(template.functions) != 1:
@@ -106,12 +110,7 @@ def run(args: argparse.Namespace) -> int:
         if options.app is None and args.format is not None:
             raise TemplateError("--format", "only applies to APP")
         if options.app is not None:
-            options = ServeOptions(
-                app=options.app,
-                format=args.format or "auto",
-                interface=options.interface,
-                app_dir=options.app_dir,
-            )
+            options = dataclasses.replace(options, format=args.format or "auto")
         config = _config(options, args.function)
         payload = _read_event(args.event)
         eager = options.app is not None
