@@ -180,3 +180,17 @@ def test_template_mistakes_are_one_line(
     proc = lambgate(command, *overrides, cwd=tmp_path)
     assert one_line(proc) == f"lambgate {command}: error: {line}"
     assert proc.returncode == 2
+
+
+def test_an_event_file_that_is_not_there_or_not_json_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "event.txt").write_text("GET /\n")
+    missing = lambgate("invoke", "app:app", "--event", "event.json", cwd=tmp_path)
+    assert one_line(missing) == (
+        "lambgate invoke: error: --event: cannot read event.json: No such file or directory"
+    )
+    not_json = lambgate("invoke", "app:app", "--event", "event.txt", cwd=tmp_path)
+    assert one_line(not_json) == (
+        "lambgate invoke: error: --event: the event is not JSON: Expecting value: line 1 "
+        "column 1 (char 0)"
+    )
+    assert {missing.returncode, not_json.returncode} == {2}
