@@ -15,6 +15,7 @@ that port is what lambgate serves there. Function URLs follow from ``--url-port`
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,8 +28,12 @@ from lambgate.local.gateway.shared_port import (
     first_collision,
     stage_routes,
 )
-from lambgate.local.lambda_service.function import FunctionConfig
+from lambgate.local.lambda_service.function import DEFAULT_REGION, FunctionConfig
 from lambgate.local.template.api_events import MAX_INTEGRATION_TIMEOUT_MS
+from lambgate.local.template.function_variables import (
+    env_var_overrides,
+    env_vars_for_unknown_functions,
+)
 from lambgate.local.template.loader import load_template
 from lambgate.local.template.resources import IMPLICIT_HTTP_API, IMPLICIT_REST_API
 from lambgate.local.template.specs import (
@@ -86,6 +91,9 @@ class ServeOptions:
     #: ``None``: ``port`` + :data:`URL_PORT_OFFSET`, or free ports when those are taken.
     url_port: int | None = None
     env_vars: Mapping[str, object] | None = None
+    #: The developer's environment (default ``os.environ``): all of it reaches an ``APP``;
+    #: a template's functions get the variables they declare (SAM's rule).
+    shell_env: Mapping[str, str] | None = None
     parameter_overrides: Mapping[str, str] = field(default_factory=dict)
     stage: str | None = None
     #: Where ``env_vars`` came from: ``--reload`` reads it again when it changes.
@@ -95,6 +103,15 @@ class ServeOptions:
     #: ``--reload-include`` and ``--reload-exclude`` globs (:mod:`.reload_filter`).
     reload_include: tuple[str, ...] = ()
     reload_exclude: tuple[str, ...] = ()
+    #: ``--warm-containers``, SAM's option: ``EAGER`` starts each function's environment (and
+    #: imports its handler) at start-up, ``LAZY`` on its first invocation; either is reused.
+    warm_containers: Literal["EAGER", "LAZY"] = "LAZY"
+
+    @property
+    def starts_eagerly(self) -> bool:
+        """Whether environments start before the banner: ``EAGER``, and always for an
+        ``APP``, so that an app that cannot be imported stops the server, as uvicorn does."""
+        return self.app is not None or self.warm_containers == "EAGER"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -144,15 +161,33 @@ def function_config(spec: FunctionSpec) -> FunctionConfig:
 
 
 def app_function_config(
-    app: str, *, source: str | None, interface: str = "auto", app_dir: Path | None = None
+    app: str,
+    *,
+    source: str | None,
+    interface: str = "auto",
+    app_dir: Path | None = None,
+    env_vars: Mapping[str, object] | None = None,
+    shell_env: Mapping[str, str] | None = None,
 ) -> FunctionConfig:
     """The one function serving ``APP``:
     :mod:`lambgate.local.lambda_service.worker.app_handler` in the worker imports it, with
-    ``app_dir`` as ``CodeUri``."""
+    ``app_dir`` as ``CodeUri``.
+
+    Its environment is what a uvicorn user's app sees: the shell's variables (``shell_env``,
+    default ``os.environ``, the region included), then ``--env-vars``'s ``Parameters`` block
+    and the block named :data:`APP_FUNCTION`; Lambda's reserved variables still win
+    (:mod:`lambgate.local.lambda_service.runtime_variables`).
+    """
     module, sep, attr = app.partition(":")
     if not sep or not module or not attr:
         raise TemplateError("APP", f"an app is given as module:attr, got {app!r}")
-    variables = {"LAMBGATE_APP": app, "LAMBGATE_INTERFACE": interface}
+    shell = os.environ if shell_env is None else shell_env
+    variables = {
+        **shell,
+        **env_var_overrides(APP_FUNCTION, env_vars or {}),
+        "LAMBGATE_APP": app,
+        "LAMBGATE_INTERFACE": interface,
+    }
     if source is not None:
         variables["LAMBGATE_SOURCE"] = source
     return FunctionConfig(
@@ -162,6 +197,8 @@ def app_function_config(
         timeout=float(APP_TIMEOUT_S),
         memory_size=APP_MEMORY_MB,
         variables=variables,
+        # botocore reads AWS_DEFAULT_REGION; the AWS CLI v2 and the SDKs also read AWS_REGION.
+        region=shell.get("AWS_REGION") or shell.get("AWS_DEFAULT_REGION") or DEFAULT_REGION,
     )
 
 
@@ -232,6 +269,7 @@ def plan_template(options: ServeOptions) -> ServePlan:
         options.template,
         parameter_overrides=options.parameter_overrides,
         env_vars=options.env_vars,
+        shell_env=options.shell_env,
     )
     functions = {name: function_config(spec) for name, spec in template.functions.items()}
     api_ports, url_ports = _ports(options)
@@ -299,7 +337,12 @@ def plan_app(options: ServeOptions) -> ServePlan:
     if kind not in FORMATS:
         raise TemplateError("--format", f"expected one of {', '.join(FORMATS)}, got {kind!r}")
     config = app_function_config(
-        options.app, source=kind, interface=options.interface, app_dir=options.app_dir
+        options.app,
+        source=kind,
+        interface=options.interface,
+        app_dir=options.app_dir,
+        env_vars=options.env_vars,
+        shell_env=options.shell_env,
     )
     front: FrontPlan
     port = PortWish(number=options.port, given_by="--port")
@@ -327,7 +370,15 @@ def plan_app(options: ServeOptions) -> ServePlan:
         )
     else:
         front = FrontPlan(kind=_FUNCTION_FRONTS[kind], port=port, function=APP_FUNCTION)
-    return ServePlan(functions={APP_FUNCTION: config}, fronts=(front,), origin=options.app)
+    warnings = env_vars_for_unknown_functions(
+        options.env_vars or {}, [APP_FUNCTION], owner=f"APP (its function is {APP_FUNCTION})"
+    )
+    return ServePlan(
+        functions={APP_FUNCTION: config},
+        fronts=(front,),
+        warnings=tuple(warnings),
+        origin=options.app,
+    )
 
 
 def _route(api: ApiSpec, path: str) -> RouteSpec:

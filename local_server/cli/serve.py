@@ -25,8 +25,10 @@ from lambgate.local.front.server import HTTPServer, start_server
 from lambgate.local.gateway.access_log import AccessLog
 from lambgate.local.gateway.destinations import ApiRoutes, DestinationResolver, SingleFunction
 from lambgate.local.gateway.gateway import Gateway
+from lambgate.local.lambda_service.function import InitFailed
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
 from lambgate.local.lambda_service.invoke_api import InvokeServer, start_invoke_api
+from lambgate.local.template.function_variables import check_env_vars
 from lambgate.local.template.parameters import parse_parameter_overrides
 from lambgate.local.template.specs import TemplateError
 
@@ -44,7 +46,7 @@ from .ports import DEFAULT_LAMBDA_PORT, DEFAULT_PORT, PortWish, listen_all
 from .reload import WORKER_COMMAND, CodeWatcher
 from .reload_filter import ReloadFilter
 
-__all__ = ["Emulator", "add_arguments", "run", "serve", "start_emulator"]
+__all__ = ["Emulator", "add_arguments", "port_number", "run", "serve", "start_emulator"]
 
 #: How long in-flight requests get to finish when the emulator stops.
 STOP_GRACE_SECONDS = 3.0
@@ -70,6 +72,7 @@ class Emulator:
     invoke: InvokeServer | None = None
     invoke_moved_from: int | None = None
     watcher: CodeWatcher | None = None
+    _hurrying: set[asyncio.Future[None]] = field(default_factory=set)
 
     def url(self, front: Front) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
@@ -116,6 +119,19 @@ class Emulator:
         if self.invoke is not None:
             await self.invoke.close()
         await asyncio.gather(*(runtime.close() for runtime in self.runtimes.values()))
+        await asyncio.gather(*self._hurrying, return_exceptions=True)
+
+    def hurry(self) -> None:
+        """End the requests still in flight now rather than after their grace (the second
+        Ctrl-C): :meth:`close`, under way, then goes on at once."""
+        servers = [front.server for front in self.fronts]
+        if self.invoke is not None:
+            servers.append(self.invoke.server)
+        for server in servers:
+            # A second close of a closing server aborts its connections; the first returns.
+            task = asyncio.ensure_future(server.close(grace=0))
+            self._hurrying.add(task)
+            task.add_done_callback(self._hurrying.discard)
 
 
 def make_plan(options: ServeOptions) -> ServePlan:
@@ -177,6 +193,8 @@ async def start_emulator(
     try:
         *moved, emulator.invoke_moved_from = await listen_all(wishes, start, host=host)
         emulator.fronts = [replace(started[i], moved_from=m) for i, m in enumerate(moved)]
+        if options.starts_eagerly:
+            await start_environments(runtimes)
         if options.reload:
             emulator.watcher = CodeWatcher(
                 runtimes,
@@ -207,6 +225,26 @@ def config_files(options: ServeOptions) -> list[Path]:
     return files + ([options.env_vars_file] if options.env_vars_file else [])
 
 
+async def start_environments(runtimes: Mapping[str, FunctionRuntime]) -> None:
+    """Start one environment of every function at once (``--warm-containers EAGER``); once
+    all have finished starting, raise the first :class:`InitFailed`, in template order."""
+    started = await asyncio.gather(
+        *(runtime.start_environment() for runtime in runtimes.values()), return_exceptions=True
+    )
+    for outcome in started:
+        if isinstance(outcome, BaseException):
+            raise outcome
+
+
+def report_init_failure(failure: InitFailed, log: AccessLog, command: str) -> None:
+    """The function's init log when its own code raised (it holds the traceback), then one
+    line; a handler that is not there is that line alone."""
+    if failure.code_failed:
+        for line in failure.log:
+            log.function_line(failure.function, line)
+    log.write(f"lambgate {command}: error: {failure}")
+
+
 async def serve(options: ServeOptions, *, log: AccessLog | None = None) -> None:
     """Run until SIGINT (Ctrl-C) or SIGTERM, then stop cleanly: no worker outlives us.
 
@@ -221,9 +259,18 @@ async def serve(options: ServeOptions, *, log: AccessLog | None = None) -> None:
 
     emulator = await start_emulator(options, log=log, on_config_change=config_changed)
     stop = asyncio.Event()
+
+    def on_signal() -> None:
+        # The first signal stops gracefully; another, while that runs, ends requests in
+        # flight at once (as uvicorn's second Ctrl-C does): never a KeyboardInterrupt.
+        if stop.is_set():
+            log.write("lambgate: stopping now, ending requests in flight")
+            emulator.hurry()
+        stop.set()
+
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+        loop.add_signal_handler(signum, on_signal)
     try:
         log.write(emulator.banner())
         while not stop.is_set():
@@ -234,11 +281,12 @@ async def serve(options: ServeOptions, *, log: AccessLog | None = None) -> None:
             if changed.is_set() and not stop.is_set():
                 changed.clear()
                 emulator = await _start_again(emulator, options, log, config_changed)
-        log.write("lambgate: stopping")
+        log.write("lambgate: stopping (Ctrl-C again to end requests in flight now)")
     finally:
+        stop.set()
+        await emulator.close()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
-        await emulator.close()
 
 
 async def _start_again(
@@ -271,11 +319,26 @@ def read_env_vars(path: str | Path | None) -> dict[str, object] | None:
     """``--env-vars FILE``: SAM's JSON, ``{"Parameters": {...}, "FnLogicalId": {...}}``."""
     if path is None:
         return None
-    with open(path, encoding="utf-8") as file:
-        document = json.load(file)
-    if not isinstance(document, dict):
-        raise TemplateError("--env-vars", f"{path} must hold a JSON object")
-    return document
+    try:
+        with open(path, encoding="utf-8") as file:
+            document = json.load(file)
+    except OSError as error:
+        raise TemplateError("--env-vars", f"cannot read {path}: {error.strerror}") from None
+    except ValueError as error:  # JSONDecodeError, or bytes that are not UTF-8
+        raise TemplateError("--env-vars", f"{path} is not JSON: {error}") from None
+    check_env_vars(document)
+    return dict(document)
+
+
+def port_number(text: str) -> int:
+    """A TCP port from the command line: 0 (any free port) to 65535."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= number <= 65_535:
+        raise argparse.ArgumentTypeError(f"{number} is not a port (0 to 65535; 0 is any free one)")
+    return number
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
@@ -326,20 +389,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument(
         "--port",
-        type=int,
+        type=port_number,
         default=DEFAULT_PORT,
         help=f"port of the APIs (default {DEFAULT_PORT}); an API whose routes collide with "
         "another's gets the next free one",
     )
     parser.add_argument(
         "--lambda-port",
-        type=int,
+        type=port_number,
         default=None,
         help=f"Invoke API port (default {DEFAULT_LAMBDA_PORT}, or a free one if that is taken)",
     )
     parser.add_argument(
         "--url-port",
-        type=int,
+        type=port_number,
         default=None,
         help="first function URL's port (default: --port + 100, or a free one if taken)",
     )
@@ -369,6 +432,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="never reload for files (or a folder) matching GLOB, as uvicorn's (repeatable); "
         "excluded already: .*, .py[cod], .sw.*, ~*, __pycache__, virtualenvs, .aws-sam",
     )
+    parser.add_argument(
+        "--warm-containers",
+        choices=("EAGER", "LAZY"),
+        default="LAZY",
+        help="EAGER: start every function's environment at start-up; LAZY (default): at its "
+        "first invocation (an APP is always imported at start-up)",
+    )
 
 
 def options_from_args(args: argparse.Namespace) -> ServeOptions:
@@ -390,6 +460,7 @@ def options_from_args(args: argparse.Namespace) -> ServeOptions:
         reload=getattr(args, "reload", False),
         reload_include=tuple(getattr(args, "reload_include", ())),
         reload_exclude=tuple(getattr(args, "reload_exclude", ())),
+        warm_containers=getattr(args, "warm_containers", "LAZY"),
     )
 
 
@@ -398,7 +469,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         options = options_from_args(args)
         asyncio.run(serve(options, log=log))
-    except (TemplateError, ConfigurationError, OSError) as error:
-        log.write(f"lambgate serve: {error}")
-        return 2 if not isinstance(error, OSError) else 1
+    except (TemplateError, ConfigurationError) as error:
+        log.write(f"lambgate serve: error: {error}")
+        return 2
+    except OSError as error:
+        log.write(f"lambgate serve: error: {error}")
+        return 1
+    except InitFailed as failure:
+        report_init_failure(failure, log, "serve")
+        return 1
+    except KeyboardInterrupt:
+        # Ctrl-C before the emulator was up: what had started is stopped, nothing to say.
+        return 130
     return 0

@@ -10,6 +10,7 @@ socket read ahead.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -24,9 +25,11 @@ from lambgate.model import Request, Response
 from .messages import (
     head_size,
     internal_error,
+    malformed,
     refusal,
     request_from_h11,
     response_to_h11,
+    server_wide_options,
     smuggling_risk,
 )
 
@@ -179,7 +182,10 @@ class HTTPConnection(asyncio.Protocol):
             return False
         request = await self._receive_body(head)
         try:
-            response = await self._handler(request)
+            if head.target == b"*":  # OPTIONS * (malformed() lets no other method through)
+                response = server_wide_options()
+            else:
+                response = await self._handler(request)
         except Exception:
             logger.exception("handler failed on %s %s", request.method, request.path)
             response = internal_error()
@@ -210,6 +216,8 @@ class HTTPConnection(asyncio.Protocol):
             raise _Refused(431, f"request line and header values over {self._limits.max_head}")
         if smuggling_risk(event):
             raise _Refused(400, "both Transfer-Encoding and Content-Length")
+        if (problem := malformed(event)) is not None:
+            raise _Refused(400, problem)
         return event
 
     async def _receive_body(self, head: h11.Request) -> Request:
@@ -266,7 +274,7 @@ class HTTPConnection(asyncio.Protocol):
             data = self._h11.send(head) or b""
             data += self._h11.send(h11.Data(data=body)) or b""
             self._write(data + (self._h11.send(h11.EndOfMessage()) or b""))
-        if self._transport.is_closing():
+        if self._transport.is_closing() or self._lost.is_set():
             return
         # Closing with unread input makes the kernel send a reset that can destroy our
         # answer before the client reads it; so stop writing, discard input until the
@@ -275,7 +283,8 @@ class HTTPConnection(asyncio.Protocol):
         if self._reading_paused:
             self._transport.resume_reading()
         if self._transport.can_write_eof():
-            self._transport.write_eof()
+            with contextlib.suppress(OSError):  # the client reset the connection meanwhile
+                self._transport.write_eof()
         try:
             async with asyncio.timeout(LINGER_SECONDS):
                 await self._lost.wait()

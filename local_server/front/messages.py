@@ -7,6 +7,7 @@ gateway's own refusals) back into h11 events.
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -20,10 +21,12 @@ __all__ = [
     "ReceivedRequest",
     "head_size",
     "internal_error",
+    "malformed",
     "reason_phrase",
     "refusal",
     "request_from_h11",
     "response_to_h11",
+    "server_wide_options",
     "smuggling_risk",
     "split_target",
 ]
@@ -68,6 +71,46 @@ def split_target(target: bytes) -> tuple[bytes, bytes]:
         target = rest if rest.startswith(b"/") else b"/" + rest
     raw_path, _, query_string = target.partition(b"?")
     return raw_path, query_string
+
+
+#: An absolute-form target (RFC 9112 section 3.2.2) of the schemes a gateway serves.
+_ABSOLUTE_FORM = re.compile(rb"https?://[^/?#]+", re.IGNORECASE)
+#: Control characters, which RFC 9110 section 5.5 makes invalid in a field value ("Field
+#: values containing CR, LF, or NUL characters are invalid and dangerous ... Field values
+#: containing other CTL characters are also invalid"); HTAB is whitespace and allowed. h11
+#: itself refuses NUL, CR and LF only.
+_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def malformed(event: h11.Request) -> str | None:
+    """Why a request h11 accepted is still not one to serve (answered 400), or ``None``.
+
+    h11 takes any request-target; RFC 9112 section 3.2 allows four forms. The origin-form
+    (``/path?query``) is what clients send; the absolute-form (``http://host/path``) "a
+    server MUST accept" (section 3.2.2), and :func:`split_target` takes its path; the
+    asterisk-form ``*`` is for ``OPTIONS`` only (3.2.4, answered by
+    :func:`server_wide_options`) and the authority-form for ``CONNECT`` only (3.2.3), which
+    no AWS front serves. Anything else (``GET foo``) would reach the app as a path no client
+    can mean.
+    """
+    target = event.target
+    if not (
+        target.startswith(b"/")
+        or _ABSOLUTE_FORM.match(target)
+        or (target == b"*" and event.method == b"OPTIONS")
+    ):
+        return f"request target {target[:100]!r} is not origin-form"
+    for name, value in event.headers:
+        if _CONTROL.search(value):
+            return f"control character in the value of header {name.decode('latin-1')}"
+    return None
+
+
+def server_wide_options() -> Response:
+    """The answer to ``OPTIONS *``, a question about the server rather than any resource
+    (RFC 9110 section 9.3.7): success and no content, which must say Content-Length 0;
+    no function is asked."""
+    return Response(status=200, headers=[], body=b"")
 
 
 def head_size(event: h11.Request) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import math
 import os
 import signal
@@ -140,6 +141,44 @@ class ExecutionEnvironment:
         await asyncio.wait(second, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
         outcome = await self._judge(request.request_id, reply, timeout)
         return self._finish(request, outcome, start, init_duration, cold=cold)
+
+    async def initialize(self) -> tuple[str, str] | None:
+        """Start the worker and import the handler now, before any invocation (SAM's
+        ``--warm-containers EAGER``); ``(error type, message)`` when that fails.
+
+        Init gets what it would get within a first invocation: Lambda's 10 s, then the
+        function's timeout for the retry. The next invocation is then warm.
+        """
+        spawned = await self._spawn()
+        assert self.api is not None and self.exited is not None
+        ready, failed = self.api.initialized, self.api.init_error
+        waiting: set[asyncio.Future[Any]] = {ready, failed, self.exited}
+        await asyncio.wait(
+            waiting,
+            timeout=self.init_timeout + self.config.timeout,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        if ready.done():
+            self.initialized = True
+            self._sample_memory()
+            return None
+        exited = self.exited.result() if self.exited.done() else None
+        failure: tuple[str, str]
+        if failed.done():
+            document = json.loads(error_payload(failed.result()))
+            failure = str(document.get("errorType")), str(document.get("errorMessage"))
+        elif exited is not None:
+            failure = "Runtime.ExitError", f"Runtime exited with error: {exit_description(exited)}"
+        else:
+            seconds = self.init_timeout + self.config.timeout
+            failure = "Sandbox.Timedout", f"the handler was not imported within {seconds:g} s"
+        elapsed = milliseconds(asyncio.get_running_loop().time() - spawned)
+        await self._kill()
+        self._say(
+            f"INIT_REPORT Init Duration: {elapsed:.2f} ms\tPhase: init\tStatus: error\t"
+            f"Error Type: {failure[0]}"
+        )
+        return failure
 
     async def _await_init(self, spawned: float, request_id: str) -> float | Outcome:
         """The loop time the runtime became ready, or why the invocation fails instead."""

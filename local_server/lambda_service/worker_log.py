@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Callable
 
-__all__ = ["LOG_TAIL_BYTES", "LogSink", "WorkerLog", "default_sink"]
+__all__ = ["LOG_TAIL_BYTES", "HeldLog", "LogSink", "WorkerLog", "default_sink"]
 
 #: ``X-Amz-Log-Type: Tail`` returns "the last 4 KB of the execution log"
 #: (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html).
@@ -88,6 +88,36 @@ class WorkerLog:
         with contextlib.suppress(ValueError, RuntimeError):
             asyncio.get_running_loop().remove_reader(self.read_fd)
         os.close(self.read_fd)
+
+
+class HeldLog:
+    """A sink that holds the lines of an environment's init until told what to do with them.
+
+    An environment started ahead of any request (``--warm-containers EAGER``, ``serve APP``)
+    has its log shown once it is up, or, if it fails, only when the failure is the function's
+    own code (a traceback); an ``APP`` that names no module is one line, not a log.
+    """
+
+    def __init__(self, sink: LogSink) -> None:
+        self.sink = sink
+        self.held: list[str] | None = []
+
+    def __call__(self, line: str) -> None:
+        if self.held is None:
+            self.sink(line)
+        else:
+            self.held.append(line)
+
+    def release(self) -> None:
+        """Pass on what was held, and every line from now on."""
+        held, self.held = self.held or [], None
+        for line in held:
+            self.sink(line)
+
+    def take(self) -> list[str]:
+        """What was held; nothing more is held or passed on."""
+        held, self.held = self.held or [], []
+        return held
 
 
 def default_sink(name: str) -> LogSink:

@@ -27,6 +27,7 @@ from lambgate.events import detect
 from lambgate.local.cli.plan import FORMATS, ServeOptions, plan_app, plan_template
 from lambgate.local.cli.ports import PortWish
 from lambgate.local.gateway.access_log import AccessLog
+from lambgate.local.lambda_service.function import InitFailed
 from tests.factories import make_http_v2_event
 from tests.serverless_project import EXPECTED_BODY, write_serverless_project
 
@@ -156,13 +157,38 @@ def test_powertools_resolver_object_is_served_as_a_lambda_handler(
     assert (got.status_code, got.json()) == (200, {"item": "7", "tag": None})
 
 
-def test_an_app_that_cannot_be_imported_fails_each_request_as_aws_does(
-    serving: list[RunningEmulator],
+def test_an_app_that_cannot_be_imported_stops_the_emulator_before_it_serves() -> None:
+    """``serve APP`` imports the app at start-up (as uvicorn does), in its environment."""
+    with pytest.raises(InitFailed) as caught:
+        RunningEmulator(app="no_such_module:app", app_dir=APPS, format="rest")
+    assert str(caught.value) == (
+        f"no_such_module:app: no module named 'no_such_module' in {APPS} or the installed packages"
+    )
+    assert caught.value.log[-1].startswith("INIT_REPORT Init Duration: ")
+    assert not caught.value.code_failed
+
+
+def test_a_template_function_that_cannot_be_imported_fails_each_request_as_aws_does(
+    serving: list[RunningEmulator], tmp_path: Path
 ) -> None:
-    running = serve_app(serving, "no_such_module:app", format="rest")
+    """Without ``--warm-containers EAGER`` a function starts on its first request, whose
+    init error API Gateway answers 502 (REST), as deployed."""
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Broken:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      CodeUri: .\n"
+        "      Handler: no_such_module.handler\n"
+        "      Runtime: python3.12\n"
+        "      Events: {Get: {Type: Api, Properties: {Path: /, Method: GET}}}\n"
+    )
+    running = RunningEmulator(template=tmp_path / "template.yaml")
+    serving.append(running)
     got = httpx.get(f"{running.url('ServerlessRestApi')}/", timeout=30)
     assert (got.status_code, got.json()) == (502, {"message": "Internal server error"})
-    running.log.wait_for("no_such_module")
+    running.log.wait_for("Unable to import module 'no_such_module'")
 
 
 # -- the Invoke API of a serve instance ---------------------------------------------------------
