@@ -176,7 +176,7 @@ def test_a_taken_port_the_user_chose_stops_serve_with_one_line(tmp_path: Path, f
                 process.communicate(timeout=10)
     assert process.returncode == 1
     assert stderr.splitlines() == [
-        f"lambgate serve: {flag} {taken}: 127.0.0.1:{taken} is already in use "
+        f"lambgate serve: error: {flag} {taken}: 127.0.0.1:{taken} is already in use "
         "(another lambgate serve or sam local?); choose another port"
     ]
     assert not processes_in(tmp_path.resolve()), "a worker outlived the failed start"
