@@ -15,18 +15,24 @@ from lambgate.errors import ConfigurationError
 from lambgate.local.gateway.access_log import AccessLog
 from lambgate.local.lambda_service.function import FunctionConfig, InvocationResult
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
+from lambgate.local.lambda_service.worker_options import WorkerOptions
 from lambgate.local.template.loader import load_template
 from lambgate.local.template.specs import TemplateError
 
 from .plan import FORMATS, ServeOptions, app_function_config, function_config
 from .serve import add_common_arguments, options_from_args
+from .workers import add_worker_arguments, worker_options
 
 __all__ = ["add_arguments", "invoke_once", "run"]
 
 
-async def invoke_once(config: FunctionConfig, payload: bytes, log: AccessLog) -> InvocationResult:
+async def invoke_once(
+    config: FunctionConfig, payload: bytes, log: AccessLog, options: WorkerOptions | None = None
+) -> InvocationResult:
     """Run ``payload`` through a new environment of ``config`` and stop it afterwards."""
-    runtime = FunctionRuntime(config, log=lambda line: log.function_line(config.name, line))
+    runtime = FunctionRuntime(
+        config, log=lambda line: log.function_line(config.name, line), options=options
+    )
     try:
         return await runtime.invoke(payload)
     finally:
@@ -35,6 +41,7 @@ async def invoke_once(config: FunctionConfig, payload: bytes, log: AccessLog) ->
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_common_arguments(parser)
+    add_worker_arguments(parser)
     parser.add_argument("--function", "-f", help="logical id of the template function to invoke")
     parser.add_argument(
         "--event",
@@ -105,8 +112,11 @@ def run(args: argparse.Namespace) -> int:
                 app_dir=options.app_dir,
             )
         config = _config(options, args.function)
+        workers = worker_options(
+            {config.name: config}, isolated=args.isolated, manifest=args.manifest
+        )
         payload = _read_event(args.event)
-        invocation = asyncio.run(invoke_once(config, payload, log))
+        invocation = asyncio.run(invoke_once(config, payload, log, workers[config.name]))
     except (TemplateError, ConfigurationError, OSError) as error:
         log.write(f"lambgate invoke: {error}")
         return 2

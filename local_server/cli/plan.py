@@ -76,6 +76,9 @@ class ServeOptions:
     stage: str | None = None
     #: ``--reload``: recycle a function's environments when its code changes (:mod:`.reload`).
     reload: bool = False
+    #: How the functions' workers run (:mod:`.workers`): ``--isolated``, ``--manifest``.
+    isolated: bool = False
+    manifest: Path | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -118,6 +121,7 @@ def function_config(spec: FunctionSpec) -> FunctionConfig:
         memory_size=spec.memory_size,
         variables=dict(spec.variables),
         region=spec.region,
+        build_method=spec.build_method,
     )
 
 

@@ -26,11 +26,13 @@ from lambgate.local.gateway.destinations import ApiRoutes, DestinationResolver, 
 from lambgate.local.gateway.gateway import Gateway
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
 from lambgate.local.lambda_service.invoke_api import InvokeServer, start_invoke_api
+from lambgate.local.lambda_service.worker_options import WorkerOptions
 from lambgate.local.template.parameters import parse_parameter_overrides
 from lambgate.local.template.specs import DEFAULT_ROUTE_PATH, TemplateError
 
 from .plan import FORMATS, FrontPlan, ServeOptions, ServePlan, plan_app, plan_template
 from .reload import WORKER_COMMAND, CodeWatcher
+from .workers import add_worker_arguments, banner_lines, worker_options
 
 __all__ = ["Emulator", "add_arguments", "run", "serve", "start_emulator"]
 
@@ -113,6 +115,9 @@ class Emulator:
         if self.watcher is not None:
             watched = ", ".join(str(path) for path in self.watcher.watched)
             lines.append(f"  --reload: watching {watched}")
+        lines += banner_lines(
+            self.plan.functions, {name: rt.options for name, rt in self.runtimes.items()}
+        )
         warning = warn_if_exposed(self.host)
         lines += [f"  warning: {text}" for text in (*self.plan.warnings, warning) if text]
         return "\n".join(lines)
@@ -138,6 +143,14 @@ def make_plan(options: ServeOptions) -> ServePlan:
     return plan_app(options) if options.app else plan_template(options)
 
 
+def plan_workers(options: ServeOptions, plan: ServePlan) -> dict[str, WorkerOptions]:
+    return worker_options(
+        plan.functions,
+        isolated=options.isolated,
+        manifest=options.manifest,
+    )
+
+
 async def start_emulator(
     options: ServeOptions, *, log: AccessLog | None = None, plan: ServePlan | None = None
 ) -> Emulator:
@@ -149,8 +162,9 @@ async def start_emulator(
         return lambda line: log.function_line(name, line)
 
     command = WORKER_COMMAND if options.reload else None
+    workers = plan_workers(options, plan)
     runtimes = {
-        name: FunctionRuntime(config, command=command, log=sink_for(name))
+        name: FunctionRuntime(config, command=command, log=sink_for(name), options=workers[name])
         for name, config in plan.functions.items()
     }
     emulator = Emulator(plan=plan, host=options.host, runtimes=runtimes)
@@ -248,6 +262,7 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_common_arguments(parser)
+    add_worker_arguments(parser)
     parser.add_argument(
         "--format",
         choices=FORMATS,
@@ -289,6 +304,8 @@ def options_from_args(args: argparse.Namespace) -> ServeOptions:
         parameter_overrides=overrides,
         stage=getattr(args, "stage", None),
         reload=getattr(args, "reload", False),
+        isolated=args.isolated,
+        manifest=args.manifest,
     )
 
 

@@ -34,6 +34,7 @@ from .report import Outcome, milliseconds, peak_memory_mb, report_line
 from .runtime_api import InvocationRequest, RuntimeAPI, RuntimeReply
 from .runtime_variables import log_stream_name, runtime_variables
 from .worker_log import LOG_TAIL_BYTES, LogSink, WorkerLog
+from .worker_options import WorkerOptions, worker_variables
 
 __all__ = ["KILL_WAIT_S", "MAX_TIMEOUT_S", "RUNTIME_API_MAX_BODY", "ExecutionEnvironment"]
 
@@ -61,8 +62,10 @@ class ExecutionEnvironment:
         sink: LogSink,
         *,
         init_timeout: float,
+        options: WorkerOptions | None = None,
     ) -> None:
         self.config = config
+        self.options = options or WorkerOptions()
         #: How long init may take before Lambda retries it within the invocation.
         self.init_timeout = init_timeout
         self.command = list(command)
@@ -98,6 +101,7 @@ class ExecutionEnvironment:
         variables = runtime_variables(
             self.config, f"127.0.0.1:{self.server.port}", log_stream_name()
         )
+        variables |= await asyncio.to_thread(worker_variables, self.config, self.options)
         started = asyncio.get_running_loop().time()
         try:
             self.process = await asyncio.create_subprocess_exec(

@@ -45,6 +45,9 @@ class FunctionConfig:
     variables: Mapping[str, str] = field(default_factory=dict)
     max_concurrency: int = 10
     region: str = DEFAULT_REGION
+    #: SAM's ``Metadata.BuildMethod``: ``makefile`` means a Makefile, not the
+    #: ``requirements.txt`` in ``code_uri``, decides what ships (:mod:`.import_policy`).
+    build_method: str | None = None
 
     @property
     def arn(self) -> str:

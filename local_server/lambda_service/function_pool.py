@@ -24,6 +24,7 @@ from .runtime_api import InvocationRequest
 from .runtime_variables import RUNTIME_DIR
 from .tracing import trace_header
 from .worker_log import LogSink, default_sink
+from .worker_options import WorkerOptions
 
 __all__ = ["WORKER_COMMAND", "FunctionRuntime", "RuntimeClosed"]
 
@@ -54,7 +55,8 @@ class FunctionRuntime:
 
     ``command`` replaces the runtime client run in each worker (default: lambgate's own lean
     :data:`WORKER_COMMAND`); any Runtime API client works, e.g.
-    ``[sys.executable, "-m", "awslambdaric", config.handler]``.
+    ``[sys.executable, "-m", "awslambdaric", config.handler]``. ``options`` are the emulator's
+    own settings for its workers (:mod:`.worker_options`).
     """
 
     def __init__(
@@ -63,7 +65,9 @@ class FunctionRuntime:
         *,
         command: Sequence[str] | None = None,
         log: LogSink | None = None,
+        options: WorkerOptions | None = None,
     ) -> None:
+        self.options = options or WorkerOptions()
         self.config = config
         self.command = list(command or WORKER_COMMAND)
         self.sink = log or default_sink(config.name)
@@ -131,7 +135,11 @@ class FunctionRuntime:
     def _new_environment(self) -> ExecutionEnvironment:
         # Read at each start, so the init limit can be shortened where waiting 10 s is too long.
         environment = ExecutionEnvironment(
-            self.config, self.command, self.sink, init_timeout=INIT_TIMEOUT_S
+            self.config,
+            self.command,
+            self.sink,
+            init_timeout=INIT_TIMEOUT_S,
+            options=self.options,
         )
         self.environments.add(environment)
         return environment

@@ -45,7 +45,7 @@ class FunctionReader:
     warnings: list[str]
     routes: RouteCollector
 
-    def read(self, logical_id: str, raw: Mapping[str, Any]) -> FunctionSpec:
+    def read(self, logical_id: str, raw: Mapping[str, Any], metadata: Any = None) -> FunctionSpec:
         location = f"Resources.{logical_id}.Properties"
         properties = {
             name: value
@@ -94,6 +94,7 @@ class FunctionReader:
             architectures=self._architectures(properties.get("Architectures"), location),
             function_url=self._function_url(properties.get("FunctionUrlConfig"), location),
             region=resolve.text({"Ref": "AWS::Region"}, "AWS::Region"),
+            build_method=_build_method(metadata),
         )
         events = properties.get("Events") or {}
         if not isinstance(events, dict):
@@ -143,3 +144,10 @@ class FunctionReader:
         if resolved.get("InvokeMode", "BUFFERED") != "BUFFERED":
             raise TemplateError(f"{location}.InvokeMode", "only BUFFERED is emulated")
         return UrlSpec(auth_type=auth_type, cors=http_cors(resolved.get("Cors"), location))
+
+
+def _build_method(metadata: Any) -> str | None:
+    """``Metadata.BuildMethod``: how ``sam build`` builds the function (``makefile``: by
+    running the Makefile beside the template, which then decides what ships)."""
+    method = metadata.get("BuildMethod") if isinstance(metadata, dict) else None
+    return str(method) if method is not None else None

@@ -131,7 +131,9 @@ def load_template(
             )
         if resource_type == "AWS::Serverless::Function":
             properties = properties_of(logical_id, resource)
-            functions[logical_id] = function_reader.read(logical_id, properties)
+            functions[logical_id] = function_reader.read(
+                logical_id, properties, resource.get("Metadata")
+            )
         elif resource_type == "AWS::Lambda::Function":
             warnings.append(
                 f"Resources.{logical_id}: AWS::Lambda::Function is not run locally; "

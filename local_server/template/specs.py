@@ -73,6 +73,8 @@ class FunctionSpec:
     function_url: UrlSpec | None = None
     #: The template's ``AWS::Region``: ``--parameter-overrides AWS::Region=...`` moves it.
     region: str = "us-east-1"
+    #: ``Metadata.BuildMethod`` (``makefile``, ``python3.12``, …); ``None`` when not given.
+    build_method: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

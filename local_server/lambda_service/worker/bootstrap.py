@@ -9,7 +9,10 @@ Init failures go to ``/init/error`` under the error types AWS's runtime uses
 interface-client ``lambda_runtime_exception.py``), and the process exits, as there.
 
 Run as a script (``python -P .../bootstrap.py``); it imports nothing from lambgate, so the
-function's own modules are the only ones on its path besides the standard library.
+function's own modules are the only ones on its path besides the standard library. What the
+emulator adds is read from the ``_LAMBGATE_*`` variables, which the function never sees
+(:func:`apply_worker_options`): the import check (``import_check.py``), a module beside this file
+that it loads from its file when asked for.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import decimal
 import http.client
 import importlib
+import importlib.util
 import json
 import logging
 import math
@@ -27,15 +31,28 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
-__all__ = ["LambdaContext", "main"]
+__all__ = [
+    "IMPORTS_VARIABLE",
+    "LambdaContext",
+    "apply_worker_options",
+    "main",
+]
 
 API_PREFIX = "/2018-06-01/runtime"
 ERROR_CONTENT_TYPE = "application/vnd.aws.lambda.error+json"
 ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
 
 Handler = Callable[[Any, "LambdaContext"], Any]
+
+#: What the emulator asks of this worker beyond Lambda's own variables. They are removed from
+#: ``os.environ`` before the function's code runs, which sees only what Lambda would set.
+#: The import policy (JSON) for ``import_check.py``; absent: no check.
+IMPORTS_VARIABLE = "_LAMBGATE_IMPORTS"
+#: The names the modules beside this file are loaded under.
+IMPORT_CHECK = "_lambgate_import_check"
 
 
 class CognitoIdentity:
@@ -305,6 +322,29 @@ def marshal_response(output: Any) -> tuple[bytes, str]:
     return text.encode(), "application/json"
 
 
+def load_beside(name: str, file: str) -> ModuleType:
+    """A module from a file beside this one: ``-P`` keeps this folder off ``sys.path``, so the
+    function can never import these by accident, and they are loaded only when asked for."""
+    loaded = sys.modules.get(name)
+    if loaded is not None:
+        return loaded
+    spec = importlib.util.spec_from_file_location(
+        name, os.path.join(os.path.dirname(os.path.abspath(__file__)), file)
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def apply_worker_options() -> None:
+    """Before the handler is imported: install the import check."""
+    imports = os.environ.pop(IMPORTS_VARIABLE, None)
+    if imports:
+        load_beside(IMPORT_CHECK, "import_check.py").install(json.loads(imports))
+
+
 def serve(client: RuntimeClient, handler: Handler, request_ids: RequestIdFilter) -> None:
     """The invoke loop; returns only if the Runtime API stops answering."""
     while True:
@@ -357,6 +397,7 @@ def serve(client: RuntimeClient, handler: Handler, request_ids: RequestIdFilter)
 def main() -> int:
     client = RuntimeClient(os.environ["AWS_LAMBDA_RUNTIME_API"])
     request_ids = configure_logging()
+    apply_worker_options()
     try:
         handler = load_handler(os.environ["_HANDLER"])
     except InitFailure as failure:
