@@ -2,7 +2,7 @@
 It owns ``main`` (one table row per subcommand), ``serve`` (``plan`` decides what runs from a
 template or an ``APP``; ``serve`` starts the fronts, their gateways, the functions and the Invoke
 API), ``invoke`` (one invocation, as ``sam local invoke``), ``reload`` (``--reload``'s code
-watcher) and ``workers`` (the flags for the functions' workers: ``--isolated``,
-``--manifest``). It is the only part that imports every other one, and no part imports it:
+watcher) and ``workers`` (the flags for the functions' workers: ``--isolated``, ``--manifest``,
+``--debug-port``). It is the only part that imports every other one, and no part imports it:
 only lambgate's ``__main__`` and the console script do.
 """

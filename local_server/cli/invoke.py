@@ -41,7 +41,7 @@ async def invoke_once(
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_common_arguments(parser)
-    add_worker_arguments(parser)
+    add_worker_arguments(parser, debug_function=False)
     parser.add_argument("--function", "-f", help="logical id of the template function to invoke")
     parser.add_argument(
         "--event",
@@ -113,7 +113,10 @@ def run(args: argparse.Namespace) -> int:
             )
         config = _config(options, args.function)
         workers = worker_options(
-            {config.name: config}, isolated=args.isolated, manifest=args.manifest
+            {config.name: config},
+            isolated=args.isolated,
+            manifest=args.manifest,
+            debug_port=args.debug_port,
         )
         payload = _read_event(args.event)
         invocation = asyncio.run(invoke_once(config, payload, log, workers[config.name]))

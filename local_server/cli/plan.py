@@ -76,9 +76,12 @@ class ServeOptions:
     stage: str | None = None
     #: ``--reload``: recycle a function's environments when its code changes (:mod:`.reload`).
     reload: bool = False
-    #: How the functions' workers run (:mod:`.workers`): ``--isolated``, ``--manifest``.
+    #: How the functions' workers run (:mod:`.workers`): ``--isolated``, ``--manifest``,
+    #: ``--debug-port`` and ``--debug-function``.
     isolated: bool = False
     manifest: Path | None = None
+    debug_port: int | None = None
+    debug_function: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -148,6 +148,8 @@ def plan_workers(options: ServeOptions, plan: ServePlan) -> dict[str, WorkerOpti
         plan.functions,
         isolated=options.isolated,
         manifest=options.manifest,
+        debug_port=options.debug_port,
+        debug_function=options.debug_function,
     )
 
 
@@ -262,7 +264,7 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_common_arguments(parser)
-    add_worker_arguments(parser)
+    add_worker_arguments(parser, debug_function=True)
     parser.add_argument(
         "--format",
         choices=FORMATS,
@@ -306,6 +308,8 @@ def options_from_args(args: argparse.Namespace) -> ServeOptions:
         reload=getattr(args, "reload", False),
         isolated=args.isolated,
         manifest=args.manifest,
+        debug_port=args.debug_port,
+        debug_function=getattr(args, "debug_function", None),
     )
 
 

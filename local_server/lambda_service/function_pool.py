@@ -24,7 +24,7 @@ from .runtime_api import InvocationRequest
 from .runtime_variables import RUNTIME_DIR
 from .tracing import trace_header
 from .worker_log import LogSink, default_sink
-from .worker_options import WorkerOptions
+from .worker_options import WorkerOptions, as_debugged
 
 __all__ = ["WORKER_COMMAND", "FunctionRuntime", "RuntimeClosed"]
 
@@ -68,13 +68,18 @@ class FunctionRuntime:
         options: WorkerOptions | None = None,
     ) -> None:
         self.options = options or WorkerOptions()
-        self.config = config
+        self.config = as_debugged(config) if self.options.debug_port is not None else config
         self.command = list(command or WORKER_COMMAND)
         self.sink = log or default_sink(config.name)
         self.environments: set[ExecutionEnvironment] = set()
         self._idle: list[ExecutionEnvironment] = []
         self._waiters: deque[asyncio.Future[ExecutionEnvironment]] = deque()
         self._closed = False
+
+    @property
+    def debugging(self) -> bool:
+        """Whether a debugger holds one of its invocations: their timeouts are lifted."""
+        return any(environment.debugging for environment in self.environments)
 
     @property
     def pids(self) -> set[int]:
