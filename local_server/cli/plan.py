@@ -20,6 +20,7 @@ from typing import Literal
 from lambgate.local.gateway.answers import FrontKind
 from lambgate.local.lambda_service.function import FunctionConfig
 from lambgate.local.template.api_events import MAX_INTEGRATION_TIMEOUT_MS
+from lambgate.local.template.layers import layer_paths, layer_requirements
 from lambgate.local.template.loader import load_template
 from lambgate.local.template.resources import IMPLICIT_HTTP_API, IMPLICIT_REST_API
 from lambgate.local.template.specs import (
@@ -125,6 +126,15 @@ def function_config(spec: FunctionSpec) -> FunctionConfig:
         variables=dict(spec.variables),
         region=spec.region,
         build_method=spec.build_method,
+        # Lambda merges layers into /opt in the order listed, a later one's files over an
+        # earlier one's (https://docs.aws.amazon.com/lambda/latest/dg/adding-layers.html):
+        # here the later comes first on the path.
+        layer_paths=tuple(
+            path for layer in reversed(spec.layers) for path in layer_paths(layer, spec.runtime)
+        ),
+        layer_requirements=tuple(
+            manifest for layer in spec.layers if (manifest := layer_requirements(layer))
+        ),
     )
 
 

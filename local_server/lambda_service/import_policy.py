@@ -6,7 +6,7 @@ and "the AWS SDK for Python (Boto3) and its dependencies", which the runtime inc
 the package, which ``sam build`` and ``lambgate package`` fill from the ``requirements.txt`` in
 the CodeUri (``--manifest`` names another file, as ``sam build --manifest`` does; a function
 built by a Makefile, ``BuildMethod: makefile``, ships what the Makefile says, so it is checked
-only against a ``--manifest``). So a module
+only against a ``--manifest``), and a layer's from the requirements its build installs. So a module
 is there on AWS when it belongs to a distribution the runtime ships, or one the requirements
 name or need: each named distribution installed here is followed through its ``Requires-Dist``
 (with the extras asked for) by ``importlib.metadata``, and its top-level modules are collected.
@@ -224,6 +224,7 @@ def import_policy(
         default = config.code_uri / REQUIREMENTS_FILE
         files = [default] if default.is_file() else []
         label = REQUIREMENTS_FILE if files else None
+    files += config.layer_requirements
     requirements = [found for file in files for found in read_requirements(file)]
     modules, distributions = provided_modules(requirements)
     glue = ["lambgate"] if config.handler.startswith(_EMULATOR_HANDLERS) else []

@@ -23,7 +23,7 @@ from .properties import (
     WARNED_FUNCTION_PROPERTIES,
     check_properties,
 )
-from .specs import FunctionSpec, TemplateError, UrlSpec
+from .specs import FunctionSpec, LayerSpec, TemplateError, UrlSpec
 from .values import scalar_text
 
 __all__ = ["FunctionReader"]
@@ -44,6 +44,8 @@ class FunctionReader:
     global_properties: Any
     warnings: list[str]
     routes: RouteCollector
+    #: The template's layers (:func:`.layers.read_layers`): a spec, or why it is not mounted.
+    layers: Mapping[str, LayerSpec | str]
 
     def read(self, logical_id: str, raw: Mapping[str, Any], metadata: Any = None) -> FunctionSpec:
         location = f"Resources.{logical_id}.Properties"
@@ -95,6 +97,7 @@ class FunctionReader:
             function_url=self._function_url(properties.get("FunctionUrlConfig"), location),
             region=resolve.text({"Ref": "AWS::Region"}, "AWS::Region"),
             build_method=_build_method(metadata),
+            layers=self._layers(properties.get("Layers"), f"{location}.Layers"),
         )
         events = properties.get("Events") or {}
         if not isinstance(events, dict):
@@ -102,6 +105,27 @@ class FunctionReader:
         for name, event in events.items():
             self.routes.add_event(logical_id, str(name), event, f"{location}.Events.{name}")
         return spec
+
+    def _layers(self, value: Any, location: str) -> tuple[LayerSpec, ...]:
+        """The layers the template defines, in order; any other is said not to be mounted."""
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            raise TemplateError(location, "expected a list of layers")
+        found = []
+        for index, item in enumerate(value):
+            target = item.get("Ref") if isinstance(item, dict) and len(item) == 1 else None
+            layer = self.layers.get(target) if isinstance(target, str) else None
+            if isinstance(layer, LayerSpec):
+                found.append(layer)
+                continue
+            if isinstance(layer, str):
+                why = f"{target} is not mounted locally: {layer}"
+            else:
+                name = self.resolver.resolve(item, f"{location}[{index}]")
+                why = f"{name} is not in this template, so it is not mounted locally"
+            self.warnings.append(f"{location}: {why}; imports from it fail")
+        return tuple(found)
 
     def _code_uri(self, value: Any, location: str) -> Path:
         resolved = self.resolver.resolve(value, location)

@@ -68,6 +68,7 @@ READ_FUNCTION_PROPERTIES = frozenset(
         "Events",
         "FunctionUrlConfig",
         "Handler",
+        "Layers",
         "MemorySize",
         "PackageType",
         "Runtime",
@@ -76,7 +77,6 @@ READ_FUNCTION_PROPERTIES = frozenset(
 )
 #: Accepted, but the function may not behave as deployed: said in ``Template.warnings``.
 WARNED_FUNCTION_PROPERTIES = {
-    "Layers": "layers are not mounted locally; imports from them fail",
     "FileSystemConfigs": "EFS file systems are not mounted locally",
 }
 

@@ -353,3 +353,50 @@ def test_a_makefile_build_is_checked_only_against_a_manifest(tmp_path: Path) -> 
     assert "[Parser] lambgate: warning: Parser imports yaml (PyYAML" in checked.stderr
     assert "not named by deps.txt (--manifest), directly" not in checked.stderr
     assert "named by deps.txt (--manifest), directly or as a dependency" in checked.stderr
+
+
+def test_the_templates_layers_are_mounted_and_their_requirements_count(tmp_path: Path) -> None:
+    """A layer built by ``sam build`` (Python ``BuildMethod``) ships its folder and its
+    requirements in ``python/``; one not built ships as it is, ``python/`` folder included."""
+    write_function(
+        tmp_path,
+        """
+        import layered
+        import shared
+        import yaml
+
+        def handler(event, context):
+            return [layered.NAME, shared.NAME, yaml.safe_load("a: 1")]
+        """,
+    )
+    (tmp_path / "plain" / "python").mkdir(parents=True)
+    (tmp_path / "plain" / "python" / "layered.py").write_text("NAME = 'plain'\n")
+    (tmp_path / "built").mkdir()
+    (tmp_path / "built" / "shared.py").write_text("NAME = 'built'\n")
+    (tmp_path / "built" / "requirements.txt").write_text("PyYAML\n")
+    (tmp_path / "template.yaml").write_text(
+        textwrap.dedent(
+            """\
+            Transform: AWS::Serverless-2016-10-31
+            Resources:
+              Parser:
+                Type: AWS::Serverless::Function
+                Properties:
+                  CodeUri: Parser
+                  Handler: app.handler
+                  Runtime: python3.12
+                  Layers: [!Ref Plain, !Ref Built]
+              Plain:
+                Type: AWS::Serverless::LayerVersion
+                Properties: {ContentUri: plain}
+              Built:
+                Type: AWS::Serverless::LayerVersion
+                Metadata: {BuildMethod: python3.12}
+                Properties: {ContentUri: built}
+            """
+        )
+    )
+    for flags in ((), ("--isolated",)):
+        done = lambgate_cli("invoke", *flags, cwd=tmp_path)
+        assert (done.returncode, json.loads(done.stdout)) == (0, ["plain", "built", {"a": 1}])
+        assert "lambgate:" not in done.stderr

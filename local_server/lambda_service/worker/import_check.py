@@ -6,7 +6,8 @@ dependencies" (https://docs.aws.amazon.com/lambda/latest/dg/python-package.html)
 worker's ``sys.path`` also holds the developer's virtualenv, so a package nobody listed imports
 fine here and fails there with ``No module named ...``. The emulator sends the worker an import
 policy (``_LAMBGATE_IMPORTS``: the top-level modules the runtime and the function's
-requirements provide; its own code is what ``PYTHONPATH`` puts first on ``sys.path``), and
+requirements provide; its own code and its layers are what ``PYTHONPATH`` puts first on
+``sys.path``), and
 :func:`install` puts one finder on ``sys.meta_path``:
 
 - by default, :class:`ImportWatch` comes first and writes one warning line for each top-level
@@ -97,8 +98,9 @@ class Policy:
     def __init__(self, document: dict[str, Any]) -> None:
         self.function: str = document["function"]
         self.isolated: bool = document["isolated"]
-        #: The function's own code: CodeUri and the template's PYTHONPATH, which the emulator
-        #: put first on ``sys.path`` through ``PYTHONPATH``, as Lambda puts ``/var/task``.
+        #: The function's own code: CodeUri, the template's PYTHONPATH and its layers, which
+        #: the emulator put first on ``sys.path`` through ``PYTHONPATH``, as Lambda puts
+        #: ``/var/task`` and ``/opt/python``.
         pythonpath = os.environ.get("PYTHONPATH", "").split(os.pathsep)
         self.roots: list[str] = [os.path.abspath(entry) for entry in pythonpath if entry]
         #: Top-level modules the runtime and the requirements provide.
