@@ -115,9 +115,11 @@ def banner_lines(
         for name, config in functions.items()
         if not imports_checked(config, options[name].manifest)
     ]
+    isolated = [name for name, option in options.items() if option.isolated]
     if unchecked:
+        verb = "checked or isolated" if isolated else "checked"
         lines.append(
-            f"  imports not checked for {', '.join(unchecked)}: a Makefile builds them "
+            f"  imports not {verb} for {', '.join(unchecked)}: a Makefile builds them "
             "(BuildMethod: makefile); --manifest FILE names what it installs"
         )
     for name, option in options.items():
@@ -126,9 +128,10 @@ def banner_lines(
                 f"  --debug-port: {name} waits for a debugger on 127.0.0.1:{option.debug_port} "
                 "at each cold start (debugpy); one environment at a time, no timeouts"
             )
-    if any(option.isolated for option in options.values()):
+    isolated = [name for name in isolated if name not in unchecked]
+    if isolated:
         lines.append(
-            "  --isolated: functions import only from their CodeUri, the standard library, "
-            "boto3 and its dependencies, and their requirements, as on AWS"
+            f"  --isolated ({', '.join(isolated)}): imports only from the CodeUri, layers, "
+            "standard library, boto3 and its dependencies, and requirements, as on AWS"
         )
     return lines

@@ -12,11 +12,13 @@ import json
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from lambgate.local.cli.plan import app_function_config
+from lambgate.local.cli.workers import banner_lines
 from lambgate.local.lambda_service.function import FunctionConfig, InvocationResult
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
 from lambgate.local.lambda_service.import_policy import provided_modules, read_requirements
@@ -400,3 +402,17 @@ def test_the_templates_layers_are_mounted_and_their_requirements_count(tmp_path:
         done = lambgate_cli("invoke", *flags, cwd=tmp_path)
         assert (done.returncode, json.loads(done.stdout)) == (0, ["plain", "built", {"a": 1}])
         assert "lambgate:" not in done.stderr
+
+
+def test_the_banner_says_which_functions_are_checked_and_isolated(tmp_path: Path) -> None:
+    built = FunctionConfig(name="Made", code_uri=tmp_path, handler="app.handler")
+    functions = {"Made": replace(built, build_method="makefile"), "Plain": built}
+    isolated = WorkerOptions(isolated=True)
+    assert banner_lines(functions, {"Made": isolated, "Plain": isolated}) == [
+        "  imports not checked or isolated for Made: a Makefile builds them "
+        "(BuildMethod: makefile); --manifest FILE names what it installs",
+        "  --isolated (Plain): imports only from the CodeUri, layers, standard library, boto3 "
+        "and its dependencies, and requirements, as on AWS",
+    ]
+    manifest = WorkerOptions(manifest=tmp_path / "deps.txt")
+    assert banner_lines(functions, {"Made": manifest, "Plain": WorkerOptions()}) == []
