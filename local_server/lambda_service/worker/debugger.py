@@ -157,7 +157,11 @@ def wait_for_debugger(port: int) -> None:
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     import debugpy
 
-    debugpy.listen(("127.0.0.1", port))
+    try:
+        debugpy.listen(("127.0.0.1", port))
+    except Exception as error:  # debugpy says RuntimeError, the socket OSError
+        _say(f"--debug-port: debugpy cannot listen on 127.0.0.1:{port}: {error}")
+        raise SystemExit(1) from None
     _say(
         f"{_function()} waits for a debugger to attach to 127.0.0.1:{port} (debugpy) "
         "before its init runs"
