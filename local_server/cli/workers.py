@@ -70,6 +70,9 @@ def _debugged(functions: Mapping[str, FunctionConfig], port: int, name: str | No
     elif name not in functions:
         raise TemplateError("--debug-function", f"no function {name!r} (the template has {names})")
     with socket.socket() as probe:
+        # As a listening server binds: a connection of an earlier session in TIME_WAIT does
+        # not hold the port, a listener does.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError as error:

@@ -228,6 +228,36 @@ def test_debug_port_waits_for_a_debugger_which_then_steps_through_untimed(
     ) in err.splitlines()
 
 
+def test_the_debug_port_is_free_as_soon_as_the_environment_ends(tmp_path: Path) -> None:
+    """Nothing of the debugger outlives the environment (debugpy's own adapter would daemonize
+    and keep listening), so the next run, or the next cold start, can listen there again."""
+    template(tmp_path, "def handler(event, context):\n    return event\n")
+    port = free_port()
+    for _ in range(2):
+        invoke = subprocess.Popen(
+            [*LAMBGATE, "invoke", "--event", "event.json", "--debug-port", str(port)],
+            cwd=tmp_path,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            debugger = DapClient(port)
+            debugger.attach()
+            out, _ = invoke.communicate(timeout=60)
+            debugger.close()
+        finally:
+            if invoke.poll() is None:
+                invoke.kill()
+                invoke.wait(10)
+        assert (invoke.returncode, json.loads(out)) == (0, {"k": 1})
+        with socket.socket() as listener:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind(("127.0.0.1", port))
+            listener.listen()
+
+
 def test_serve_debug_port_debugs_one_environment_at_a_time(
     terminals: list[Terminal], tmp_path: Path
 ) -> None:

@@ -158,7 +158,9 @@ def wait_for_debugger(port: int) -> None:
     import debugpy
 
     try:
-        debugpy.listen(("127.0.0.1", port))
+        # In process: no adapter daemon (debugpy's own would setsid away from the worker and
+        # outlive it, holding the port), so the port is freed the moment the environment ends.
+        debugpy.listen(("127.0.0.1", port), in_process_debug_adapter=True)
     except Exception as error:  # debugpy says RuntimeError, the socket OSError
         _say(f"--debug-port: debugpy cannot listen on 127.0.0.1:{port}: {error}")
         raise SystemExit(1) from None
