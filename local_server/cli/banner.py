@@ -2,7 +2,8 @@
 
 Each API with its type, stage and URL (and its URL under the stage, as on AWS), its routes,
 and why it has a port of its own when it does; each function URL; the Invoke API; a port that
-moved because it was taken; what ``--reload`` watches; then the warnings.
+moved because it was taken; what ``--reload`` watches; debugging and isolation
+(:mod:`.workers`); then the warnings.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import TYPE_CHECKING
 from lambgate.local.front.server import warn_if_exposed
 from lambgate.local.gateway.shared_port import DEFAULT_STAGE
 from lambgate.local.template.specs import DEFAULT_ROUTE_PATH
+
+from .workers import banner_lines
 
 if TYPE_CHECKING:
     from .serve import Emulator
@@ -61,6 +64,8 @@ def banner(emulator: Emulator) -> str:
         )
     if emulator.watcher is not None:
         lines.append(f"  --reload: watching {emulator.watcher.describe()}")
+    options = {name: runtime.options for name, runtime in emulator.runtimes.items()}
+    lines += banner_lines(emulator.plan.functions, options)
     warning = warn_if_exposed(emulator.host)
     lines += [f"  warning: {text}" for text in (*emulator.plan.warnings, warning) if text]
     return "\n".join(lines)

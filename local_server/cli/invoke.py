@@ -21,12 +21,14 @@ from lambgate.errors import ConfigurationError
 from lambgate.local.gateway.access_log import AccessLog
 from lambgate.local.lambda_service.function import FunctionConfig, InitFailed, InvocationResult
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
+from lambgate.local.lambda_service.worker_options import WorkerOptions
 from lambgate.local.template.loader import load_template
 from lambgate.local.template.specs import Template, TemplateError
 
 from .event import sample_event
 from .plan import FORMATS, ServeOptions, app_function_config, function_config
 from .serve import add_common_arguments, options_from_args, report_init_failure
+from .workers import add_worker_arguments, worker_options
 
 __all__ = ["add_arguments", "invoke_once", "run"]
 
@@ -43,14 +45,21 @@ class DefaultEvent:
 
 
 async def invoke_once(
-    config: FunctionConfig, payload: bytes, log: AccessLog, *, eager: bool = False
+    config: FunctionConfig,
+    payload: bytes,
+    log: AccessLog,
+    options: WorkerOptions | None = None,
+    *,
+    eager: bool = False,
 ) -> InvocationResult:
     """Run ``payload`` through a new environment of ``config`` and stop it afterwards.
 
     ``eager`` imports the handler first (as ``serve APP`` does), so a handler that cannot be
     imported raises :class:`InitFailed` instead of being the invocation's error.
     """
-    runtime = FunctionRuntime(config, log=lambda line: log.function_line(config.name, line))
+    runtime = FunctionRuntime(
+        config, log=lambda line: log.function_line(config.name, line), options=options
+    )
     try:
         if eager:
             await runtime.start_environment()
@@ -61,6 +70,7 @@ async def invoke_once(
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_common_arguments(parser)
+    add_worker_arguments(parser, debug_function=False)
     parser.add_argument("--function", "-f", help="logical id of the template function to invoke")
     parser.add_argument(
         "--event",
@@ -158,9 +168,17 @@ def run(args: argparse.Namespace) -> int:
             config, default = _template_function(options, args.function)
             if args.format is not None:
                 default = DefaultEvent(kind=args.format)
+        workers = worker_options(
+            {config.name: config},
+            isolated=args.isolated,
+            manifest=args.manifest,
+            debug_port=args.debug_port,
+        )
         payload = _default_payload(default) if args.event is None else _read_event(args.event)
         eager = options.app is not None
-        invocation = asyncio.run(invoke_once(config, payload, log, eager=eager))
+        invocation = asyncio.run(
+            invoke_once(config, payload, log, workers[config.name], eager=eager)
+        )
     except (TemplateError, ConfigurationError, OSError) as error:
         log.write(f"lambgate invoke: error: {error}")
         return 2

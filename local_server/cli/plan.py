@@ -34,6 +34,7 @@ from lambgate.local.template.function_variables import (
     env_var_overrides,
     env_vars_for_unknown_functions,
 )
+from lambgate.local.template.layers import layer_paths, layer_requirements
 from lambgate.local.template.loader import load_template
 from lambgate.local.template.resources import IMPLICIT_HTTP_API, IMPLICIT_REST_API
 from lambgate.local.template.specs import (
@@ -113,6 +114,13 @@ class ServeOptions:
         ``APP``, so that an app that cannot be imported stops the server, as uvicorn does."""
         return self.app is not None or self.warm_containers == "EAGER"
 
+    #: How the functions' workers run (:mod:`.workers`): ``--isolated``, ``--manifest``,
+    #: ``--debug-port`` and ``--debug-function``.
+    isolated: bool = False
+    manifest: Path | None = None
+    debug_port: int | None = None
+    debug_function: str | None = None
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FrontPlan:
@@ -157,6 +165,16 @@ def function_config(spec: FunctionSpec) -> FunctionConfig:
         memory_size=spec.memory_size,
         variables=dict(spec.variables),
         region=spec.region,
+        build_method=spec.build_method,
+        # Lambda merges layers into /opt in the order listed, a later one's files over an
+        # earlier one's (https://docs.aws.amazon.com/lambda/latest/dg/adding-layers.html):
+        # here the later comes first on the path.
+        layer_paths=tuple(
+            path for layer in reversed(spec.layers) for path in layer_paths(layer, spec.runtime)
+        ),
+        layer_requirements=tuple(
+            manifest for layer in spec.layers if (manifest := layer_requirements(layer))
+        ),
     )
 
 

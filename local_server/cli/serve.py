@@ -28,6 +28,7 @@ from lambgate.local.gateway.gateway import Gateway
 from lambgate.local.lambda_service.function import InitFailed
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
 from lambgate.local.lambda_service.invoke_api import InvokeServer, start_invoke_api
+from lambgate.local.lambda_service.worker_options import WorkerOptions
 from lambgate.local.template.function_variables import check_env_vars
 from lambgate.local.template.parameters import parse_parameter_overrides
 from lambgate.local.template.specs import TemplateError
@@ -45,6 +46,7 @@ from .plan import (
 from .ports import DEFAULT_LAMBDA_PORT, DEFAULT_PORT, PortWish, listen_all
 from .reload import WORKER_COMMAND, CodeWatcher
 from .reload_filter import ReloadFilter
+from .workers import add_worker_arguments, worker_options
 
 __all__ = ["Emulator", "add_arguments", "port_number", "run", "serve", "start_emulator"]
 
@@ -143,6 +145,16 @@ def make_plan(options: ServeOptions) -> ServePlan:
     return plan
 
 
+def plan_workers(options: ServeOptions, plan: ServePlan) -> dict[str, WorkerOptions]:
+    return worker_options(
+        plan.functions,
+        isolated=options.isolated,
+        manifest=options.manifest,
+        debug_port=options.debug_port,
+        debug_function=options.debug_function,
+    )
+
+
 async def start_emulator(
     options: ServeOptions,
     *,
@@ -165,8 +177,9 @@ async def start_emulator(
         return lambda line: log.function_line(name, line)
 
     command = WORKER_COMMAND if options.reload else None
+    workers = plan_workers(options, plan)
     runtimes = {
-        name: FunctionRuntime(config, command=command, log=sink_for(name))
+        name: FunctionRuntime(config, command=command, log=sink_for(name), options=workers[name])
         for name, config in plan.functions.items()
     }
     emulator = Emulator(plan=plan, host=options.host, runtimes=runtimes)
@@ -380,6 +393,7 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_common_arguments(parser)
+    add_worker_arguments(parser, debug_function=True)
     parser.add_argument(
         "--format",
         choices=FORMATS,
@@ -461,6 +475,10 @@ def options_from_args(args: argparse.Namespace) -> ServeOptions:
         reload_include=tuple(getattr(args, "reload_include", ())),
         reload_exclude=tuple(getattr(args, "reload_exclude", ())),
         warm_containers=getattr(args, "warm_containers", "LAZY"),
+        isolated=args.isolated,
+        manifest=args.manifest,
+        debug_port=args.debug_port,
+        debug_function=getattr(args, "debug_function", None),
     )
 
 

@@ -11,7 +11,8 @@ It does what API Gateway, a function URL or an ALB does around a Lambda function
    a fresh request id and the real clock;
 4. invokes the function in its execution environment
    (:mod:`lambgate.local.lambda_service.function_pool`), waiting no longer than the front's
-   integration timeout; the function keeps running after, as in AWS;
+   integration timeout (unless a debugger holds the function); the function keeps running
+   after, as in AWS;
 5. reads the result with the source's ``result_to_response``, or answers the front's own
    error (:mod:`.answers`) and logs why in plain words.
 
@@ -200,6 +201,9 @@ class Gateway:
         task = asyncio.create_task(runtime.invoke(payload))
         try:
             done, _ = await asyncio.wait({task}, timeout=target.integration_timeout)
+            if not done and runtime.debugging:
+                # A developer is stepping through the function: wait for it, not AWS's clock.
+                done, _ = await asyncio.wait({task})
         except asyncio.CancelledError:
             self._outlive(task, target)  # the client left; the function does not notice
             raise

@@ -34,7 +34,9 @@ from .function_errors import (
 from .report import Outcome, milliseconds, peak_memory_mb, report_line
 from .runtime_api import InvocationRequest, RuntimeAPI, RuntimeReply
 from .runtime_variables import log_stream_name, runtime_variables
+from .worker.debugger import DEBUGGING
 from .worker_log import LOG_TAIL_BYTES, LogSink, WorkerLog
+from .worker_options import WorkerOptions, worker_variables
 
 __all__ = ["KILL_WAIT_S", "MAX_TIMEOUT_S", "RUNTIME_API_MAX_BODY", "ExecutionEnvironment"]
 
@@ -62,8 +64,13 @@ class ExecutionEnvironment:
         sink: LogSink,
         *,
         init_timeout: float,
+        options: WorkerOptions | None = None,
     ) -> None:
         self.config = config
+        self.options = options or WorkerOptions()
+        #: Untimed: a debugger holds this invocation (``--debug-port``, or a ``breakpoint()``
+        #: the worker reported); neither init nor the invocation times out meanwhile.
+        self.debugging = self.options.debug_port is not None
         #: How long init may take before Lambda retries it within the invocation.
         self.init_timeout = init_timeout
         self.command = list(command)
@@ -95,10 +102,11 @@ class ExecutionEnvironment:
             # (413, then Function.ResponseSizeTooLarge), not by the HTTP layer.
             limits=Limits(max_body=RUNTIME_API_MAX_BODY, idle_timeout=MAX_TIMEOUT_S + 60),
         )
-        self.log = WorkerLog(self.sink)
+        self.log = WorkerLog(self.sink, on_control=self._control)
         variables = runtime_variables(
             self.config, f"127.0.0.1:{self.server.port}", log_stream_name()
         )
+        variables |= await asyncio.to_thread(worker_variables, self.config, self.options)
         started = asyncio.get_running_loop().time()
         try:
             self.process = await asyncio.create_subprocess_exec(
@@ -118,6 +126,7 @@ class ExecutionEnvironment:
 
     async def invoke(self, request: InvocationRequest) -> InvocationResult:
         loop = asyncio.get_running_loop()
+        self.debugging = self.options.debug_port is not None
         cold = self.process is None
         init_duration: float | None = None
         if cold:
@@ -134,11 +143,11 @@ class ExecutionEnvironment:
         # The runtime is parked in /next, so delivery is immediate unless it died meanwhile
         # (or never asks again: then the deadline ends it like any stuck invocation).
         first: set[asyncio.Future[Any]] = {delivered, self.exited}
-        await asyncio.wait(first, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        await self._wait(first, timeout)
         start = delivered.result() if delivered.done() else loop.time()
         remaining = max(start + timeout - loop.time(), 0)
         second: set[asyncio.Future[Any]] = {reply, self.exited}
-        await asyncio.wait(second, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+        await self._wait(second, remaining)
         outcome = await self._judge(request.request_id, reply, timeout)
         return self._finish(request, outcome, start, init_duration, cold=cold)
 
@@ -185,7 +194,7 @@ class ExecutionEnvironment:
         assert self.api is not None and self.exited is not None
         ready, failed = self.api.initialized, self.api.init_error
         waiting: set[asyncio.Future[Any]] = {ready, failed, self.exited}
-        await asyncio.wait(waiting, timeout=self.init_timeout, return_when=asyncio.FIRST_COMPLETED)
+        await self._wait(waiting, self.init_timeout)
         if not any(future.done() for future in waiting):
             # Lambda retries a slow init within the invocation, under the function's timeout.
             self._say(
@@ -211,6 +220,18 @@ class ExecutionEnvironment:
             return Outcome(error_payload(init_error), "Unhandled", init_error.at, "error")
         self._say_start(request_id)
         return await self._judge(request_id, None, self.config.timeout)
+
+    async def _wait(self, futures: set[asyncio.Future[Any]], timeout: float) -> None:
+        """Until the first of ``futures`` is done, for ``timeout`` seconds, and then on for as
+        long as a debugger holds the invocation."""
+        await asyncio.wait(futures, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        if self.debugging and not any(future.done() for future in futures):
+            await asyncio.wait(futures, return_when=asyncio.FIRST_COMPLETED)
+
+    def _control(self, message: str) -> None:
+        """A line the worker wrote for the emulator (:data:`.worker.debugger.CONTROL`)."""
+        if message == DEBUGGING:
+            self.debugging = True
 
     async def _judge(
         self, request_id: str, reply: asyncio.Future[RuntimeReply] | None, timeout: float

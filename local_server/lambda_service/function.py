@@ -47,6 +47,13 @@ class FunctionConfig:
     variables: Mapping[str, str] = field(default_factory=dict)
     max_concurrency: int = 10
     region: str = DEFAULT_REGION
+    #: SAM's ``Metadata.BuildMethod``: ``makefile`` means a Makefile, not the
+    #: ``requirements.txt`` in ``code_uri``, decides what ships (:mod:`.import_policy`).
+    build_method: str | None = None
+    #: The folders its layers put on ``sys.path`` after ``code_uri``, as ``/opt/python`` is
+    #: in Lambda, and the requirements files their builds install.
+    layer_paths: tuple[Path, ...] = ()
+    layer_requirements: tuple[Path, ...] = ()
 
     @property
     def arn(self) -> str:

@@ -19,7 +19,7 @@ from .function_variables import function_variables
 from .globals import with_globals
 from .intrinsics import IntrinsicResolver
 from .properties import FUNCTION, FUNCTION_URL, FUNCTION_URL_CORS, check_properties
-from .specs import FunctionSpec, TemplateError, UrlSpec
+from .specs import FunctionSpec, LayerSpec, TemplateError, UrlSpec
 from .values import scalar_text
 
 __all__ = ["FunctionReader"]
@@ -43,8 +43,10 @@ class FunctionReader:
     global_properties: Any
     warnings: list[str]
     routes: RouteCollector
+    #: The template's layers (:func:`.layers.read_layers`): a spec, or why it is not mounted.
+    layers: Mapping[str, LayerSpec | str]
 
-    def read(self, logical_id: str, raw: Mapping[str, Any]) -> FunctionSpec:
+    def read(self, logical_id: str, raw: Mapping[str, Any], metadata: Any = None) -> FunctionSpec:
         location = f"Resources.{logical_id}.Properties"
         properties = {
             name: value
@@ -86,6 +88,8 @@ class FunctionReader:
             architectures=self._architectures(properties.get("Architectures"), location),
             function_url=self._function_url(properties.get("FunctionUrlConfig"), location),
             region=resolve.text({"Ref": "AWS::Region"}, "AWS::Region"),
+            build_method=_build_method(metadata),
+            layers=self._layers(properties.get("Layers"), f"{location}.Layers"),
         )
         events = properties.get("Events") or {}
         if not isinstance(events, dict):
@@ -103,6 +107,27 @@ class FunctionReader:
                 location, f"{runtime} is not a Python runtime; lambgate runs Python functions only"
             )
         return runtime
+
+    def _layers(self, value: Any, location: str) -> tuple[LayerSpec, ...]:
+        """The layers the template defines, in order; any other is said not to be mounted."""
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            raise TemplateError(location, "expected a list of layers")
+        found = []
+        for index, item in enumerate(value):
+            target = item.get("Ref") if isinstance(item, dict) and len(item) == 1 else None
+            layer = self.layers.get(target) if isinstance(target, str) else None
+            if isinstance(layer, LayerSpec):
+                found.append(layer)
+                continue
+            if isinstance(layer, str):
+                why = f"{target} is not mounted locally: {layer}"
+            else:
+                name = self.resolver.resolve(item, f"{location}[{index}]")
+                why = f"{name} is not in this template, so it is not mounted locally"
+            self.warnings.append(f"{location}: {why}; imports from it fail")
+        return tuple(found)
 
     def _code_uri(self, value: Any, location: str) -> Path:
         resolved = self.resolver.resolve(value, location)
@@ -146,3 +171,10 @@ class FunctionReader:
             raise TemplateError(f"{location}.InvokeMode", "only BUFFERED is emulated")
         cors = http_cors(resolved.get("Cors"), f"{location}.Cors", FUNCTION_URL_CORS)
         return UrlSpec(auth_type=auth_type, cors=cors)
+
+
+def _build_method(metadata: Any) -> str | None:
+    """``Metadata.BuildMethod``: how ``sam build`` builds the function (``makefile``: by
+    running the Makefile beside the template, which then decides what ships)."""
+    method = metadata.get("BuildMethod") if isinstance(metadata, dict) else None
+    return str(method) if method is not None else None

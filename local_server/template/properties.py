@@ -122,6 +122,7 @@ FUNCTION = PropertyTable(
             "FunctionUrlConfig",
             "Handler",
             "MemorySize",
+            "Layers",
             "PackageType",
             "Runtime",
             "Timeout",
@@ -160,7 +161,6 @@ FUNCTION = PropertyTable(
         ]
     ),
     warned={
-        "Layers": "layers are not mounted locally; imports from them fail",
         "FileSystemConfigs": "EFS file systems are not mounted locally",
     },
 )

@@ -391,11 +391,12 @@ def test_non_http_events_are_listed_as_warnings_not_routes(tmp_path: Path) -> No
     )
 
 
-def test_layers_are_accepted_with_a_warning(tmp_path: Path) -> None:
+def test_layers_not_in_the_template_are_accepted_with_a_warning(tmp_path: Path) -> None:
     template = sam({"Fn": function(Layers=["arn:aws:lambda:us-east-1:1:layer:x:1"])})
 
     assert load_template(write_template(tmp_path, template)).warnings == (
-        "Resources.Fn.Properties.Layers: layers are not mounted locally; imports from them fail",
+        "Resources.Fn.Properties.Layers: arn:aws:lambda:us-east-1:1:layer:x:1 is not in this "
+        "template, so it is not mounted locally; imports from it fail",
     )
 
 
