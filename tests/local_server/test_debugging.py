@@ -341,4 +341,7 @@ def test_debug_flag_mistakes_are_one_line(
             text=True,
             timeout=60,
         )
-    assert (done.returncode, done.stderr) == (2, f"lambgate serve: {message.format(**ports)}\n")
+    assert (done.returncode, done.stderr) == (
+        2,
+        f"lambgate serve: error: {message.format(**ports)}\n",
+    )

@@ -328,7 +328,7 @@ def test_invoke_isolated_and_manifest_from_the_command_line(tmp_path: Path) -> N
     missing = lambgate_cli("invoke", "--manifest", "nope.txt", cwd=tmp_path)
     assert (missing.returncode, missing.stderr) == (
         2,
-        "lambgate invoke: --manifest: nope.txt is not a file\n",
+        "lambgate invoke: error: --manifest: nope.txt is not a file\n",
     )
 
 
