@@ -162,8 +162,10 @@ async def start_emulator(
     plan: ServePlan | None = None,
     ports: Mapping[str, int] | None = None,
     on_config_change: Callable[[Path], None] | None = None,
+    eager: bool | None = None,
 ) -> Emulator:
-    """Start every front, the Invoke API and (lazily) the functions of ``options``.
+    """Start every front, the Invoke API and the functions of ``options``: an environment of
+    each at once when ``eager`` (default: ``options.starts_eagerly``), else on first use.
 
     ``ports``: the port each front (by its first name) and the Invoke API had before a
     restart, kept where still free. ``on_config_change``: what ``--reload`` calls when the
@@ -206,7 +208,7 @@ async def start_emulator(
     try:
         *moved, emulator.invoke_moved_from = await listen_all(wishes, start, host=host)
         emulator.fronts = [replace(started[i], moved_from=m) for i, m in enumerate(moved)]
-        if options.starts_eagerly:
+        if options.starts_eagerly if eager is None else eager:
             await start_environments(runtimes)
         if options.reload:
             emulator.watcher = CodeWatcher(
@@ -228,16 +230,6 @@ async def start_emulator(
     return emulator
 
 
-def _kept(wish: PortWish, port: int | None) -> PortWish:
-    return wish if port is None else replace(wish, number=port)
-
-
-def config_files(options: ServeOptions) -> list[Path]:
-    """The files ``--reload`` starts everything again for: the template, ``--env-vars``."""
-    files = [] if options.app else [options.template]
-    return files + ([options.env_vars_file] if options.env_vars_file else [])
-
-
 async def start_environments(runtimes: Mapping[str, FunctionRuntime]) -> None:
     """Start one environment of every function at once (``--warm-containers EAGER``); once
     all have finished starting, raise the first :class:`InitFailed`, in template order."""
@@ -249,13 +241,28 @@ async def start_environments(runtimes: Mapping[str, FunctionRuntime]) -> None:
             raise outcome
 
 
-def report_init_failure(failure: InitFailed, log: AccessLog, command: str) -> None:
+def report_init_failure(
+    failure: InitFailed, log: AccessLog, command: str, *, fatal: bool = True
+) -> None:
     """The function's init log when its own code raised (it holds the traceback), then one
-    line; a handler that is not there is that line alone."""
+    line; a handler that is not there is that line alone. Not ``fatal``: a ``--reload``
+    restart, which goes on serving."""
     if failure.code_failed:
         for line in failure.log:
             log.function_line(failure.function, line)
-    log.write(f"lambgate {command}: error: {failure}")
+    log.write(
+        f"lambgate {command}: error: {failure}" if fatal else f"lambgate: --reload: {failure}"
+    )
+
+
+def _kept(wish: PortWish, port: int | None) -> PortWish:
+    return wish if port is None else replace(wish, number=port)
+
+
+def config_files(options: ServeOptions) -> list[Path]:
+    """The files ``--reload`` starts everything again for: the template, ``--env-vars``."""
+    files = [] if options.app else [options.template]
+    return files + ([options.env_vars_file] if options.env_vars_file else [])
 
 
 async def serve(options: ServeOptions, *, log: AccessLog | None = None) -> None:
@@ -318,9 +325,21 @@ async def _start_again(
         return emulator
     ports = emulator.ports()
     await emulator.close()
-    emulator = await start_emulator(
-        options, log=log, plan=plan, ports=ports, on_config_change=on_config_change
-    )
+    try:
+        emulator = await start_emulator(
+            options, log=log, plan=plan, ports=ports, on_config_change=on_config_change
+        )
+    except InitFailed as failure:
+        # The previous version is gone already: serve this one, starting on first use.
+        report_init_failure(failure, log, "serve", fatal=False)
+        emulator = await start_emulator(
+            options,
+            log=log,
+            plan=plan,
+            ports=ports,
+            on_config_change=on_config_change,
+            eager=False,
+        )
     log.write(emulator.banner())
     return emulator
 

@@ -309,3 +309,27 @@ def test_eager_start_of_a_broken_function_is_one_line_and_leaves_no_worker(
     )
     (good,) = recorded_pids(tmp_path)  # the other function had started, and was stopped
     assert not still_alive([good])
+
+
+def test_a_reload_restart_whose_app_no_longer_imports_says_why_and_goes_on_serving(
+    app_dir: Path, serving: list[Serving]
+) -> None:
+    """A changed ``--env-vars`` starts everything again; an app broken meanwhile does not end
+    ``serve --reload`` (the developer is still editing): one line, and requests get AWS's
+    answer to an init error until it is fixed."""
+    (app_dir / "env.json").write_text('{"Parameters": {"A": "1"}}')
+    running = Serving(
+        *("slow:app", "--reload", "--env-vars", "env.json", "--port", "0", "--lambda-port", "0"),
+        cwd=app_dir,
+    )
+    serving.append(running)
+    base = running.wait_for_url("ServerlessHttpApi")
+    assert httpx.get(f"{base}/", timeout=30).text == "ok"
+    (app_dir / "slow.py").write_text("raise RuntimeError('half-edited')\n")
+    running.wait_for(r"lambgate: reloaded App")
+    (app_dir / "env.json").write_text('{"Parameters": {"A": "2"}}')
+    running.wait_for(r"lambgate: --reload: App could not start: RuntimeError: half-edited")
+    base = running.wait_for_url("ServerlessHttpApi")
+    assert httpx.get(f"{base}/", timeout=30).status_code == 500
+    running.process.send_signal(signal.SIGINT)
+    assert running.process.wait(timeout=20) == 0
