@@ -554,8 +554,15 @@ def deploy(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from botocore.exceptions import BotoCoreError, ClientError
-
+    try:
+        import boto3  # noqa: F401  (what deploying needs; packaging does not)
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ModuleNotFoundError as error:
+        sys.stderr.write(
+            f"lambgate deploy: error: deploying needs boto3 (no module named {error.name!r}): "
+            "pip install boto3\n"
+        )
+        return 1
     try:
         return deploy(args, sys.stdout)
     except DeployError as error:

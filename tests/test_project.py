@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import queue
 import re
+import shlex
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import zipfile
 from pathlib import Path
 
+import httpx
 import pytest
 
 import lambgate
+from tests.local_server.test_serve import read_lines, wait_for_line
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,6 +45,67 @@ def test_ci_runs_readme_test_command_verbatim() -> None:
         if line.strip() and not line.startswith("#")
     ]
     assert readme_commands()[1] in ci_lines
+
+
+def emulator_examples() -> list[str]:
+    """The commands of the README's "Local emulator" section, as a reader would copy them."""
+    text = (ROOT / "README.md").read_text()
+    start = text.index("## Local emulator")
+    section = text[start : text.index("\n## ", start)]
+    block = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert block is not None, "the emulator section shows its commands in a sh block"
+    return [line for line in block.group(1).splitlines() if line.strip()]
+
+
+def test_readme_emulator_examples_run_as_written(tmp_path: Path) -> None:
+    """Each command, in a copy of the repository's template and examples: ``serve`` answers
+    ``GET /`` on the first URL of its banner and stops on Ctrl-C; the others exit 0. The one
+    change: ``serve`` gets free ports, as fixed ones collide on a shared machine."""
+    shutil.copy(ROOT / "template.yaml", tmp_path / "template.yaml")
+    shutil.copytree(
+        ROOT / "examples", tmp_path / "examples", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "NO_COLOR": "1",
+    }
+    for line in emulator_examples():
+        words = shlex.split(line, comments=True)
+        if words[:2] != ["lambgate", "serve"]:
+            proc = subprocess.run(
+                ["bash", "-c", line],
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert proc.returncode == 0, f"{line}\n{proc.stderr}"
+            continue
+        process = subprocess.Popen(
+            [*words, "--port", "0", "--lambda-port", "0"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        lines: queue.Queue[str] = queue.Queue()
+        assert process.stderr is not None
+        reader = threading.Thread(target=read_lines, args=(process.stderr, lines), daemon=True)
+        reader.start()
+        try:
+            url = wait_for_line(lines, r"\) (http://\S+)", 60)[1]
+            assert httpx.get(f"{url}/", timeout=30).status_code == 200, line
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=30) == 0, line
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
+            reader.join(timeout=5)
+            process.stderr.close()
 
 
 def test_public_names_are_pinned() -> None:

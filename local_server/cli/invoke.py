@@ -2,6 +2,11 @@
 
 The result goes to stdout as JSON, the function's log (ending with its ``REPORT`` line) to
 stderr; the exit status is 1 when the invocation failed (``X-Amz-Function-Error`` in AWS).
+
+Without ``--event`` the function gets what a browser's ``GET /`` would make it: the event of
+``--format`` for an ``APP`` (default ``http``, as ``serve``), or of the front the template puts
+before the function (its first API event, else its function URL). A function no HTTP front
+calls gets ``{}``, as from ``sam local invoke`` with no event.
 """
 
 from __future__ import annotations
@@ -10,24 +15,54 @@ import argparse
 import asyncio
 import json
 import sys
+from dataclasses import dataclass
 
 from lambgate.errors import ConfigurationError
 from lambgate.local.gateway.access_log import AccessLog
-from lambgate.local.lambda_service.function import FunctionConfig, InvocationResult
+from lambgate.local.lambda_service.function import FunctionConfig, InitFailed, InvocationResult
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
+from lambgate.local.lambda_service.worker_options import WorkerOptions
 from lambgate.local.template.loader import load_template
-from lambgate.local.template.specs import TemplateError
+from lambgate.local.template.specs import Template, TemplateError
 
+from .event import sample_event
 from .plan import FORMATS, ServeOptions, app_function_config, function_config
-from .serve import add_common_arguments, options_from_args
+from .serve import add_common_arguments, options_from_args, report_init_failure
+from .workers import add_worker_arguments, worker_options
 
 __all__ = ["add_arguments", "invoke_once", "run"]
 
+#: The kind of event an ``APP`` gets without ``--event`` and ``--format``: ``serve``'s default.
+DEFAULT_FORMAT = "http"
 
-async def invoke_once(config: FunctionConfig, payload: bytes, log: AccessLog) -> InvocationResult:
-    """Run ``payload`` through a new environment of ``config`` and stop it afterwards."""
-    runtime = FunctionRuntime(config, log=lambda line: log.function_line(config.name, line))
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DefaultEvent:
+    """What ``GET /`` would send the function: the event source's kind and API stage."""
+
+    kind: str
+    stage: str | None = None
+
+
+async def invoke_once(
+    config: FunctionConfig,
+    payload: bytes,
+    log: AccessLog,
+    options: WorkerOptions | None = None,
+    *,
+    eager: bool = False,
+) -> InvocationResult:
+    """Run ``payload`` through a new environment of ``config`` and stop it afterwards.
+
+    ``eager`` imports the handler first (as ``serve APP`` does), so a handler that cannot be
+    imported raises :class:`InitFailed` instead of being the invocation's error.
+    """
+    runtime = FunctionRuntime(
+        config, log=lambda line: log.function_line(config.name, line), options=options
+    )
     try:
+        if eager:
+            await runtime.start_environment()
         return await runtime.invoke(payload)
     finally:
         await runtime.close()
@@ -35,34 +70,33 @@ async def invoke_once(config: FunctionConfig, payload: bytes, log: AccessLog) ->
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_common_arguments(parser)
+    add_worker_arguments(parser, debug_function=False)
     parser.add_argument("--function", "-f", help="logical id of the template function to invoke")
     parser.add_argument(
         "--event",
         "-e",
         default=None,
         metavar="FILE",
-        help="the event as a JSON file, or - for stdin (default: {})",
+        help="the event as a JSON file, or - for stdin (default: the event of a GET /)",
     )
     parser.add_argument(
         "--format",
         choices=FORMATS,
         default=None,
-        help="for APP: the event source to read events as (default: detect it)",
+        help="the event source: for APP, what its events are read as (default: detect it); "
+        "without --event, the kind of GET / event sent (default: APP http, a template "
+        "function its first API's or its URL's)",
     )
 
 
-def _config(options: ServeOptions, function: str | None) -> FunctionConfig:
-    if options.app:
-        return app_function_config(
-            options.app,
-            source=options.format if options.format != "auto" else None,
-            interface=options.interface,
-            app_dir=options.app_dir,
-        )
+def _template_function(
+    options: ServeOptions, function: str | None
+) -> tuple[FunctionConfig, DefaultEvent | None]:
     template = load_template(
         options.template,
         parameter_overrides=options.parameter_overrides,
         env_vars=options.env_vars,
+        shell_env=options.shell_env,
     )
     if function is None:
         if len(template.functions) != 1:
@@ -73,17 +107,32 @@ def _config(options: ServeOptions, function: str | None) -> FunctionConfig:
     if spec is None:
         names = ", ".join(template.functions) or "none"
         raise TemplateError("--function", f"no function {function!r} (the template has {names})")
-    return function_config(spec)
+    return function_config(spec), _front_event(template, function)
 
 
-def _read_event(source: str | None) -> bytes:
-    if source is None:
-        return b"{}"
+def _front_event(template: Template, function: str) -> DefaultEvent | None:
+    """The event of the first front the template puts before ``function``, if any."""
+    for route in template.routes:
+        if route.function == function:
+            stage = template.apis[route.api_logical_id].stage_name
+            if route.kind == "rest":
+                return DefaultEvent(kind="rest", stage=stage)
+            kind = "http" if route.payload_format_version == "2.0" else "http-v1"
+            return DefaultEvent(kind=kind, stage=stage)
+    if template.functions[function].function_url is not None:
+        return DefaultEvent(kind="url")
+    return None
+
+
+def _read_event(source: str) -> bytes:
     if source == "-":
         payload = sys.stdin.buffer.read()
     else:
-        with open(source, "rb") as file:
-            payload = file.read()
+        try:
+            with open(source, "rb") as file:
+                payload = file.read()
+        except OSError as error:
+            raise TemplateError("--event", f"cannot read {source}: {error.strerror}") from None
     try:
         json.loads(payload)
     except ValueError as error:
@@ -91,25 +140,53 @@ def _read_event(source: str | None) -> bytes:
     return payload
 
 
+def _default_payload(default: DefaultEvent | None) -> bytes:
+    if default is None:
+        return b"{}"
+    return json.dumps(sample_event(default.kind, stage=default.stage)).encode()
+
+
 def run(args: argparse.Namespace) -> int:
     log = AccessLog(sys.stderr)
     try:
         options = options_from_args(args)
-        if options.app is None and args.format is not None:
-            raise TemplateError("--format", "only applies to APP")
+        default: DefaultEvent | None
         if options.app is not None:
-            options = ServeOptions(
-                app=options.app,
-                format=args.format or "auto",
+            config = app_function_config(
+                options.app,
+                source=args.format,
                 interface=options.interface,
                 app_dir=options.app_dir,
+                env_vars=options.env_vars,
+                shell_env=options.shell_env,
             )
-        config = _config(options, args.function)
-        payload = _read_event(args.event)
-        invocation = asyncio.run(invoke_once(config, payload, log))
+            default = DefaultEvent(kind=args.format or DEFAULT_FORMAT)
+        else:
+            if args.format is not None and args.event is not None:
+                message = "for a template function it only chooses the event sent without --event"
+                raise TemplateError("--format", message)
+            config, default = _template_function(options, args.function)
+            if args.format is not None:
+                default = DefaultEvent(kind=args.format)
+        workers = worker_options(
+            {config.name: config},
+            isolated=args.isolated,
+            manifest=args.manifest,
+            debug_port=args.debug_port,
+        )
+        payload = _default_payload(default) if args.event is None else _read_event(args.event)
+        eager = options.app is not None
+        invocation = asyncio.run(
+            invoke_once(config, payload, log, workers[config.name], eager=eager)
+        )
     except (TemplateError, ConfigurationError, OSError) as error:
-        log.write(f"lambgate invoke: {error}")
+        log.write(f"lambgate invoke: error: {error}")
         return 2
+    except InitFailed as failure:
+        report_init_failure(failure, log, "invoke")
+        return 1
+    except KeyboardInterrupt:
+        return 130
     try:
         document = json.loads(invocation.payload)
         sys.stdout.write(json.dumps(document, indent=2) + "\n")

@@ -1,31 +1,34 @@
 """The ``lambgate`` command line (also ``python -m lambgate``).
 
-Each subcommand is one row of :data:`COMMANDS`: a name, a one-line help, a function adding
-its arguments to an ``argparse`` parser and a function running it (``run(args) -> exit
-status``). A new subcommand is one new row.
+Each subcommand is one row of :data:`COMMANDS`: a name, a one-line help and the module that
+implements it, with ``add_arguments(parser)`` and ``run(args) -> exit status``. A new
+subcommand is one new row.
 
 - ``serve``: the template's functions (or one APP) behind their AWS fronts (:mod:`.serve`);
 - ``invoke``: one invocation in a fresh execution environment (:mod:`.invoke`);
-- ``event``: the event the AWS service of a kind would send Lambda for a request, built by the
-  same ``request_to_event`` the emulator uses, for test events and ``sam local invoke -e``.
+- ``package`` and ``deploy``: the zip, and the function around it (:mod:`lambgate.deploy`);
+- ``event``: the event the AWS service of a kind would send Lambda for a request (:mod:`.event`).
+
+A module is imported when the parser is built, and only ``serve`` and ``invoke`` need the
+emulator's dependencies (``pip install 'lambgate[local]'``): without them, ``package``,
+``deploy``, ``event``, ``--help`` and ``--version`` still work, and ``serve`` and ``invoke``
+say in one line what to install.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from urllib.parse import quote, unquote, urlsplit
+from importlib.metadata import version
+from typing import NoReturn
 
-from lambgate.deploy import deploy, package
-from lambgate.events import SOURCES, Invocation, get_source
-from lambgate.model import Request
+__all__ = ["COMMANDS", "Command", "CommandLineParser", "build_parser", "main"]
 
-from . import invoke, serve
-
-__all__ = ["COMMANDS", "Command", "build_parser", "main"]
+#: What installs the emulator's dependencies (pyproject.toml's ``local`` extra).
+LOCAL_EXTRA = "pip install 'lambgate[local]'"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,137 +37,84 @@ class Command:
 
     name: str
     help: str
-    add_arguments: Callable[[argparse.ArgumentParser], None]
-    run: Callable[[argparse.Namespace], int]
-
-
-def _header(text: str) -> tuple[bytes, bytes]:
-    name, sep, value = text.partition(":")
-    if not sep or not name.strip():
-        raise argparse.ArgumentTypeError(f"a header is NAME:VALUE, got {text!r}")
-    return name.strip().lower().encode("latin-1"), value.strip().encode("latin-1")
-
-
-def add_event_arguments(event: argparse.ArgumentParser) -> None:
-    event.add_argument(
-        "kind",
-        choices=[source.name for source in SOURCES],
-        metavar="KIND",
-        help="event source: " + ", ".join(source.name for source in SOURCES),
-    )
-    event.add_argument("--method", default="GET", help="HTTP method (default GET)")
-    event.add_argument("--path", default="/", help="request path, percent-encoded as on the wire")
-    event.add_argument("--query", default="", help="query string, as on the wire (a=1&b=2)")
-    event.add_argument(
-        "--header",
-        action="append",
-        type=_header,
-        default=[],
-        metavar="NAME:VALUE",
-        help="a request header (repeatable)",
-    )
-    event.add_argument("--body", default="", help="request body; @FILE reads a file")
-    event.add_argument("--stage", default=None, help="API Gateway stage name")
-
-
-def _event(args: argparse.Namespace) -> dict[str, object]:
-    source = get_source(args.kind)
-    split = urlsplit(args.path)
-    raw_path = quote(split.path or "/", safe="/%:@!$&'()*+,;=-._~")
-    body = b""
-    if args.body.startswith("@"):
-        with open(args.body[1:], "rb") as file:
-            body = file.read()
-    elif args.body:
-        body = args.body.encode("utf-8")
-    headers = list(args.header)
-    given = {name for name, _ in headers}
-    # A client's usual headers, and those every front adds (gateway.gateway.ADDED_HEADERS) for
-    # a client at 203.0.113.10 over HTTPS, but X-Amzn-Trace-Id: random, it would change every
-    # event.
-    added = {
-        b"host": b"abcdef1234.execute-api.us-east-1.amazonaws.com",
-        b"user-agent": b"curl/8.5.0",
-        b"x-forwarded-for": b"203.0.113.10",
-        b"x-forwarded-port": b"443",
-        b"x-forwarded-proto": b"https",
-    }
-    if body:
-        added[b"content-length"] = str(len(body)).encode("ascii")
-    headers[:0] = [(name, value) for name, value in added.items() if name not in given]
-    request = Request(
-        method=args.method.upper(),
-        path=unquote(raw_path),
-        raw_path=raw_path.encode("ascii"),
-        query_string=(args.query or split.query).lstrip("?").encode("latin-1"),
-        headers=headers,
-        body=body,
-        client=("203.0.113.10", 0),
-        # REST's requestContext.path carries the stage, its path does not (hotsock/voker's
-        # live capture apigwv1-request.json: "/live/capture/..." on stage "live").
-        root_path=f"/{args.stage}" if args.kind == "rest" and args.stage else "",
-    )
-    invocation = Invocation(stage=args.stage)
-    if args.kind == "rest" and raw_path == "/":
-        # A greedy /{proxy+} never takes the root: AWS routes it to the "/" resource, which
-        # has no path parameters.
-        invocation = Invocation(stage=args.stage, resource="/")
-    return source.request_to_event(request, invocation)
-
-
-def run_event(args: argparse.Namespace) -> int:
-    json.dump(_event(args), sys.stdout, indent=2)
-    sys.stdout.write("\n")
-    return 0
+    #: The module with its ``add_arguments(parser)`` and ``run(args) -> int``.
+    module: str
 
 
 COMMANDS: tuple[Command, ...] = (
     Command(
         name="serve",
         help="serve a SAM template's functions (or one APP) behind their AWS fronts, locally",
-        add_arguments=serve.add_arguments,
-        run=serve.run,
+        module="lambgate.local.cli.serve",
     ),
     Command(
         name="invoke",
         help="run one invocation of a function in a fresh execution environment",
-        add_arguments=invoke.add_arguments,
-        run=invoke.run,
+        module="lambgate.local.cli.invoke",
     ),
     Command(
         name="package",
         help="build the deployment zip: the app, lambgate's handler and requirements for Lambda",
-        add_arguments=package.add_arguments,
-        run=package.run,
+        module="lambgate.deploy.package",
     ),
     Command(
         name="deploy",
         help="create or update the function, its alias, function URL and HTTP API with boto3",
-        add_arguments=deploy.add_arguments,
-        run=deploy.run,
+        module="lambgate.deploy.deploy",
     ),
     Command(
         name="event",
         help="print the Lambda event an AWS service sends for a request",
-        add_arguments=add_event_arguments,
-        run=run_event,
+        module="lambgate.local.cli.event",
     ),
 )
 
 
+class CommandLineParser(argparse.ArgumentParser):
+    """argparse, with a usage mistake said in one line (``lambgate serve: error: ...``) like
+    every other mistake the command reports, not under a usage block; ``--help`` has that."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandLineParser(
         prog="lambgate", description="Run web apps on AWS Lambda, and emulate AWS locally."
     )
+    parser.add_argument("--version", action="version", version=f"lambgate {version('lambgate')}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         subparser = commands.add_parser(command.name, help=command.help, description=command.help)
-        command.add_arguments(subparser)
-        subparser.set_defaults(run=command.run)
+        try:
+            module = importlib.import_module(command.module)
+        except ModuleNotFoundError as error:
+            if error.name is None or error.name.partition(".")[0] == "lambgate":
+                raise  # lambgate itself is broken: no extra would help
+            subparser.description = f"{command.help} (needs {LOCAL_EXTRA})"
+            # Whatever arguments follow, the answer is what to install (main() lets them be).
+            subparser.set_defaults(run=_needs_extra(command.name, error.name), unparsed=True)
+            continue
+        module.add_arguments(subparser)
+        subparser.set_defaults(run=module.run)
     return parser
 
 
+def _needs_extra(command: str, missing: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        sys.stderr.write(
+            f"lambgate {command}: error: the emulator's dependencies are not installed "
+            f"(no module named {missing!r}): {LOCAL_EXTRA}\n"
+        )
+        return 2
+
+    return run
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and not getattr(args, "unparsed", False):
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")  # as parse_args() does
     status: int = args.run(args)
     return status

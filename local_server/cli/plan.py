@@ -3,23 +3,38 @@
 Pure: a template (or an ``APP``) and the options in, a :class:`ServePlan` out, so the port
 layout and the functions' settings are tested without a socket. :mod:`.serve` starts it.
 
-Port layout. ``sam local start-api`` serves every API of a template at the root of one port,
-where one API's catch-all (``/{proxy+}``, ``$default``) hides every other API. Here each API
-gets its own port, still serving its routes at the root: the first API ``--port``, the next
-ones the following free numbers (``--lambda-port`` skipped). Function URLs follow from
-``--url-port`` (default ``--port`` + 100). Port 0 gives every front a free port of its own.
+Port layout. As ``sam local start-api`` does, every API of a template is served on ``--port``,
+at the root and (as on AWS) under its stage; but an API with a route that would take a request
+an API already there takes (:func:`~lambgate.local.gateway.shared_port.first_collision`) gets a
+port of its own, the next numbers after ``--port`` (``--lambda-port`` skipped), and the banner
+says which request. APIs join the shared port in template order, those with a ``$default``
+route last: ``sam local`` mounts ``$default`` behind every other route, so what it serves on
+that port is what lambgate serves there. Function URLs follow from ``--url-port`` (default
+``--port`` + 100). Port 0 gives every front a free port of its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
 from lambgate.local.gateway.answers import FrontKind
-from lambgate.local.lambda_service.function import FunctionConfig
+from lambgate.local.gateway.shared_port import (
+    DEFAULT_STAGE,
+    Collision,
+    first_collision,
+    stage_routes,
+)
+from lambgate.local.lambda_service.function import DEFAULT_REGION, FunctionConfig
 from lambgate.local.template.api_events import MAX_INTEGRATION_TIMEOUT_MS
+from lambgate.local.template.function_variables import (
+    env_var_overrides,
+    env_vars_for_unknown_functions,
+)
+from lambgate.local.template.layers import layer_paths, layer_requirements
 from lambgate.local.template.loader import load_template
 from lambgate.local.template.resources import IMPLICIT_HTTP_API, IMPLICIT_REST_API
 from lambgate.local.template.specs import (
@@ -31,6 +46,8 @@ from lambgate.local.template.specs import (
     TemplateError,
 )
 
+from .ports import DEFAULT_LAMBDA_PORT, DEFAULT_PORT, PortWish
+
 __all__ = [
     "APP_FUNCTION",
     "FORMATS",
@@ -39,6 +56,7 @@ __all__ = [
     "ServePlan",
     "app_function_config",
     "function_config",
+    "lambda_port",
     "plan_app",
     "plan_template",
 ]
@@ -68,14 +86,40 @@ class ServeOptions:
     #: Where ``APP``'s modules are imported from (its ``CodeUri``); default: the cwd.
     app_dir: Path | None = None
     host: str = "127.0.0.1"
-    port: int = 3000
-    lambda_port: int = 3001
+    port: int = DEFAULT_PORT
+    #: ``None``: :data:`~.ports.DEFAULT_LAMBDA_PORT`, or a free port when that is taken.
+    lambda_port: int | None = None
+    #: ``None``: ``port`` + :data:`URL_PORT_OFFSET`, or free ports when those are taken.
     url_port: int | None = None
     env_vars: Mapping[str, object] | None = None
+    #: The developer's environment (default ``os.environ``): all of it reaches an ``APP``;
+    #: a template's functions get the variables they declare (SAM's rule).
+    shell_env: Mapping[str, str] | None = None
     parameter_overrides: Mapping[str, str] = field(default_factory=dict)
     stage: str | None = None
+    #: Where ``env_vars`` came from: ``--reload`` reads it again when it changes.
+    env_vars_file: Path | None = None
     #: ``--reload``: recycle a function's environments when its code changes (:mod:`.reload`).
     reload: bool = False
+    #: ``--reload-include`` and ``--reload-exclude`` globs (:mod:`.reload_filter`).
+    reload_include: tuple[str, ...] = ()
+    reload_exclude: tuple[str, ...] = ()
+    #: ``--warm-containers``, SAM's option: ``EAGER`` starts each function's environment (and
+    #: imports its handler) at start-up, ``LAZY`` on its first invocation; either is reused.
+    warm_containers: Literal["EAGER", "LAZY"] = "LAZY"
+
+    @property
+    def starts_eagerly(self) -> bool:
+        """Whether environments start before the banner: ``EAGER``, and always for an
+        ``APP``, so that an app that cannot be imported stops the server, as uvicorn does."""
+        return self.app is not None or self.warm_containers == "EAGER"
+
+    #: How the functions' workers run (:mod:`.workers`): ``--isolated``, ``--manifest``,
+    #: ``--debug-port`` and ``--debug-function``.
+    isolated: bool = False
+    manifest: Path | None = None
+    debug_port: int | None = None
+    debug_function: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -83,18 +127,21 @@ class FrontPlan:
     """One listening port and what it serves."""
 
     kind: FrontKind
-    port: int
-    #: Set for an API front.
-    api: ApiSpec | None = None
+    port: PortWish
+    #: Set for an API front: the APIs on this port (several share ``--port``), their routes.
+    apis: tuple[ApiSpec, ...] = ()
     routes: tuple[RouteSpec, ...] = ()
     #: Set for a function URL or an ALB target.
     function: str | None = None
+    #: Why an API has a port of its own: a request it and an API on ``--port`` would both take.
+    collision: Collision | None = None
 
     @property
-    def name(self) -> str:
-        if self.api is not None:
-            return self.api.logical_id
-        return f"{self.function} URL" if self.kind == "url" else f"{self.function} ALB"
+    def names(self) -> tuple[str, ...]:
+        """The logical ids of its APIs, or its function URL's (ALB target's) name."""
+        if self.apis:
+            return tuple(api.logical_id for api in self.apis)
+        return (f"{self.function} URL" if self.kind == "url" else f"{self.function} ALB",)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -118,19 +165,47 @@ def function_config(spec: FunctionSpec) -> FunctionConfig:
         memory_size=spec.memory_size,
         variables=dict(spec.variables),
         region=spec.region,
+        build_method=spec.build_method,
+        # Lambda merges layers into /opt in the order listed, a later one's files over an
+        # earlier one's (https://docs.aws.amazon.com/lambda/latest/dg/adding-layers.html):
+        # here the later comes first on the path.
+        layer_paths=tuple(
+            path for layer in reversed(spec.layers) for path in layer_paths(layer, spec.runtime)
+        ),
+        layer_requirements=tuple(
+            manifest for layer in spec.layers if (manifest := layer_requirements(layer))
+        ),
     )
 
 
 def app_function_config(
-    app: str, *, source: str | None, interface: str = "auto", app_dir: Path | None = None
+    app: str,
+    *,
+    source: str | None,
+    interface: str = "auto",
+    app_dir: Path | None = None,
+    env_vars: Mapping[str, object] | None = None,
+    shell_env: Mapping[str, str] | None = None,
 ) -> FunctionConfig:
     """The one function serving ``APP``:
     :mod:`lambgate.local.lambda_service.worker.app_handler` in the worker imports it, with
-    ``app_dir`` as ``CodeUri``."""
+    ``app_dir`` as ``CodeUri``.
+
+    Its environment is what a uvicorn user's app sees: the shell's variables (``shell_env``,
+    default ``os.environ``, the region included), then ``--env-vars``'s ``Parameters`` block
+    and the block named :data:`APP_FUNCTION`; Lambda's reserved variables still win
+    (:mod:`lambgate.local.lambda_service.runtime_variables`).
+    """
     module, sep, attr = app.partition(":")
     if not sep or not module or not attr:
         raise TemplateError("APP", f"an app is given as module:attr, got {app!r}")
-    variables = {"LAMBGATE_APP": app, "LAMBGATE_INTERFACE": interface}
+    shell = os.environ if shell_env is None else shell_env
+    variables = {
+        **shell,
+        **env_var_overrides(APP_FUNCTION, env_vars or {}),
+        "LAMBGATE_APP": app,
+        "LAMBGATE_INTERFACE": interface,
+    }
     if source is not None:
         variables["LAMBGATE_SOURCE"] = source
     return FunctionConfig(
@@ -140,18 +215,70 @@ def app_function_config(
         timeout=float(APP_TIMEOUT_S),
         memory_size=APP_MEMORY_MB,
         variables=variables,
+        # botocore reads AWS_DEFAULT_REGION; the AWS CLI v2 and the SDKs also read AWS_REGION.
+        region=shell.get("AWS_REGION") or shell.get("AWS_DEFAULT_REGION") or DEFAULT_REGION,
     )
 
 
-def _ports(options: ServeOptions) -> tuple[list[int], list[int]]:
-    """Candidate ports for APIs and for function URLs, in order (infinite enough)."""
+def _ports(options: ServeOptions) -> tuple[Iterator[PortWish], Iterator[PortWish]]:
+    """Ports for APIs (the first is the shared one) and for function URLs, in order."""
     if options.port == 0:
-        return [0] * 64, [0] * 64
-    taken = {options.lambda_port}
-    api_ports = [p for p in range(options.port, options.port + 64) if p not in taken]
-    url_base = options.url_port if options.url_port is not None else options.port + URL_PORT_OFFSET
-    url_ports = [p for p in range(url_base, url_base + 64) if p not in taken]
-    return api_ports, url_ports
+        zero = PortWish(number=0, given_by="--port")
+        return iter([zero] * 64), iter([zero] * 64)
+    lambda_port = DEFAULT_LAMBDA_PORT if options.lambda_port is None else options.lambda_port
+    apis = (p for p in range(options.port + 1, options.port + 64) if p != lambda_port)
+    api_ports = [
+        PortWish(number=options.port, given_by="--port"),
+        *(PortWish(number=p) for p in apis),
+    ]
+    if options.url_port is None:
+        first_url = PortWish(number=options.port + URL_PORT_OFFSET)
+    else:
+        first_url = PortWish(number=options.url_port, given_by="--url-port")
+    more = (p for p in range(first_url.number + 1, first_url.number + 64) if p != lambda_port)
+    url_ports = [first_url, *(PortWish(number=p) for p in more)]
+    return iter(api_ports), iter(url_ports)
+
+
+def lambda_port(options: ServeOptions) -> PortWish:
+    """The Invoke API's port."""
+    if options.lambda_port is None:
+        return PortWish(number=DEFAULT_LAMBDA_PORT)
+    return PortWish(number=options.lambda_port, given_by="--lambda-port")
+
+
+#: An API and its routes.
+_Served = tuple[ApiSpec, tuple[RouteSpec, ...]]
+
+
+def _served_apis(template: Template, stage: str | None) -> list[_Served]:
+    """The APIs with routes, each with ``--stage`` applied, in template order."""
+    served = []
+    for api in template.apis.values():
+        routes = tuple(r for r in template.routes if r.api_logical_id == api.logical_id)
+        if routes:
+            served.append((replace(api, stage_name=stage) if stage else api, routes))
+    return served
+
+
+def _share_port(apis: Sequence[_Served]) -> tuple[list[ApiSpec], list[tuple[ApiSpec, Collision]]]:
+    """The APIs that share ``--port`` (template order), and each other with what keeps it out."""
+    shared: list[_Served] = []
+    alone: list[tuple[ApiSpec, Collision]] = []
+    # sam local mounts $default behind every other route (sorted() keeps template order).
+    in_order = sorted(apis, key=lambda pair: any(r.path == DEFAULT_ROUTE_PATH for r in pair[1]))
+    for api, routes in in_order:
+        collisions = (
+            first_collision(routes, api.stage_name, other_routes, other.stage_name)
+            for other, other_routes in shared
+        )
+        collision = next((found for found in collisions if found is not None), None)
+        if collision is None:
+            shared.append((api, routes))
+        else:
+            alone.append((api, collision))
+    on_port = {api.logical_id for api, _ in shared}
+    return [api for api, _ in apis if api.logical_id in on_port], alone
 
 
 def plan_template(options: ServeOptions) -> ServePlan:
@@ -160,29 +287,50 @@ def plan_template(options: ServeOptions) -> ServePlan:
         options.template,
         parameter_overrides=options.parameter_overrides,
         env_vars=options.env_vars,
+        shell_env=options.shell_env,
     )
     functions = {name: function_config(spec) for name, spec in template.functions.items()}
     api_ports, url_ports = _ports(options)
+    served = _served_apis(template, options.stage)
+    routes_of = {api.logical_id: routes for api, routes in served}
+    shared, alone = _share_port(served)
     fronts: list[FrontPlan] = []
-    for api in template.apis.values():
-        routes = tuple(r for r in template.routes if r.api_logical_id == api.logical_id)
-        if routes:
-            fronts.append(
-                FrontPlan(kind=api.kind, port=api_ports[len(fronts)], api=api, routes=routes)
+    if shared:
+        routes = tuple(r for api in shared for r in routes_of[api.logical_id])
+        fronts.append(
+            FrontPlan(kind=shared[0].kind, port=next(api_ports), apis=tuple(shared), routes=routes)
+        )
+    for api, collision in alone:
+        fronts.append(
+            FrontPlan(
+                kind=api.kind,
+                port=next(api_ports),
+                apis=(api,),
+                routes=routes_of[api.logical_id],
+                collision=collision,
             )
+        )
     warnings = list(template.warnings)
+    for api, routes in served:
+        for route in stage_routes(routes, api.stage_name):
+            rest = route.path[len(api.stage_name) + 1 :] or "/"
+            warnings.append(
+                f"{api.logical_id}: route {route.path} begins with the stage name; it is at "
+                f"/{api.stage_name}{route.path} as on AWS, and at {route.path} only while no "
+                f"route takes {rest}"
+            )
     # Not emulated yet: saying so beats a browser app that works deployed and fails here.
     not_applied = (
         "is not applied locally: no answer to preflight OPTIONS requests and no "
         "Access-Control-* headers on responses"
     )
-    for front in fronts:
-        if front.api is not None and front.api.cors is not None:
-            name = "Cors" if front.api.kind == "rest" else "CorsConfiguration"
-            warnings.append(f"{front.api.logical_id}: {name} {not_applied}")
+    for api, _ in served:
+        if api.cors is not None:
+            name = "Cors" if api.kind == "rest" else "CorsConfiguration"
+            warnings.append(f"{api.logical_id}: {name} {not_applied}")
     urls = [spec for spec in template.functions.values() if spec.function_url is not None]
-    for index, spec in enumerate(urls):
-        fronts.append(FrontPlan(kind="url", port=url_ports[index], function=spec.logical_id))
+    for spec in urls:
+        fronts.append(FrontPlan(kind="url", port=next(url_ports), function=spec.logical_id))
         assert spec.function_url is not None
         if spec.function_url.cors is not None:
             warnings.append(f"{spec.logical_id}: FunctionUrlConfig.Cors {not_applied}")
@@ -207,29 +355,48 @@ def plan_app(options: ServeOptions) -> ServePlan:
     if kind not in FORMATS:
         raise TemplateError("--format", f"expected one of {', '.join(FORMATS)}, got {kind!r}")
     config = app_function_config(
-        options.app, source=kind, interface=options.interface, app_dir=options.app_dir
+        options.app,
+        source=kind,
+        interface=options.interface,
+        app_dir=options.app_dir,
+        env_vars=options.env_vars,
+        shell_env=options.shell_env,
     )
     front: FrontPlan
+    port = PortWish(number=options.port, given_by="--port")
     if kind == "rest":
         # A REST proxy resource does not catch the root: SAM apps declare both, as here.
-        api = ApiSpec(logical_id=IMPLICIT_REST_API, kind="rest", stage_name="Prod", implicit=True)
+        api = ApiSpec(
+            logical_id=IMPLICIT_REST_API,
+            kind="rest",
+            stage_name=options.stage or "Prod",
+            implicit=True,
+        )
         routes = tuple(_route(api, path) for path in ("/", "/{proxy+}"))
-        front = FrontPlan(kind="rest", port=options.port, api=api, routes=routes)
+        front = FrontPlan(kind="rest", port=port, apis=(api,), routes=routes)
     elif kind in ("http", "http-v1"):
         version = "2.0" if kind == "http" else "1.0"
         api = ApiSpec(
             logical_id=IMPLICIT_HTTP_API,
             kind="http",
-            stage_name="$default",
+            stage_name=options.stage or DEFAULT_STAGE,
             payload_format_version=version,
             implicit=True,
         )
         front = FrontPlan(
-            kind="http", port=options.port, api=api, routes=(_route(api, DEFAULT_ROUTE_PATH),)
+            kind="http", port=port, apis=(api,), routes=(_route(api, DEFAULT_ROUTE_PATH),)
         )
     else:
-        front = FrontPlan(kind=_FUNCTION_FRONTS[kind], port=options.port, function=APP_FUNCTION)
-    return ServePlan(functions={APP_FUNCTION: config}, fronts=(front,), origin=options.app)
+        front = FrontPlan(kind=_FUNCTION_FRONTS[kind], port=port, function=APP_FUNCTION)
+    warnings = env_vars_for_unknown_functions(
+        options.env_vars or {}, [APP_FUNCTION], owner=f"APP (its function is {APP_FUNCTION})"
+    )
+    return ServePlan(
+        functions={APP_FUNCTION: config},
+        fronts=(front,),
+        warnings=tuple(warnings),
+        origin=options.app,
+    )
 
 
 def _route(api: ApiSpec, path: str) -> RouteSpec:

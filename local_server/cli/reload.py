@@ -2,12 +2,17 @@
 
 :class:`CodeWatcher` watches every function's ``CodeUri`` (for ``lambgate serve APP``, the
 app's folder) with watchfiles, whose Rust core uses inotify (or polling where inotify does not
-reach, as watchfiles decides). When files under a ``CodeUri`` change, that function's
-environments are recycled
-(:meth:`~lambgate.local.lambda_service.function_pool.FunctionRuntime.recycle`): idle ones end
-at once, busy ones after their answer, and the next request is a cold start that imports the
-new code, with no build step. Changes under ``__pycache__``, ``.git``, ``.venv`` and the
-like, and to ``*.pyc`` files, are watchfiles' :class:`~watchfiles.DefaultFilter`'s to ignore.
+reach, as watchfiles decides). Which changed files count is uvicorn's rule
+(:mod:`.reload_filter`: ``*.py`` and ``--reload-include``, minus ``--reload-exclude``, hidden
+files, caches and virtualenvs), so the logs, databases and uploads an app writes in its folder
+do not reload it. When code under a ``CodeUri`` changes, that function's environments are
+recycled (:meth:`~lambgate.local.lambda_service.function_pool.FunctionRuntime.recycle`): idle
+ones end at once, busy ones after their answer, and the next request is a cold start that
+imports the new code, with no build step.
+
+The template and the ``--env-vars`` file are watched too: they decide more than code does
+(routes, ports, variables), so a change to either is handed to ``on_config_change``, and
+:func:`~.serve.serve` starts the emulator again from them.
 
 Stale bytecode. Python trusts a ``__pycache__`` entry whose recorded source mtime (whole
 seconds) and size match the source, so a module rewritten within the same second at the same
@@ -34,11 +39,13 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-from watchfiles import DefaultFilter, watch
+from watchfiles import watch
 
 from lambgate.local.gateway.access_log import AccessLog
 from lambgate.local.lambda_service.function_pool import WORKER_COMMAND as PLAIN_WORKER_COMMAND
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
+
+from .reload_filter import ReloadFilter
 
 __all__ = ["WORKER_COMMAND", "CodeWatcher"]
 
@@ -58,57 +65,104 @@ STOP_TIMEOUT_S = 5.0
 
 
 class CodeWatcher:
-    """Recycles a function's environments when a file under its ``CodeUri`` changes."""
+    """Recycles a function's environments when code under its ``CodeUri`` changes, and calls
+    ``on_config_change`` when one of ``config_files`` does."""
 
-    def __init__(self, runtimes: Mapping[str, FunctionRuntime], log: AccessLog) -> None:
+    def __init__(
+        self,
+        runtimes: Mapping[str, FunctionRuntime],
+        log: AccessLog,
+        *,
+        code_filter: ReloadFilter | None = None,
+        config_files: Iterable[Path] = (),
+        on_config_change: Callable[[Path], None] | None = None,
+    ) -> None:
         self.runtimes = runtimes
         self.log = log
         #: Each watched path and the functions whose code lives under it.
         self.code_uris: dict[Path, list[str]] = {}
         for name, runtime in runtimes.items():
             self.code_uris.setdefault(runtime.config.code_uri.resolve(), []).append(name)
+        self.code_filter = code_filter or ReloadFilter()
+        self.config_files = tuple(dict.fromkeys(path.resolve() for path in config_files))
+        self.on_config_change = on_config_change
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._stopped: asyncio.Future[None] | None = None
+        self._threads: list[threading.Thread] = []
+        self._stopped: list[asyncio.Future[None]] = []
         self._recycling: set[asyncio.Task[None]] = set()
 
     @property
     def watched(self) -> list[Path]:
         """The outermost existing ``CodeUri`` s: a nested one is already watched through its
         parent."""
-        existing = sorted(path for path in self.code_uris if path.exists())
-        return [
-            path
-            for path in existing
-            if not any(path != other and path.is_relative_to(other) for other in existing)
-        ]
+        return _outermost(path for path in self.code_uris if path.exists())
+
+    def _config_folders(self) -> list[Path]:
+        """Folders of config files outside every code folder: watched without their subfolders
+        (the template's folder may be a home folder)."""
+        roots = self.watched
+        return sorted(
+            {
+                path.parent
+                for path in self.config_files
+                if path.parent.exists() and not any(path.is_relative_to(r) for r in roots)
+            }
+        )
+
+    def describe(self) -> str:
+        """What is watched, for the banner."""
+        text = ", ".join(str(path) for path in self.watched) or "no code folder"
+        text += f" for {', '.join(self.code_filter.includes) or 'nothing'}"
+        if self.config_files:
+            text += ", and " + ", ".join(_shown(path) for path in self.config_files)
+        return text
+
+    def wanted(self, path: Path) -> bool:
+        """Whether a change to ``path`` (absolute) is a config change or a code change."""
+        if path in self.config_files:
+            return True
+        return any(
+            path.is_relative_to(code_uri) and self.code_filter.is_code(path, code_uri)
+            for code_uri in self.code_uris
+        )
 
     async def start(self) -> None:
         """Watch; returns once the watches are in place, so no later change is missed."""
         loop = asyncio.get_running_loop()
-        ready: asyncio.Future[None] = loop.create_future()
-        self._stopped = loop.create_future()
         for path, names in self.code_uris.items():
             if not path.exists():
                 self.log.write(f"lambgate: --reload: {', '.join(names)}: no {path} to watch")
-        paths = self.watched
-        if not paths:
-            self._stopped.set_result(None)
-            return
-        self._thread = threading.Thread(
-            target=self._watch, args=(loop, paths, ready), name="lambgate-reload", daemon=True
-        )
-        self._thread.start()
+        readies: list[asyncio.Future[None]] = []
+        for paths, recursive in ((self.watched, True), (self._config_folders(), False)):
+            if not paths:
+                continue
+            ready: asyncio.Future[None] = loop.create_future()
+            stopped: asyncio.Future[None] = loop.create_future()
+            thread = threading.Thread(
+                target=self._watch,
+                args=(loop, paths, recursive, ready, stopped),
+                name="lambgate-reload",
+                daemon=True,
+            )
+            self._threads.append(thread)
+            self._stopped.append(stopped)
+            readies.append(ready)
+            thread.start()
         try:
-            await asyncio.wait_for(asyncio.shield(ready), START_TIMEOUT_S)
+            await asyncio.wait_for(asyncio.shield(asyncio.gather(*readies)), START_TIMEOUT_S)
         except BaseException:
             await self.close()
             raise
 
     def _watch(
-        self, loop: asyncio.AbstractEventLoop, paths: list[Path], ready: asyncio.Future[None]
+        self,
+        loop: asyncio.AbstractEventLoop,
+        paths: list[Path],
+        recursive: bool,
+        ready: asyncio.Future[None],
+        stopped: asyncio.Future[None],
     ) -> None:
-        """The watching thread: hands each batch of changes to the event loop."""
+        """A watching thread: hands each batch of wanted changes to the event loop."""
 
         def settle(future: asyncio.Future[None]) -> None:
             if not future.done():
@@ -127,13 +181,14 @@ class CodeWatcher:
         try:
             for changes in watch(
                 *paths,
-                watch_filter=DefaultFilter(),
+                watch_filter=lambda _, path: self.wanted(Path(path)),
                 debounce=DEBOUNCE_MS,
                 step=STEP_MS,
                 stop_event=self._stop,
                 rust_timeout=READY_POLL_MS,
                 yield_on_timeout=True,
                 raise_interrupt=False,
+                recursive=recursive,
             ):
                 call(settle, ready)
                 if changes:
@@ -142,12 +197,18 @@ class CodeWatcher:
             call(failed, error)
         finally:
             call(settle, ready)
-            assert self._stopped is not None
-            call(settle, self._stopped)
+            call(settle, stopped)
 
     def changed(self, paths: Iterable[Path]) -> None:
-        """Recycle each function with a changed file under its ``CodeUri``, one line each."""
-        changed = list(paths)
+        """Recycle each function with changed code under its ``CodeUri``, one line each; or
+        hand a config change on, which starts everything again."""
+        changed = [path for path in paths if self.wanted(path)]
+        config = [path for path in changed if path in self.config_files]
+        if config:
+            self.log.write(f"lambgate: {_shown(config[0])} changed: starting again")
+            if self.on_config_change is not None:
+                self.on_config_change(config[0])
+            return
         for path in changed:
             if path.suffix == ".py":
                 _drop_cached_bytecode(path)
@@ -169,14 +230,26 @@ class CodeWatcher:
                 task.add_done_callback(self._recycling.discard)
 
     async def close(self) -> None:
-        """Stop the watching thread (bounded wait) and finish recycling in progress."""
+        """Stop the watching threads (bounded wait) and finish recycling in progress."""
         self._stop.set()
-        if self._stopped is not None and self._thread is not None:
+        if self._stopped:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(self._stopped), STOP_TIMEOUT_S)
-            # It has returned from watchfiles; joining now is at most a moment.
-            self._thread.join(STOP_TIMEOUT_S)
+                await asyncio.wait_for(
+                    asyncio.shield(asyncio.gather(*self._stopped)), STOP_TIMEOUT_S
+                )
+        # They have returned from watchfiles; joining now is at most a moment.
+        for thread in self._threads:
+            thread.join(STOP_TIMEOUT_S)
         await asyncio.gather(*self._recycling, return_exceptions=True)
+
+
+def _outermost(paths: Iterable[Path]) -> list[Path]:
+    existing = sorted(set(paths))
+    return [
+        path
+        for path in existing
+        if not any(path != other and path.is_relative_to(other) for other in existing)
+    ]
 
 
 def _drop_cached_bytecode(source: Path) -> None:

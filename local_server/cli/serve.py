@@ -2,10 +2,11 @@
 
 :func:`start_emulator` turns a :class:`~.plan.ServePlan` into running parts: one
 :class:`~lambgate.local.lambda_service.function_pool.FunctionRuntime` per function (its
-execution environments start on the first request, as Lambda's do), one HTTP front per API or
-function URL with a :class:`~lambgate.local.gateway.gateway.Gateway` behind it, and the Invoke
-API on ``--lambda-port`` (``sam local start-lambda``). :func:`serve` runs that until SIGINT or
-SIGTERM, then stops every front and every worker.
+execution environments start on the first request, as Lambda's do), one HTTP front per port
+(the APIs sharing ``--port``, an API with a port of its own, a function URL) with a
+:class:`~lambgate.local.gateway.gateway.Gateway` behind it, and the Invoke API on
+``--lambda-port`` (``sam local start-lambda``), each bound as :mod:`.ports` says.
+:func:`serve` runs that until SIGINT or SIGTERM, then stops every front and every worker.
 """
 
 from __future__ import annotations
@@ -15,35 +16,42 @@ import asyncio
 import json
 import signal
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lambgate.errors import ConfigurationError
-from lambgate.local.front.server import HTTPServer, run_async, start_server, warn_if_exposed
+from lambgate.local.front.server import HTTPServer, run_async, start_server
 from lambgate.local.gateway.access_log import AccessLog
 from lambgate.local.gateway.destinations import ApiRoutes, DestinationResolver, SingleFunction
 from lambgate.local.gateway.gateway import Gateway
+from lambgate.local.lambda_service.function import InitFailed
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
 from lambgate.local.lambda_service.invoke_api import InvokeServer, start_invoke_api
+from lambgate.local.lambda_service.worker_options import WorkerOptions
+from lambgate.local.template.function_variables import check_env_vars
 from lambgate.local.template.parameters import parse_parameter_overrides
-from lambgate.local.template.specs import DEFAULT_ROUTE_PATH, TemplateError
+from lambgate.local.template.specs import TemplateError
 
-from .plan import FORMATS, FrontPlan, ServeOptions, ServePlan, plan_app, plan_template
+from .banner import INVOKE_API, banner
+from .plan import (
+    FORMATS,
+    FrontPlan,
+    ServeOptions,
+    ServePlan,
+    lambda_port,
+    plan_app,
+    plan_template,
+)
+from .ports import DEFAULT_LAMBDA_PORT, DEFAULT_PORT, PortWish, listen_all
 from .reload import WORKER_COMMAND, CodeWatcher
+from .reload_filter import ReloadFilter
+from .workers import add_worker_arguments, worker_options
 
-__all__ = ["Emulator", "add_arguments", "run", "serve", "start_emulator"]
+__all__ = ["Emulator", "add_arguments", "port_number", "run", "serve", "start_emulator"]
 
 #: How long in-flight requests get to finish when the emulator stops.
 STOP_GRACE_SECONDS = 3.0
-
-_KIND_NAMES = {
-    "rest": "REST API",
-    "http": "HTTP API",
-    "url": "function URL",
-    "alb": "ALB",
-    "alb-multi": "ALB, multi-value headers",
-}
 
 
 @dataclass(eq=False)
@@ -51,6 +59,8 @@ class Front:
     plan: FrontPlan
     gateway: Gateway
     server: HTTPServer
+    #: The default port it did not get because it was taken (:mod:`.ports`).
+    moved_from: int | None = None
 
 
 @dataclass(eq=False)
@@ -62,7 +72,9 @@ class Emulator:
     runtimes: dict[str, FunctionRuntime]
     fronts: list[Front] = field(default_factory=list)
     invoke: InvokeServer | None = None
+    invoke_moved_from: int | None = None
     watcher: CodeWatcher | None = None
+    _hurrying: set[asyncio.Future[None]] = field(default_factory=set)
 
     def url(self, front: Front) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
@@ -71,7 +83,7 @@ class Emulator:
     def front(self, name: str) -> Front:
         """The front serving the API (logical id) or the function URL (``Fn URL``) ``name``."""
         for front in self.fronts:
-            if front.plan.name == name or front.plan.function == name:
+            if name in front.plan.names or front.plan.function == name:
                 return front
         raise KeyError(name)
 
@@ -88,34 +100,15 @@ class Emulator:
         await asyncio.gather(*(runtime.recycle() for runtime in self.runtimes.values()))
 
     def banner(self) -> str:
-        lines = [f"lambgate serving {self.plan.origin} (Ctrl-C to stop)"]
-        for front in self.fronts:
-            plan = front.plan
-            if plan.api is not None:
-                api = front.gateway.resolver
-                assert isinstance(api, ApiRoutes)
-                lines.append(
-                    f"  {plan.name} ({_KIND_NAMES[plan.kind]}, stage {api.stage}) {self.url(front)}"
-                )
-                width = max(len(_route_text(r.method, r.path)) for r in plan.routes)
-                for route in plan.routes:
-                    text = _route_text(route.method, route.path)
-                    lines.append(f"    {text:<{width}}  -> {route.function}")
-            else:
-                lines.append(
-                    f"  {plan.function} ({_KIND_NAMES[plan.kind]}) {self.url(front)}  (any path)"
-                )
+        """What is served where, printed at start-up (:mod:`.banner`)."""
+        return banner(self)
+
+    def ports(self) -> dict[str, int]:
+        """The port of each front (by its first name) and of the Invoke API."""
+        ports = {front.plan.names[0]: front.server.port for front in self.fronts}
         if self.invoke is not None:
-            names = ", ".join(self.runtimes)
-            lines.append(
-                f"  Invoke API http://{self.host}:{self.invoke.port} (boto3 endpoint_url): {names}"
-            )
-        if self.watcher is not None:
-            watched = ", ".join(str(path) for path in self.watcher.watched)
-            lines.append(f"  --reload: watching {watched}")
-        warning = warn_if_exposed(self.host)
-        lines += [f"  warning: {text}" for text in (*self.plan.warnings, warning) if text]
-        return "\n".join(lines)
+            ports[INVOKE_API] = self.invoke.port
+        return ports
 
     async def close(self) -> None:
         """Stop accepting, let requests in flight finish briefly, then end every worker."""
@@ -128,85 +121,256 @@ class Emulator:
         if self.invoke is not None:
             await self.invoke.close()
         await asyncio.gather(*(runtime.close() for runtime in self.runtimes.values()))
+        await asyncio.gather(*self._hurrying, return_exceptions=True)
 
-
-def _route_text(method: str, path: str) -> str:
-    return path if path == DEFAULT_ROUTE_PATH else f"{method} {path}"
+    def hurry(self) -> None:
+        """End the requests still in flight now rather than after their grace (the second
+        Ctrl-C): :meth:`close`, under way, then goes on at once."""
+        servers = [front.server for front in self.fronts]
+        if self.invoke is not None:
+            servers.append(self.invoke.server)
+        for server in servers:
+            # A second close of a closing server aborts its connections; the first returns.
+            task = asyncio.ensure_future(server.close(grace=0))
+            self._hurrying.add(task)
+            task.add_done_callback(self._hurrying.discard)
 
 
 def make_plan(options: ServeOptions) -> ServePlan:
-    return plan_app(options) if options.app else plan_template(options)
+    plan = plan_app(options) if options.app else plan_template(options)
+    if (options.reload_include or options.reload_exclude) and not options.reload:
+        # uvicorn warns likewise: the globs only say what --reload watches.
+        unused = "--reload-include and --reload-exclude do nothing without --reload"
+        plan = replace(plan, warnings=(*plan.warnings, unused))
+    return plan
+
+
+def plan_workers(options: ServeOptions, plan: ServePlan) -> dict[str, WorkerOptions]:
+    return worker_options(
+        plan.functions,
+        isolated=options.isolated,
+        manifest=options.manifest,
+        debug_port=options.debug_port,
+        debug_function=options.debug_function,
+    )
 
 
 async def start_emulator(
-    options: ServeOptions, *, log: AccessLog | None = None, plan: ServePlan | None = None
+    options: ServeOptions,
+    *,
+    log: AccessLog | None = None,
+    plan: ServePlan | None = None,
+    ports: Mapping[str, int] | None = None,
+    on_config_change: Callable[[Path], None] | None = None,
+    eager: bool | None = None,
 ) -> Emulator:
-    """Start every front, the Invoke API and (lazily) the functions of ``options``."""
+    """Start every front, the Invoke API and the functions of ``options``: an environment of
+    each at once when ``eager`` (default: ``options.starts_eagerly``), else on first use.
+
+    ``ports``: the port each front (by its first name) and the Invoke API had before a
+    restart, kept where still free. ``on_config_change``: what ``--reload`` calls when the
+    template or the ``--env-vars`` file changes.
+    """
     log = log or AccessLog(sys.stderr)
     plan = plan or make_plan(options)
+    kept = ports or {}
 
     def sink_for(name: str) -> Callable[[str], None]:
         return lambda line: log.function_line(name, line)
 
     command = WORKER_COMMAND if options.reload else None
+    workers = plan_workers(options, plan)
     runtimes = {
-        name: FunctionRuntime(config, command=command, log=sink_for(name))
+        name: FunctionRuntime(config, command=command, log=sink_for(name), options=workers[name])
         for name, config in plan.functions.items()
     }
     emulator = Emulator(plan=plan, host=options.host, runtimes=runtimes)
+    host = options.host
+    wishes = [_kept(front.port, kept.get(front.names[0])) for front in plan.fronts]
+    wishes.append(_kept(lambda_port(options), kept.get(INVOKE_API)))
+    started: dict[int, Front] = {}
+
+    async def start(index: int, port: int) -> None:
+        if index == len(plan.fronts):
+            emulator.invoke = await start_invoke_api(runtimes, host=host, port=port)
+            return
+        front_plan = plan.fronts[index]
+        resolver: DestinationResolver
+        if front_plan.apis:
+            resolver = ApiRoutes(front_plan.apis, front_plan.routes)
+        else:
+            assert front_plan.function is not None
+            resolver = SingleFunction(front_plan.function, front_plan.kind)
+        gateway = Gateway(resolver, runtimes, log, name=", ".join(front_plan.names))
+        server = await start_server(gateway.handle, host=host, port=port)
+        started[index] = Front(front_plan, gateway, server)
+
     try:
-        for front_plan in plan.fronts:
-            resolver: DestinationResolver
-            if front_plan.api is not None:
-                resolver = ApiRoutes(front_plan.api, front_plan.routes, stage=options.stage)
-            else:
-                assert front_plan.function is not None
-                resolver = SingleFunction(front_plan.function, front_plan.kind)
-            gateway = Gateway(resolver, runtimes, log, name=front_plan.name)
-            server = await start_server(gateway.handle, host=options.host, port=front_plan.port)
-            emulator.fronts.append(Front(front_plan, gateway, server))
-        emulator.invoke = await start_invoke_api(
-            runtimes, host=options.host, port=options.lambda_port
-        )
+        *moved, emulator.invoke_moved_from = await listen_all(wishes, start, host=host)
+        emulator.fronts = [replace(started[i], moved_from=m) for i, m in enumerate(moved)]
+        if options.starts_eagerly if eager is None else eager:
+            await start_environments(runtimes)
         if options.reload:
-            emulator.watcher = CodeWatcher(runtimes, log)
+            emulator.watcher = CodeWatcher(
+                runtimes,
+                log,
+                code_filter=ReloadFilter.from_globs(
+                    options.reload_include,
+                    options.reload_exclude,
+                    roots=[config.code_uri for config in plan.functions.values()],
+                ),
+                config_files=config_files(options),
+                on_config_change=on_config_change,
+            )
             await emulator.watcher.start()
     except BaseException:
+        emulator.fronts = emulator.fronts or list(started.values())
         await emulator.close()
         raise
     return emulator
 
 
+async def start_environments(runtimes: Mapping[str, FunctionRuntime]) -> None:
+    """Start one environment of every function at once (``--warm-containers EAGER``); once
+    all have finished starting, raise the first :class:`InitFailed`, in template order."""
+    started = await asyncio.gather(
+        *(runtime.start_environment() for runtime in runtimes.values()), return_exceptions=True
+    )
+    for outcome in started:
+        if isinstance(outcome, BaseException):
+            raise outcome
+
+
+def report_init_failure(
+    failure: InitFailed, log: AccessLog, command: str, *, fatal: bool = True
+) -> None:
+    """The function's init log when its own code raised (it holds the traceback), then one
+    line; a handler that is not there is that line alone. Not ``fatal``: a ``--reload``
+    restart, which goes on serving."""
+    if failure.code_failed:
+        for line in failure.log:
+            log.function_line(failure.function, line)
+    log.write(
+        f"lambgate {command}: error: {failure}" if fatal else f"lambgate: --reload: {failure}"
+    )
+
+
+def _kept(wish: PortWish, port: int | None) -> PortWish:
+    return wish if port is None else replace(wish, number=port)
+
+
+def config_files(options: ServeOptions) -> list[Path]:
+    """The files ``--reload`` starts everything again for: the template, ``--env-vars``."""
+    files = [] if options.app else [options.template]
+    return files + ([options.env_vars_file] if options.env_vars_file else [])
+
+
 async def serve(options: ServeOptions, *, log: AccessLog | None = None) -> None:
-    """Run until SIGINT (Ctrl-C) or SIGTERM, then stop cleanly: no worker outlives us."""
+    """Run until SIGINT (Ctrl-C) or SIGTERM, then stop cleanly: no worker outlives us.
+
+    Under ``--reload``, a changed template or ``--env-vars`` file starts everything again
+    from them, on the same ports, once they read without error.
+    """
     log = log or AccessLog(sys.stderr)
-    emulator = await start_emulator(options, log=log)
+    changed = asyncio.Event()
+
+    def config_changed(_: Path) -> None:
+        changed.set()
+
+    emulator = await start_emulator(options, log=log, on_config_change=config_changed)
     stop = asyncio.Event()
+
+    def on_signal() -> None:
+        # The first signal stops gracefully; another, while that runs, ends requests in
+        # flight at once (as uvicorn's second Ctrl-C does): never a KeyboardInterrupt.
+        if stop.is_set():
+            log.write("lambgate: stopping now, ending requests in flight")
+            emulator.hurry()
+        stop.set()
+
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+        loop.add_signal_handler(signum, on_signal)
     try:
         log.write(emulator.banner())
-        await stop.wait()
-        log.write("lambgate: stopping")
+        while not stop.is_set():
+            waits = {asyncio.ensure_future(event.wait()) for event in (stop, changed)}
+            _, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            for waiting in pending:
+                waiting.cancel()
+            if changed.is_set() and not stop.is_set():
+                changed.clear()
+                emulator = await _start_again(emulator, options, log, config_changed)
+        log.write("lambgate: stopping (Ctrl-C again to end requests in flight now)")
     finally:
+        stop.set()
+        await emulator.close()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
-        await emulator.close()
+
+
+async def _start_again(
+    emulator: Emulator,
+    options: ServeOptions,
+    log: AccessLog,
+    on_config_change: Callable[[Path], None],
+) -> Emulator:
+    """The emulator of the changed template and ``--env-vars``, or the running one if they
+    do not read."""
+    try:
+        options = replace(options, env_vars=read_env_vars(options.env_vars_file))
+        plan = make_plan(options)
+    except (TemplateError, ConfigurationError, OSError, ValueError) as error:
+        log.write(f"lambgate: --reload: {error}; still serving the previous version")
+        return emulator
+    ports = emulator.ports()
+    await emulator.close()
+    try:
+        emulator = await start_emulator(
+            options, log=log, plan=plan, ports=ports, on_config_change=on_config_change
+        )
+    except InitFailed as failure:
+        # The previous version is gone already: serve this one, starting on first use.
+        report_init_failure(failure, log, "serve", fatal=False)
+        emulator = await start_emulator(
+            options,
+            log=log,
+            plan=plan,
+            ports=ports,
+            on_config_change=on_config_change,
+            eager=False,
+        )
+    log.write(emulator.banner())
+    return emulator
 
 
 # -- command line --------------------------------------------------------------------------
 
 
-def read_env_vars(path: str | None) -> dict[str, object] | None:
+def read_env_vars(path: str | Path | None) -> dict[str, object] | None:
     """``--env-vars FILE``: SAM's JSON, ``{"Parameters": {...}, "FnLogicalId": {...}}``."""
     if path is None:
         return None
-    with open(path, encoding="utf-8") as file:
-        document = json.load(file)
-    if not isinstance(document, dict):
-        raise TemplateError("--env-vars", f"{path} must hold a JSON object")
-    return document
+    try:
+        with open(path, encoding="utf-8") as file:
+            document = json.load(file)
+    except OSError as error:
+        raise TemplateError("--env-vars", f"cannot read {path}: {error.strerror}") from None
+    except ValueError as error:  # JSONDecodeError, or bytes that are not UTF-8
+        raise TemplateError("--env-vars", f"{path} is not JSON: {error}") from None
+    check_env_vars(document)
+    return dict(document)
+
+
+def port_number(text: str) -> int:
+    """A TCP port from the command line: 0 (any free port) to 65535."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= number <= 65_535:
+        raise argparse.ArgumentTypeError(f"{number} is not a port (0 to 65535; 0 is any free one)")
+    return number
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
@@ -248,6 +412,7 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_common_arguments(parser)
+    add_worker_arguments(parser, debug_function=True)
     parser.add_argument(
         "--format",
         choices=FORMATS,
@@ -255,21 +420,57 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the AWS front APP is served behind (default: http, an HTTP API payload 2.0)",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=3000, help="first API's port (default 3000)")
     parser.add_argument(
-        "--lambda-port", type=int, default=3001, help="Invoke API port (default 3001)"
+        "--port",
+        type=port_number,
+        default=DEFAULT_PORT,
+        help=f"port of the APIs (default {DEFAULT_PORT}); an API whose routes collide with "
+        "another's gets the next free one",
+    )
+    parser.add_argument(
+        "--lambda-port",
+        type=port_number,
+        default=None,
+        help=f"Invoke API port (default {DEFAULT_LAMBDA_PORT}, or a free one if that is taken)",
     )
     parser.add_argument(
         "--url-port",
-        type=int,
+        type=port_number,
         default=None,
-        help="first function URL's port (default: --port + 100)",
+        help="first function URL's port (default: --port + 100, or a free one if taken)",
     )
-    parser.add_argument("--stage", default=None, help="stage name the events carry")
+    parser.add_argument(
+        "--stage",
+        default=None,
+        help="stage name of every API (default: the template's), in events and leading paths",
+    )
     parser.add_argument(
         "--reload",
         action="store_true",
-        help="restart a function's environments when a file under its CodeUri changes",
+        help="restart a function's environments when its code changes (*.py under its "
+        "CodeUri), and everything when the template or --env-vars file does",
+    )
+    parser.add_argument(
+        "--reload-include",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="also reload for files matching GLOB, as uvicorn's (repeatable; e.g. '*.html')",
+    )
+    parser.add_argument(
+        "--reload-exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="never reload for files (or a folder) matching GLOB, as uvicorn's (repeatable); "
+        "excluded already: .*, .py[cod], .sw.*, ~*, __pycache__, virtualenvs, .aws-sam",
+    )
+    parser.add_argument(
+        "--warm-containers",
+        choices=("EAGER", "LAZY"),
+        default="LAZY",
+        help="EAGER: start every function's environment at start-up; LAZY (default): at its "
+        "first invocation (an APP is always imported at start-up)",
     )
 
 
@@ -282,13 +483,21 @@ def options_from_args(args: argparse.Namespace) -> ServeOptions:
         interface=args.interface,
         app_dir=args.app_dir,
         host=getattr(args, "host", "127.0.0.1"),
-        port=getattr(args, "port", 3000),
-        lambda_port=getattr(args, "lambda_port", 3001),
+        port=getattr(args, "port", DEFAULT_PORT),
+        lambda_port=getattr(args, "lambda_port", None),
         url_port=getattr(args, "url_port", None),
         env_vars=read_env_vars(args.env_vars),
+        env_vars_file=Path(args.env_vars) if args.env_vars else None,
         parameter_overrides=overrides,
         stage=getattr(args, "stage", None),
         reload=getattr(args, "reload", False),
+        reload_include=tuple(getattr(args, "reload_include", ())),
+        reload_exclude=tuple(getattr(args, "reload_exclude", ())),
+        warm_containers=getattr(args, "warm_containers", "LAZY"),
+        isolated=args.isolated,
+        manifest=args.manifest,
+        debug_port=args.debug_port,
+        debug_function=getattr(args, "debug_function", None),
     )
 
 
@@ -297,7 +506,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         options = options_from_args(args)
         run_async(serve(options, log=log))
-    except (TemplateError, ConfigurationError, OSError) as error:
-        log.write(f"lambgate serve: {error}")
-        return 2 if not isinstance(error, OSError) else 1
+    except (TemplateError, ConfigurationError) as error:
+        log.write(f"lambgate serve: error: {error}")
+        return 2
+    except OSError as error:
+        log.write(f"lambgate serve: error: {error}")
+        return 1
+    except InitFailed as failure:
+        report_init_failure(failure, log, "serve")
+        return 1
+    except KeyboardInterrupt:
+        # Ctrl-C before the emulator was up: what had started is stopped, nothing to say.
+        return 130
     return 0

@@ -18,6 +18,7 @@ busy connection touches the event loop's timers about once per idle period, not 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -27,7 +28,15 @@ from typing import TYPE_CHECKING, Any, cast
 
 from lambgate.model import Request, Response
 
-from .messages import head_size, internal_error, refusal, request_from_head, response_framing
+from .messages import (
+    head_size,
+    internal_error,
+    malformed,
+    refusal,
+    request_from_head,
+    response_framing,
+    server_wide_options,
+)
 from .wire import InvalidResponse, Parser, Refused, RequestHead, Signal, choose_parser
 
 if TYPE_CHECKING:
@@ -210,6 +219,8 @@ class HTTPConnection(asyncio.Protocol):
         self._stop_timer()
         if head_size(event) > self._limits.max_head:
             raise Refused(431, f"request line and header values over {self._limits.max_head}")
+        if (problem := malformed(event)) is not None:
+            raise Refused(400, problem)
         max_body = self._limits.max_body
         declared = next((int(v) for n, v in event.headers if n == b"content-length"), 0)
         if declared > max_body:
@@ -230,7 +241,10 @@ class HTTPConnection(asyncio.Protocol):
             # join() hands a lone piece back as it is: most bodies arrive in one.
             body = b"".join(self._pieces)
             self._pieces = []
-            self._dispatch(request_from_head(head, body, client=self._client, server=self._server))
+            request = request_from_head(head, body, client=self._client, server=self._server)
+            # OPTIONS * asks about the server, not a resource (malformed() lets no other
+            # method through): the front answers it and no function runs.
+            self._dispatch(request, server_wide=head.target == b"*")
             return True
         if event is Signal.NEED_DATA:
             if self._wire.expects_continue:
@@ -255,12 +269,12 @@ class HTTPConnection(asyncio.Protocol):
 
     # -- answering it -------------------------------------------------------------------------
 
-    def _dispatch(self, request: Request) -> None:
+    def _dispatch(self, request: Request, *, server_wide: bool = False) -> None:
         self._busy = True
         self._head_clock = False
         self._method = request.method
         try:
-            answer = self._handler(request)
+            answer = server_wide_options() if server_wide else self._handler(request)
         except Exception:
             logger.exception("handler failed on %s %s", request.method, request.path)
             self._respond(internal_error())
@@ -366,7 +380,7 @@ class HTTPConnection(asyncio.Protocol):
             self._write(
                 self._wire.response_bytes(*refusal(status, date=_http_date(int(time.time()))))
             )
-        if self._transport.is_closing():
+        if self._transport.is_closing() or self._lost:
             return
         # Closing with unread input makes the kernel send a reset that can destroy our
         # answer before the client reads it; so stop writing, discard input until the
@@ -374,7 +388,8 @@ class HTTPConnection(asyncio.Protocol):
         self._lingering = True
         self._resume_reading()
         if self._transport.can_write_eof():
-            self._transport.write_eof()
+            with contextlib.suppress(OSError):  # the client reset the connection meanwhile
+                self._transport.write_eof()
         self._start_timer(LINGER_SECONDS, self._transport_close)
 
     def _finish(self) -> None:

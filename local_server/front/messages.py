@@ -9,6 +9,7 @@ body the wire frames.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -22,9 +23,11 @@ __all__ = [
     "ReceivedRequest",
     "head_size",
     "internal_error",
+    "malformed",
     "refusal",
     "request_from_head",
     "response_framing",
+    "server_wide_options",
     "split_target",
 ]
 
@@ -63,6 +66,47 @@ def split_target(target: bytes) -> tuple[bytes, bytes]:
         target = rest if rest.startswith(b"/") else b"/" + rest
     raw_path, _, query_string = target.partition(b"?")
     return raw_path, query_string
+
+
+#: An absolute-form target (RFC 9112 section 3.2.2) of the schemes a gateway serves.
+_ABSOLUTE_FORM = re.compile(rb"https?://[^/?#]+", re.IGNORECASE)
+#: Control characters, which RFC 9110 section 5.5 makes invalid in a field value ("Field
+#: values containing CR, LF, or NUL characters are invalid and dangerous ... Field values
+#: containing other CTL characters are also invalid"); HTAB is whitespace and allowed. h11
+#: itself refuses NUL, CR and LF only (llhttp, lenient, not all of them).
+_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def malformed(event: RequestHead) -> str | None:
+    """Why a request the wire accepted is still not one to serve (answered 400), or ``None``.
+
+    Checked here, once, whichever parser read the head. h11 takes any request-target (and
+    llhttp nearly any); RFC 9112 section 3.2 allows four forms. The origin-form
+    (``/path?query``) is what clients send; the absolute-form (``http://host/path``) "a
+    server MUST accept" (section 3.2.2), and :func:`split_target` takes its path; the
+    asterisk-form ``*`` is for ``OPTIONS`` only (3.2.4, answered by
+    :func:`server_wide_options`) and the authority-form for ``CONNECT`` only (3.2.3), which
+    no AWS front serves. Anything else (``GET foo``) would reach the app as a path no client
+    can mean.
+    """
+    target = event.target
+    if not (
+        target.startswith(b"/")
+        or _ABSOLUTE_FORM.match(target)
+        or (target == b"*" and event.method == "OPTIONS")
+    ):
+        return f"request target {target[:100]!r} is not origin-form"
+    for name, value in event.headers:
+        if _CONTROL.search(value):
+            return f"control character in the value of header {name.decode('latin-1')}"
+    return None
+
+
+def server_wide_options() -> Response:
+    """The answer to ``OPTIONS *``, a question about the server rather than any resource
+    (RFC 9110 section 9.3.7): success and no content, which must say Content-Length 0;
+    no function is asked."""
+    return Response(status=200, headers=[], body=b"")
 
 
 def head_size(event: RequestHead) -> int:

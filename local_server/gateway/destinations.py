@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from lambgate.events import EventSource, Invocation, get_source
-from lambgate.local.template.specs import DEFAULT_ROUTE_PATH, ApiSpec, RouteSpec
+from lambgate.local.template.specs import DEFAULT_ROUTE_PATH, ApiKind, ApiSpec, RouteSpec
 from lambgate.model import Request
 
-from .answers import BAD_REQUEST, FrontKind, GatewayAnswer
-from .route_matching import Router
+from .answers import BAD_REQUEST, FrontKind, GatewayAnswer, no_route_answer
+from .route_matching import RouteMatch, Router
+from .shared_port import after_stage
 
 __all__ = ["ApiRoutes", "Destination", "DestinationResolver", "SingleFunction", "stable_id"]
 
@@ -44,6 +45,14 @@ class Destination:
     integration_timeout: float | None
     #: How the route is named in log lines (``GET /items/{id}``, ``$default``).
     route: str
+    #: The front whose answers the client gets: the API's type, or the function URL or ALB.
+    kind: FrontKind
+    #: The stage the request's path led with (``/prod``): the route is matched, and the
+    #: event built, from what follows it.
+    stage_prefix: str = ""
+    #: Where the event shows the app mounted (REST: the stage prefix), so that the links it
+    #: builds carry it.
+    root_path: str = ""
 
 
 class DestinationResolver(Protocol):
@@ -70,22 +79,19 @@ _ROUTE_SOURCES: dict[tuple[str, str], str] = {
 
 
 class ApiRoutes:
-    """One REST or HTTP API, served at the root of its port as ``sam local start-api`` does;
-    the stage is in the event only."""
+    """The REST and HTTP APIs served on one port: ``sam local start-api``'s shared root, each
+    path read stage first, as AWS reads its URLs (:mod:`.shared_port`).
 
-    def __init__(
-        self, api: ApiSpec, routes: Sequence[RouteSpec], *, stage: str | None = None
-    ) -> None:
-        self.api = api
-        self.kind: FrontKind = api.kind
-        self.routes = tuple(route for route in routes if route.api_logical_id == api.logical_id)
-        self.router = Router(self.routes)
-        self.stage = stage or api.stage_name
-        self.api_id = stable_id(api.logical_id, 10)
-        self._sources = {
-            route: get_source(_ROUTE_SOURCES[route.kind, route.payload_format_version])
-            for route in self.routes
-        }
+    The APIs are ones no request can reach two of (:func:`.shared_port.first_collision`), so
+    the order they are tried in never decides where a request goes.
+    """
+
+    def __init__(self, apis: Sequence[ApiSpec], routes: Sequence[RouteSpec]) -> None:
+        self.apis = tuple(apis)
+        self._served = tuple(_ServedApi(api, routes) for api in self.apis)
+        #: Whose answer a request no route takes gets: an HTTP API's only if all are HTTP APIs.
+        self.api_kind: ApiKind = "http" if all(api.kind == "http" for api in self.apis) else "rest"
+        self.kind: FrontKind = self.api_kind
 
     def resolve(
         self,
@@ -95,33 +101,73 @@ class ApiRoutes:
         epoch_ms: int,
         header_spellings: Mapping[bytes, str] | None = None,
     ) -> Destination | GatewayAnswer:
-        if self.kind == "http" and _UNDECODABLE.search(request.path):
-            # HTTP APIs decode the path twice: a "%" the first decoding leaves must start an
-            # escape, or the request is refused (hotsock/voker ingress-paths.json).
+        # HTTP APIs decode the path twice: a "%" the first decoding leaves must start an
+        # escape, or the request is refused (hotsock/voker ingress-paths.json).
+        undecodable = _UNDECODABLE.search(request.path) is not None
+        found = self._match(request.method, request.raw_path.decode("latin-1"))
+        if found is None:
+            if undecodable and self.api_kind == "http":
+                return BAD_REQUEST
+            return no_route_answer(self.api_kind)
+        served, prefix, match = found
+        api = served.api
+        if undecodable and api.kind == "http":
             return BAD_REQUEST
-        match = self.router.match(None, request.method, request.raw_path.decode("latin-1"))
-        if match is None:
-            return self.router.no_route(None)
         route = match.route
         invocation = Invocation(
             request_id=request_id,
             time_epoch_ms=epoch_ms,
-            api_id=self.api_id,
-            stage=self.stage,
+            api_id=served.api_id,
+            stage=api.stage_name,
             resource=match.resource,
             route_key=match.route_key,
             path_parameters=match.path_parameters,
-            stage_variables=self.api.stage_variables or None,
-            binary_media_types=self.api.binary_media_types,
-            header_names=header_spellings if self.kind == "rest" else None,
+            stage_variables=api.stage_variables or None,
+            binary_media_types=api.binary_media_types,
+            header_names=header_spellings if api.kind == "rest" else None,
         )
         return Destination(
             function=route.function,
-            source=self._sources[route],
+            source=served.sources[route],
             invocation=invocation,
             integration_timeout=route.integration_timeout_ms / 1000,
-            route=match.route_key if self.kind == "http" else f"{route.method} {route.path}",
+            route=match.route_key if api.kind == "http" else f"{route.method} {route.path}",
+            kind=api.kind,
+            stage_prefix=prefix,
+            # A REST event shows the stage in requestContext.path, whatever the host. An HTTP
+            # API's events carry it only on the execute-api host; the local front's Host is
+            # another, so they are those of a custom domain: the stage in requestContext.stage
+            # only (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html).
+            root_path=prefix if api.kind == "rest" else "",
         )
+
+    def _match(self, method: str, path: str) -> tuple[_ServedApi, str, RouteMatch] | None:
+        """The API, the stage prefix the path led with (or ``""``) and the route."""
+        for served in self._served:  # AWS's reading: a leading stage is the stage
+            rest = after_stage(path, served.api.stage_name)
+            if rest is not None:
+                match = served.router.match(None, method, rest)
+                if match is not None:
+                    return served, "/" + served.api.stage_name, match
+        for served in self._served:  # sam local's: the whole path
+            match = served.router.match(None, method, path)
+            if match is not None:
+                return served, "", match
+        return None
+
+
+class _ServedApi:
+    """One API of a port: its routes, its id and the event source of each route."""
+
+    def __init__(self, api: ApiSpec, routes: Sequence[RouteSpec]) -> None:
+        self.api = api
+        routes = tuple(route for route in routes if route.api_logical_id == api.logical_id)
+        self.router = Router(routes)
+        self.api_id = stable_id(api.logical_id, 10)
+        self.sources = {
+            route: get_source(_ROUTE_SOURCES[route.kind, route.payload_format_version])
+            for route in routes
+        }
 
 
 class SingleFunction:
@@ -149,4 +195,5 @@ class SingleFunction:
             invocation=invocation,
             integration_timeout=None,
             route=DEFAULT_ROUTE_PATH,
+            kind=self.kind,
         )

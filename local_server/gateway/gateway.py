@@ -11,7 +11,8 @@ It does what API Gateway, a function URL or an ALB does around a Lambda function
    a fresh request id and the real clock;
 4. invokes the function in its execution environment
    (:mod:`lambgate.local.lambda_service.function_pool`), waiting no longer than the front's
-   integration timeout; the function keeps running after, as in AWS;
+   integration timeout (unless a debugger holds the function); the function keeps running
+   after, as in AWS;
 5. reads the result with the source's ``result_to_response``, or answers the front's own
    error (:mod:`.answers`) and logs why in plain words.
 
@@ -39,7 +40,7 @@ from lambgate.local.lambda_service.waiting import first_done
 from lambgate.model import Request, Response
 
 from .access_log import AccessLog
-from .answers import FRONT_ERRORS, FrontErrors, GatewayAnswer
+from .answers import FRONT_ERRORS, GatewayAnswer
 from .destinations import Destination, DestinationResolver
 
 __all__ = ["ADDED_HEADERS", "Gateway", "answer_to_response", "forwarded"]
@@ -71,13 +72,15 @@ def header_spellings(request: Request) -> dict[bytes, str]:
     return client | AWS_HEADER_SPELLINGS
 
 
-def forwarded(request: Request) -> Request:
+def forwarded(request: Request, destination: Destination) -> Request:
     """``request`` with the headers the front adds (:data:`ADDED_HEADERS`) before the
     function sees it.
 
     The peer is appended to any ``X-Forwarded-For`` the client sent; proto and port are the
     front's own, replacing the client's; a client's trace id is kept. Locally the front is
-    plain HTTP on its own port, so links the app builds from these point back at it.
+    plain HTTP on its own port, so links the app builds from these point back at it. The stage
+    a path led with (``/prod/items``) moves out of the path, to the root path where the event
+    shows it (:class:`~.destinations.Destination`).
     """
     peer = request.client[0] if request.client else "127.0.0.1"
     port = request.server[1] if request.server else 80
@@ -98,17 +101,22 @@ def forwarded(request: Request) -> Request:
         (b"x-forwarded-port", str(port).encode("ascii")),
         (b"x-forwarded-proto", request.scheme.encode("ascii")),
     ]
+    path, raw_path, root_path = request.path, request.raw_path, request.root_path
+    if destination.stage_prefix:
+        cut = len(destination.stage_prefix)  # ASCII: the same length encoded or not
+        path, raw_path = path[cut:] or "/", raw_path[cut:] or b"/"
+        root_path += destination.root_path
     return Request(
         method=request.method,
-        path=request.path,
-        raw_path=request.raw_path,
+        path=path,
+        raw_path=raw_path,
         query_string=request.query_string,
         headers=headers,
         body=request.body,
         scheme=request.scheme,
         server=request.server,
         client=request.client,
-        root_path=request.root_path,
+        root_path=root_path,
     )
 
 
@@ -136,7 +144,6 @@ class Gateway:
     ) -> None:
         self.resolver = resolver
         self.kind = resolver.kind
-        self.errors: FrontErrors = FRONT_ERRORS[resolver.kind]
         self.runtimes = runtimes
         self.log = log
         self.name = name or resolver.kind
@@ -146,9 +153,10 @@ class Gateway:
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
         request_id = new_request_id()
-        # Only REST events spell header names out.
+        query = b"?" + request.query_string if request.query_string else b""
+        asked = (request.raw_path + query).decode("latin-1")
+        # Only REST events spell header names out (an API port serving any REST API is "rest").
         spellings = header_spellings(request) if self.kind == "rest" else None
-        request = forwarded(request)
         target = self.resolver.resolve(
             request,
             request_id=request_id,
@@ -158,18 +166,18 @@ class Gateway:
         if isinstance(target, GatewayAnswer):
             outcome = _Outcome(answer_to_response(target), None)
             function = None
+            kind = self.kind
         else:
-            outcome = await self._call(target, request)
+            outcome = await self._call(target, forwarded(request, target))
             function = target.function
+            kind = target.kind
         response = outcome.response
-        if self.errors.request_id_header is not None:
-            response.headers.append(
-                (self.errors.request_id_header.encode("ascii"), request_id.encode("ascii"))
-            )
-        query = b"?" + request.query_string if request.query_string else b""
+        request_id_header = FRONT_ERRORS[kind].request_id_header
+        if request_id_header is not None:
+            response.headers.append((request_id_header.encode("ascii"), request_id.encode("ascii")))
         self.log.request(
             method=request.method,
-            target=(request.raw_path + query).decode("latin-1"),
+            target=asked,
             status=response.status,
             duration_ms=(time.perf_counter() - started) * 1000,
             function=function,
@@ -178,9 +186,10 @@ class Gateway:
         return response
 
     async def _call(self, target: Destination, request: Request) -> _Outcome:
-        if self.kind in ("alb", "alb-multi") and len(request.body) > ALB_MAX_REQUEST_BODY:
+        errors = FRONT_ERRORS[target.kind]
+        if target.kind in ("alb", "alb-multi") and len(request.body) > ALB_MAX_REQUEST_BODY:
             self._explain(target, f"the request body is over ALB's {ALB_MAX_REQUEST_BODY} bytes")
-            return _Outcome(answer_to_response(self.errors.invoke_refused), None)
+            return _Outcome(answer_to_response(errors.invoke_refused), None)
         event = target.source.request_to_event(request, target.invocation)
         payload = json.dumps(event).encode("utf-8")
         if len(payload) > MAX_SYNC_PAYLOAD_BYTES:
@@ -189,29 +198,32 @@ class Gateway:
                 f"the event is {len(payload)} bytes, over Lambda's {MAX_SYNC_PAYLOAD_BYTES}-byte "
                 "limit for a synchronous invocation, so Lambda refused to run the function",
             )
-            return _Outcome(answer_to_response(self.errors.invoke_refused), None)
+            return _Outcome(answer_to_response(errors.invoke_refused), None)
         runtime = self.runtimes[target.function]
         task = asyncio.create_task(runtime.invoke(payload))
         try:
             await first_done(task, timeout=target.integration_timeout)
+            if not task.done() and runtime.debugging:
+                # A developer is stepping through the function: wait for it, not AWS's clock.
+                await first_done(task, timeout=None)
         except asyncio.CancelledError:
             self._outlive(task, target)  # the client left; the function does not notice
             raise
         if not task.done():
-            assert target.integration_timeout is not None and self.errors.integration_timeout
+            assert target.integration_timeout is not None and errors.integration_timeout
             self._outlive(task, target)
             self._explain(
                 target,
                 f"no answer within the integration timeout of {target.integration_timeout:g} s; "
                 "the function keeps running, as in AWS",
             )
-            return _Outcome(answer_to_response(self.errors.integration_timeout), None)
+            return _Outcome(answer_to_response(errors.integration_timeout), None)
         invoked = task.result()
         return _Outcome(self._judge(target, request, invoked), invoked.cold)
 
     def _judge(self, target: Destination, request: Request, invoked: InvocationResult) -> Response:
         """The function's response as the front passes it on, or the front's own error."""
-        failed = answer_to_response(self.errors.function_failed)
+        failed = answer_to_response(FRONT_ERRORS[target.kind].function_failed)
         if invoked.function_error is not None:
             self._explain(target, f"the function failed: {_error_summary(invoked.payload)}")
             return failed

@@ -28,7 +28,7 @@ from lambgate.local.template.specs import DEFAULT_ROUTE_PATH, ApiKind, RouteSpec
 
 from .answers import GatewayAnswer, no_route_answer
 
-__all__ = ["RouteMatch", "Router"]
+__all__ = ["RouteMatch", "Router", "Segment", "SegmentKind", "parse_route_path"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -45,33 +45,35 @@ class RouteMatch:
     route_key: str
 
 
-_SegmentKind = Literal["literal", "param", "greedy"]
+SegmentKind = Literal["literal", "param", "greedy"]
 #: Rank of a segment kind when two routes match the same request: higher wins.
-_SEGMENT_RANK: dict[_SegmentKind, int] = {"literal": 3, "param": 2, "greedy": 1}
+_SEGMENT_RANK: dict[SegmentKind, int] = {"literal": 3, "param": 2, "greedy": 1}
 
 
 @dataclass(frozen=True, slots=True)
-class _Segment:
-    kind: _SegmentKind
+class Segment:
+    """One ``/``-separated part of a route path: literal text, ``{name}`` or ``{name+}``."""
+
+    kind: SegmentKind
     text: str  # the literal text, or the variable's name without braces and ``+``
 
 
-def _parse_template(path: str) -> tuple[_Segment, ...]:
+def parse_route_path(path: str) -> tuple[Segment, ...]:
     segments = []
     for part in path.split("/")[1:]:
         if part.startswith("{") and part.endswith("+}"):
-            segments.append(_Segment("greedy", part[1:-2]))
+            segments.append(Segment("greedy", part[1:-2]))
         elif part.startswith("{") and part.endswith("}"):
-            segments.append(_Segment("param", part[1:-1]))
+            segments.append(Segment("param", part[1:-1]))
         else:
-            segments.append(_Segment("literal", part))
+            segments.append(Segment("literal", part))
     return tuple(segments)
 
 
 @dataclass(frozen=True, slots=True)
 class _CompiledRoute:
     spec: RouteSpec
-    segments: tuple[_Segment, ...]
+    segments: tuple[Segment, ...]
     is_default: bool = field(default=False)
 
     def match(self, parts: list[str]) -> dict[str, str] | None:
@@ -116,33 +118,22 @@ def _route_key(route: RouteSpec) -> str:
 
 
 class Router:
-    """Selects the route for a request among the routes of one template.
+    """Selects the route for a request among a set of routes.
 
-    ``sam local start-api`` serves every API of a template at the root of one port, so a
-    request may be matched against all routes (``scope=None``), against the routes of one API
-    type (``"rest"``/``"http"``) or of one API (its logical id).
+    A request may be matched against all of them (``scope=None``, what a front does: it holds
+    one API's routes; several APIs on one port are tried one by one, :mod:`.shared_port`),
+    against the routes of one API type (``"rest"``/``"http"``) or of one API (its logical id).
     """
 
     def __init__(self, routes: Iterable[RouteSpec]) -> None:
         self._routes = tuple(
             _CompiledRoute(
                 route,
-                () if route.path == DEFAULT_ROUTE_PATH else _parse_template(route.path),
+                () if route.path == DEFAULT_ROUTE_PATH else parse_route_path(route.path),
                 is_default=route.path == DEFAULT_ROUTE_PATH,
             )
             for route in routes
         )
-        seen: dict[tuple[str, str], RouteSpec] = {}
-        shadowed: list[tuple[RouteSpec, RouteSpec]] = []
-        for compiled in self._routes:
-            key = (compiled.spec.method, compiled.spec.path)
-            if key in seen:
-                shadowed.append((compiled.spec, seen[key]))
-            else:
-                seen[key] = compiled.spec
-        #: ``(route, by)`` pairs: routes of different APIs with the same method and path, of
-        #: which only the first in template order is reachable when all APIs share the root.
-        self.shadowed: tuple[tuple[RouteSpec, RouteSpec], ...] = tuple(shadowed)
 
     @property
     def routes(self) -> tuple[RouteSpec, ...]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import math
 import os
 import signal
@@ -34,7 +35,9 @@ from .report import Outcome, PeakMemory, milliseconds, report_line
 from .runtime_api import InvocationRequest, RuntimeAPI, RuntimeReply
 from .runtime_variables import log_stream_name, runtime_variables
 from .waiting import first_done
+from .worker.debugger import DEBUGGING
 from .worker_log import LOG_TAIL_BYTES, LogSink, WorkerLog
+from .worker_options import WorkerOptions, worker_variables
 
 __all__ = ["KILL_WAIT_S", "MAX_TIMEOUT_S", "RUNTIME_API_MAX_BODY", "ExecutionEnvironment"]
 
@@ -62,8 +65,13 @@ class ExecutionEnvironment:
         sink: LogSink,
         *,
         init_timeout: float,
+        options: WorkerOptions | None = None,
     ) -> None:
         self.config = config
+        self.options = options or WorkerOptions()
+        #: Untimed: a debugger holds this invocation (``--debug-port``, or a ``breakpoint()``
+        #: the worker reported); neither init nor the invocation times out meanwhile.
+        self.debugging = self.options.debug_port is not None
         #: How long init may take before Lambda retries it within the invocation.
         self.init_timeout = init_timeout
         self.command = list(command)
@@ -99,10 +107,11 @@ class ExecutionEnvironment:
             # leaves with the next event, one wake-up of the worker for both.
             coalesce_pipelined=True,
         )
-        self.log = WorkerLog(self.sink)
+        self.log = WorkerLog(self.sink, on_control=self._control)
         variables = runtime_variables(
             self.config, f"127.0.0.1:{self.server.port}", log_stream_name()
         )
+        variables |= await asyncio.to_thread(worker_variables, self.config, self.options)
         started = asyncio.get_running_loop().time()
         try:
             self.process = await asyncio.create_subprocess_exec(
@@ -123,6 +132,7 @@ class ExecutionEnvironment:
 
     async def invoke(self, request: InvocationRequest) -> InvocationResult:
         loop = asyncio.get_running_loop()
+        self.debugging = self.options.debug_port is not None
         cold = self.process is None
         init_duration: float | None = None
         if cold:
@@ -141,19 +151,58 @@ class ExecutionEnvironment:
             # yet, or died meanwhile (or never asks again: then the deadline ends it like any
             # stuck invocation).
             first: set[asyncio.Future[Any]] = {delivered, self.exited}
-            await asyncio.wait(first, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            await self._wait(first, timeout)
         start = delivered.result() if delivered.done() else loop.time()
         remaining = max(start + timeout - loop.time(), 0)
-        await first_done(reply, self.exited, timeout=remaining)
+        second: set[asyncio.Future[Any]] = {reply, self.exited}
+        await self._wait(second, remaining)
         outcome = await self._judge(request.request_id, reply, timeout)
         return self._finish(request, outcome, start, init_duration, cold=cold)
+
+    async def initialize(self) -> tuple[str, str] | None:
+        """Start the worker and import the handler now, before any invocation (SAM's
+        ``--warm-containers EAGER``); ``(error type, message)`` when that fails.
+
+        Init gets what it would get within a first invocation: Lambda's 10 s, then the
+        function's timeout for the retry. The next invocation is then warm.
+        """
+        spawned = await self._spawn()
+        assert self.api is not None and self.exited is not None
+        ready, failed = self.api.initialized, self.api.init_error
+        waiting: set[asyncio.Future[Any]] = {ready, failed, self.exited}
+        await asyncio.wait(
+            waiting,
+            timeout=self.init_timeout + self.config.timeout,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        if ready.done():
+            self.initialized = True
+            self._sample_memory()
+            return None
+        exited = self.exited.result() if self.exited.done() else None
+        failure: tuple[str, str]
+        if failed.done():
+            document = json.loads(error_payload(failed.result()))
+            failure = str(document.get("errorType")), str(document.get("errorMessage"))
+        elif exited is not None:
+            failure = "Runtime.ExitError", f"Runtime exited with error: {exit_description(exited)}"
+        else:
+            seconds = self.init_timeout + self.config.timeout
+            failure = "Sandbox.Timedout", f"the handler was not imported within {seconds:g} s"
+        elapsed = milliseconds(asyncio.get_running_loop().time() - spawned)
+        await self._kill()
+        self._say(
+            f"INIT_REPORT Init Duration: {elapsed:.2f} ms\tPhase: init\tStatus: error\t"
+            f"Error Type: {failure[0]}"
+        )
+        return failure
 
     async def _await_init(self, spawned: float, request_id: str) -> float | Outcome:
         """The loop time the runtime became ready, or why the invocation fails instead."""
         assert self.api is not None and self.exited is not None
         ready, failed = self.api.initialized, self.api.init_error
         waiting: set[asyncio.Future[Any]] = {ready, failed, self.exited}
-        await asyncio.wait(waiting, timeout=self.init_timeout, return_when=asyncio.FIRST_COMPLETED)
+        await self._wait(waiting, self.init_timeout)
         if not any(future.done() for future in waiting):
             # Lambda retries a slow init within the invocation, under the function's timeout.
             self._say(
@@ -179,6 +228,18 @@ class ExecutionEnvironment:
             return Outcome(error_payload(init_error), "Unhandled", init_error.at, "error")
         self._say_start(request_id)
         return await self._judge(request_id, None, self.config.timeout)
+
+    async def _wait(self, futures: set[asyncio.Future[Any]], timeout: float) -> None:
+        """Until the first of ``futures`` is done, for ``timeout`` seconds, and then on for as
+        long as a debugger holds the invocation."""
+        await first_done(*futures, timeout=timeout)
+        if self.debugging and not any(future.done() for future in futures):
+            await first_done(*futures, timeout=None)
+
+    def _control(self, message: str) -> None:
+        """A line the worker wrote for the emulator (:data:`.worker.debugger.CONTROL`)."""
+        if message == DEBUGGING:
+            self.debugging = True
 
     async def _judge(
         self, request_id: str, reply: asyncio.Future[RuntimeReply] | None, timeout: float

@@ -17,6 +17,8 @@ __all__ = [
     "FunctionConfig",
     "LATEST",
     "FunctionError",
+    "HANDLER_NOT_IMPORTED",
+    "InitFailed",
     "InvocationResult",
     "function_arn",
 ]
@@ -45,6 +47,13 @@ class FunctionConfig:
     variables: Mapping[str, str] = field(default_factory=dict)
     max_concurrency: int = 10
     region: str = DEFAULT_REGION
+    #: SAM's ``Metadata.BuildMethod``: ``makefile`` means a Makefile, not the
+    #: ``requirements.txt`` in ``code_uri``, decides what ships (:mod:`.import_policy`).
+    build_method: str | None = None
+    #: The folders its layers put on ``sys.path`` after ``code_uri``, as ``/opt/python`` is
+    #: in Lambda, and the requirements files their builds install.
+    layer_paths: tuple[Path, ...] = ()
+    layer_requirements: tuple[Path, ...] = ()
 
     @property
     def arn(self) -> str:
@@ -72,3 +81,46 @@ class InvocationResult:
     report_line: str
     #: The last 4 KB of this invocation's log (``START`` … ``REPORT``).
     log_tail: bytes
+
+
+#: The init errors that mean the handler could not be found or imported (a module missing, a
+#: name misspelt), whose message says it all, rather than that its code raised: AWS's
+#: runtime's (``Runtime.*``, aws-lambda-python-runtime-interface-client
+#: ``lambda_runtime_exception.py``, as ``worker/bootstrap.py`` reports them, with no traceback)
+#: and ``lambgate serve APP``'s (``worker/app_handler.py``).
+HANDLER_NOT_IMPORTED = frozenset(
+    {
+        "Runtime.ImportModuleError",
+        "Runtime.HandlerNotFound",
+        "Runtime.MalformedHandlerName",
+        "Runtime.BuiltInModuleConflict",
+        "AppNotFound",
+        "AppImportError",
+    }
+)
+#: Of those, the ones whose message starts with ``APP`` itself, and needs nothing before it.
+_APP_ERRORS = frozenset({"AppNotFound", "AppImportError"})
+
+
+class InitFailed(Exception):
+    """An environment started ahead of any request (SAM's ``--warm-containers EAGER``) could
+    not import its function's handler."""
+
+    def __init__(self, function: str, error_type: str, message: str, log: list[str]) -> None:
+        super().__init__(function, error_type, message)
+        self.function = function
+        self.error_type = error_type
+        self.message = message
+        #: The environment's log up to the failure (held, not yet shown).
+        self.log = log
+
+    @property
+    def code_failed(self) -> bool:
+        """Whether the function's own code raised (its log has the traceback), rather than
+        its handler not being found."""
+        return self.error_type not in HANDLER_NOT_IMPORTED
+
+    def __str__(self) -> str:
+        if self.error_type in _APP_ERRORS:
+            return self.message
+        return f"{self.function} could not start: {self.error_type}: {self.message}"

@@ -18,11 +18,12 @@ from collections import deque
 from collections.abc import Sequence
 
 from .execution_environment import ExecutionEnvironment
-from .function import FunctionConfig, InvocationResult
+from .function import FunctionConfig, InitFailed, InvocationResult
 from .runtime_api import InvocationRequest
 from .runtime_variables import RUNTIME_DIR
 from .tracing import new_request_id, trace_header
-from .worker_log import LogSink, default_sink
+from .worker_log import HeldLog, LogSink, default_sink
+from .worker_options import WorkerOptions, as_debugged
 
 __all__ = ["WORKER_COMMAND", "FunctionRuntime", "RuntimeClosed"]
 
@@ -53,7 +54,8 @@ class FunctionRuntime:
 
     ``command`` replaces the runtime client run in each worker (default: lambgate's own lean
     :data:`WORKER_COMMAND`); any Runtime API client works, e.g.
-    ``[sys.executable, "-m", "awslambdaric", config.handler]``.
+    ``[sys.executable, "-m", "awslambdaric", config.handler]``. ``options`` are the emulator's
+    own settings for its workers (:mod:`.worker_options`).
     """
 
     def __init__(
@@ -62,14 +64,21 @@ class FunctionRuntime:
         *,
         command: Sequence[str] | None = None,
         log: LogSink | None = None,
+        options: WorkerOptions | None = None,
     ) -> None:
-        self.config = config
+        self.options = options or WorkerOptions()
+        self.config = as_debugged(config) if self.options.debug_port is not None else config
         self.command = list(command or WORKER_COMMAND)
         self.sink = log or default_sink(config.name)
         self.environments: set[ExecutionEnvironment] = set()
         self._idle: list[ExecutionEnvironment] = []
         self._waiters: deque[asyncio.Future[ExecutionEnvironment]] = deque()
         self._closed = False
+
+    @property
+    def debugging(self) -> bool:
+        """Whether a debugger holds one of its invocations: their timeouts are lifted."""
+        return any(environment.debugging for environment in self.environments)
 
     @property
     def pids(self) -> set[int]:
@@ -127,13 +136,39 @@ class FunctionRuntime:
                 self._release(waiter.result())
             raise
 
-    def _new_environment(self) -> ExecutionEnvironment:
+    def _new_environment(self, sink: LogSink | None = None) -> ExecutionEnvironment:
         # Read at each start, so the init limit can be shortened where waiting 10 s is too long.
         environment = ExecutionEnvironment(
-            self.config, self.command, self.sink, init_timeout=INIT_TIMEOUT_S
+            self.config,
+            self.command,
+            sink or self.sink,
+            init_timeout=INIT_TIMEOUT_S,
+            options=self.options,
         )
         self.environments.add(environment)
         return environment
+
+    async def start_environment(self) -> None:
+        """Start one environment now and import the handler, ready for the first invocation:
+        SAM's ``--warm-containers EAGER``, and ``lambgate serve APP``, whose broken import
+        stops the server before it says it is serving.
+
+        Raises :class:`InitFailed` (the environment ended) with the init log held back, for
+        the caller to show or not; once up, its log flows as any environment's.
+        """
+        held = HeldLog(self.sink)
+        environment = self._new_environment(held)
+        try:
+            failure = await environment.initialize()
+        except BaseException:
+            self.environments.discard(environment)
+            await asyncio.shield(environment.close())
+            raise
+        if failure is not None:
+            self.environments.discard(environment)
+            raise InitFailed(self.config.name, *failure, held.take())
+        held.release()
+        self._release(environment)
 
     def _release(self, environment: ExecutionEnvironment) -> None:
         if environment.dead or self._closed:

@@ -31,11 +31,14 @@ def runtime_variables(config: FunctionConfig, runtime_api: str, stream: str) -> 
 
     Reserved names win over the template's; ``PATH``, ``LANG`` and ``PYTHONPATH`` are not
     reserved and the template may set them, with ``CodeUri`` kept first on the path
-    (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime).
+    (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime)
+    and the layers' folders last.
     """
     code_uri = str(config.code_uri.resolve())
     python = config.runtime.removeprefix("python")
-    extra_path = config.variables.get("PYTHONPATH")
+    extra_path = os.pathsep.join(
+        filter(None, (config.variables.get("PYTHONPATH"), *map(str, config.layer_paths)))
+    )
     return {
         "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
         "LANG": "en_US.UTF-8",

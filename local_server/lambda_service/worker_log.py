@@ -15,7 +15,9 @@ import os
 import sys
 from collections.abc import Callable
 
-__all__ = ["LOG_TAIL_BYTES", "LogSink", "WorkerLog", "default_sink"]
+from .worker.debugger import CONTROL
+
+__all__ = ["LOG_TAIL_BYTES", "HeldLog", "LogSink", "WorkerLog", "default_sink"]
 
 #: ``X-Amz-Log-Type: Tail`` returns "the last 4 KB of the execution log"
 #: (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html).
@@ -34,10 +36,13 @@ class WorkerLog:
     invocation's log holds exactly its own lines.
     """
 
-    def __init__(self, sink: LogSink) -> None:
+    def __init__(self, sink: LogSink, on_control: Callable[[str], None] | None = None) -> None:
         self.read_fd, self.write_fd = os.pipe()
         os.set_blocking(self.read_fd, False)
         self.sink = sink
+        #: Gets what follows :data:`.worker.debugger.CONTROL` in a line: the worker speaking to
+        #: the emulator, which is not part of the function's log.
+        self.on_control = on_control
         self.partial = b""
         self.capture = bytearray()
         self.closed = False
@@ -71,6 +76,11 @@ class WorkerLog:
             self.partial = b""
 
     def write(self, line: bytes) -> None:
+        if self.on_control is not None and _CONTROL in line:
+            line, _, message = line.partition(_CONTROL)
+            self.on_control(message.decode("utf-8", "replace"))
+            if not line:
+                return
         self.capture += line + b"\n"
         del self.capture[: max(len(self.capture) - LOG_TAIL_BYTES, 0)]
         self.sink(line.decode("utf-8", "replace"))
@@ -88,6 +98,39 @@ class WorkerLog:
         with contextlib.suppress(ValueError, RuntimeError):
             asyncio.get_running_loop().remove_reader(self.read_fd)
         os.close(self.read_fd)
+
+
+_CONTROL = CONTROL.encode()
+
+
+class HeldLog:
+    """A sink that holds the lines of an environment's init until told what to do with them.
+
+    An environment started ahead of any request (``--warm-containers EAGER``, ``serve APP``)
+    has its log shown once it is up, or, if it fails, only when the failure is the function's
+    own code (a traceback); an ``APP`` that names no module is one line, not a log.
+    """
+
+    def __init__(self, sink: LogSink) -> None:
+        self.sink = sink
+        self.held: list[str] | None = []
+
+    def __call__(self, line: str) -> None:
+        if self.held is None:
+            self.sink(line)
+        else:
+            self.held.append(line)
+
+    def release(self) -> None:
+        """Pass on what was held, and every line from now on."""
+        held, self.held = self.held or [], None
+        for line in held:
+            self.sink(line)
+
+    def take(self) -> list[str]:
+        """What was held; nothing more is held or passed on."""
+        held, self.held = self.held or [], []
+        return held
 
 
 def default_sink(name: str) -> LogSink:

@@ -14,7 +14,7 @@ from typing import Any
 
 from .apis import http_api, rest_api
 from .intrinsics import IntrinsicResolver
-from .properties import HTTP_EVENT_PROPERTIES, REST_EVENT_PROPERTIES, check_properties
+from .properties import API_EVENT, HTTP_API_EVENT, check_properties
 from .resources import IMPLICIT_HTTP_API, IMPLICIT_REST_API
 from .specs import DEFAULT_ROUTE_PATH, ApiKind, ApiSpec, RouteSpec, TemplateError
 
@@ -61,7 +61,7 @@ class RouteCollector:
             )
 
     def _rest_route(self, function: str, name: str, properties: dict[str, Any], where: str) -> None:
-        check_properties(properties, where, REST_EVENT_PROPERTIES)
+        check_properties(properties, where, API_EVENT)
         api_id = self._api_reference(properties.get("RestApiId"), f"{where}.RestApiId", "rest")
         _check_event_auth(properties.get("Auth"), f"{where}.Auth", self.resolver)
         model = self.resolver.resolve(properties.get("RequestModel") or {}, f"{where}.RequestModel")
@@ -91,7 +91,7 @@ class RouteCollector:
         )
 
     def _http_route(self, function: str, name: str, properties: dict[str, Any], where: str) -> None:
-        check_properties(properties, where, HTTP_EVENT_PROPERTIES)
+        check_properties(properties, where, HTTP_API_EVENT)
         api_id = self._api_reference(properties.get("ApiId"), f"{where}.ApiId", "http")
         _check_event_auth(properties.get("Auth"), f"{where}.Auth", self.resolver)
         # With neither Path nor Method, SAM makes the API's ``$default`` route

@@ -12,13 +12,7 @@ from typing import Any
 from .cors import http_cors, rest_cors
 from .globals import with_globals
 from .intrinsics import IntrinsicResolver
-from .properties import (
-    INERT_API_PROPERTIES,
-    INERT_HTTP_API_PROPERTIES,
-    READ_API_PROPERTIES,
-    READ_HTTP_API_PROPERTIES,
-    check_properties,
-)
+from .properties import API, HTTP_API, HTTP_API_CORS, PropertyTable, check_properties
 from .specs import ApiSpec, TemplateError
 from .values import describe_value, scalar_text
 
@@ -29,8 +23,7 @@ def _api_properties(
     logical_id: str,
     raw: Mapping[str, Any],
     global_properties: Any,
-    read: frozenset[str],
-    inert: frozenset[str],
+    table: PropertyTable,
 ) -> tuple[str, dict[str, Any]]:
     """``(location, properties)``: the API's properties over its Globals, checked against what
     the emulator reads or may ignore; an OpenAPI definition is refused."""
@@ -39,7 +32,7 @@ def _api_properties(
     for name in ("DefinitionBody", "DefinitionUri"):
         if name in raw:
             raise TemplateError(f"{location}.{name}", "OpenAPI definitions are not read")
-    check_properties(properties, location, read, inert)
+    check_properties(properties, location, table)
     return location, properties
 
 
@@ -52,9 +45,7 @@ def rest_api(
     implicit: bool,
 ) -> ApiSpec:
     """``global_properties`` is ``Globals.Api``; ``implicit`` is SAM's ``ServerlessRestApi``."""
-    location, properties = _api_properties(
-        logical_id, raw, global_properties, READ_API_PROPERTIES, INERT_API_PROPERTIES
-    )
+    location, properties = _api_properties(logical_id, raw, global_properties, API)
     stage = "Prod" if implicit else None  # SAM names the implicit API's stage Prod
     if "StageName" in properties:
         stage = resolver.text(properties["StageName"], f"{location}.StageName")
@@ -90,9 +81,7 @@ def http_api(
     implicit: bool,
 ) -> ApiSpec:
     """``global_properties`` is ``Globals.HttpApi``; ``implicit`` is ``ServerlessHttpApi``."""
-    location, properties = _api_properties(
-        logical_id, raw, global_properties, READ_HTTP_API_PROPERTIES, INERT_HTTP_API_PROPERTIES
-    )
+    location, properties = _api_properties(logical_id, raw, global_properties, HTTP_API)
     stage = "$default"
     if "StageName" in properties:
         stage = resolver.text(properties["StageName"], f"{location}.StageName")
@@ -108,7 +97,7 @@ def http_api(
         stage_variables=_text_map(
             resolver, properties.get("StageVariables"), f"{location}.StageVariables"
         ),
-        cors=http_cors(cors_value, f"{location}.CorsConfiguration"),
+        cors=http_cors(cors_value, f"{location}.CorsConfiguration", HTTP_API_CORS),
         implicit=implicit,
     )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .properties import check_properties
+from .properties import REST_API_CORS, PropertyTable, check_properties
 from .specs import CorsSpec, TemplateError
 from .values import scalar_text
 
@@ -34,11 +34,7 @@ def rest_cors(value: Any, location: str) -> CorsSpec | None:
         return CorsSpec(allow_origins=(_unquote(value, location),), allow_methods=("*",))
     if not isinstance(value, dict):
         raise TemplateError(location, "expected an origin or a mapping")
-    check_properties(
-        value,
-        location,
-        frozenset({"AllowCredentials", "AllowHeaders", "AllowMethods", "AllowOrigin", "MaxAge"}),
-    )
+    check_properties(value, location, REST_API_CORS)
     if "AllowOrigin" not in value:
         raise TemplateError(f"{location}.AllowOrigin", "required")
     max_age = value.get("MaxAge")
@@ -51,8 +47,9 @@ def rest_cors(value: Any, location: str) -> CorsSpec | None:
     )
 
 
-def http_cors(value: Any, location: str) -> CorsSpec | None:
-    """HTTP API ``CorsConfiguration`` and function URL ``Cors``: lists, not quoted strings."""
+def http_cors(value: Any, location: str, table: PropertyTable) -> CorsSpec | None:
+    """HTTP API ``CorsConfiguration`` and function URL ``Cors`` (``table`` says which):
+    lists, not quoted strings."""
     if value is None or value is False:
         return None
     if value is True:
@@ -66,7 +63,7 @@ def http_cors(value: Any, location: str) -> CorsSpec | None:
         "AllowHeaders": "allow_headers",
         "ExposeHeaders": "expose_headers",
     }
-    check_properties(value, location, frozenset({*names, "MaxAge", "AllowCredentials"}))
+    check_properties(value, location, table)
     lists: dict[str, tuple[str, ...]] = {}
     for key, attribute in names.items():
         items = value.get(key, [])

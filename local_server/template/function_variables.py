@@ -4,7 +4,9 @@ A declared variable takes the template's value, then the shell's (the developer'
 ``export TABLE_NAME=...``), then ``--env-vars``'s: SAM CLI's ``EnvironmentVariables.resolve``
 priority. ``--env-vars`` is SAM CLI's JSON file: ``{"Parameters": {...}}`` for every function and
 ``{"FnLogicalId": {...}}`` for one. Its values are passed as SAM CLI passes them
-(``samcli/local/lambdafn/env_vars.py``).
+(``samcli/local/lambdafn/env_vars.py``), and as there, only declared variables are set: a
+declared variable left with no value (``DATABASE_URL: ""``, or none at all, which SAM passes as
+``""``) is named once in the warnings, so that an empty setting is never a silent surprise.
 """
 
 from __future__ import annotations
@@ -16,7 +18,12 @@ from .intrinsics import IntrinsicResolver
 from .specs import TemplateError
 from .values import NO_VALUE, is_intrinsic, scalar_text
 
-__all__ = ["check_env_vars", "function_variables", "env_vars_for_unknown_functions"]
+__all__ = [
+    "check_env_vars",
+    "env_var_overrides",
+    "env_vars_for_unknown_functions",
+    "function_variables",
+]
 
 
 def check_env_vars(env_vars: Mapping[str, Any] | None) -> None:
@@ -28,15 +35,26 @@ def check_env_vars(env_vars: Mapping[str, Any] | None) -> None:
 
 
 def env_vars_for_unknown_functions(
-    env_vars: Mapping[str, Any], functions: Iterable[str]
+    env_vars: Mapping[str, Any], functions: Iterable[str], owner: str = "the template"
 ) -> list[str]:
     """Warnings for ``--env-vars`` entries naming no function: a typo there changes nothing."""
     known = set(functions)
     return [
-        f"--env-vars: {key} is not a function of the template"
+        f"--env-vars: {key} is not a function of {owner}"
         for key in env_vars
         if key != "Parameters" and key not in known
     ]
+
+
+def env_var_overrides(logical_id: str, env_vars: Mapping[str, Any]) -> dict[str, str]:
+    """The values ``--env-vars`` gives function ``logical_id``: its ``Parameters`` block, then
+    its own block, which wins (SAM CLI's ``EnvironmentVariables.resolve``), as SAM passes them."""
+    overrides: dict[str, str] = {}
+    for key in ("Parameters", logical_id):
+        section = env_vars.get(key)
+        if isinstance(section, dict):
+            overrides.update((str(name), _sam_env_text(value)) for name, value in section.items())
+    return overrides
 
 
 def function_variables(
@@ -60,19 +78,15 @@ def function_variables(
         raise TemplateError(location, "expected {Variables: {NAME: value}}")
     if is_intrinsic(declared) or not isinstance(declared, dict):
         raise TemplateError(f"{location}.Variables", "expected a mapping of variables")
-    # ``--env-vars``: "Parameters" applies to every function, the function's own entry
-    # wins, and only variables the template declares are overridden (SAM CLI's
+    # Only variables the template declares are overridden (SAM CLI's
     # ``EnvironmentVariables.resolve``).
-    overrides: dict[str, Any] = {}
-    for key in ("Parameters", logical_id):
-        section = env_vars.get(key)
-        if isinstance(section, dict):
-            overrides.update(section)
+    overrides = env_var_overrides(logical_id, env_vars)
     variables: dict[str, str] = {}
+    empty: list[str] = []
     for name, raw in declared.items():
         name = str(name)
         if name in overrides:
-            variables[name] = _sam_env_text(overrides[name])
+            variables[name] = overrides[name]
             continue
         if name in shell_env:
             variables[name] = shell_env[name]
@@ -84,8 +98,19 @@ def function_variables(
             raise TemplateError(
                 exc.location, f"{exc.message} (or give {name} a value with --env-vars)"
             ) from exc
-        if resolved is not NO_VALUE:
-            variables[name] = scalar_text(resolved, where)
+        if resolved is NO_VALUE:
+            continue
+        # SAM CLI passes a variable declared with no value as "" (``_stringify_value``).
+        variables[name] = "" if resolved is None else scalar_text(resolved, where)
+        if not variables[name]:
+            empty.append(name)
+    if empty:
+        them = "it" if len(empty) == 1 else "them"
+        warnings.append(
+            f"{location}.Variables: {', '.join(empty)} "
+            f"{'has' if len(empty) == 1 else 'have'} no value; give {them} one in the shell "
+            f"or with --env-vars"
+        )
     for name in overrides:
         if name not in declared and logical_id in env_vars:
             warnings.append(

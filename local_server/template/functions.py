@@ -7,6 +7,7 @@ events are handed to the ``RouteCollector``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,16 +18,14 @@ from .cors import http_cors
 from .function_variables import function_variables
 from .globals import with_globals
 from .intrinsics import IntrinsicResolver
-from .properties import (
-    INERT_FUNCTION_PROPERTIES,
-    READ_FUNCTION_PROPERTIES,
-    WARNED_FUNCTION_PROPERTIES,
-    check_properties,
-)
-from .specs import FunctionSpec, TemplateError, UrlSpec
+from .properties import FUNCTION, FUNCTION_URL, FUNCTION_URL_CORS, check_properties
+from .specs import FunctionSpec, LayerSpec, TemplateError, UrlSpec
 from .values import scalar_text
 
 __all__ = ["FunctionReader"]
+
+#: Lambda's Python runtime identifiers: ``python3.9`` ... ``python3.14``.
+_PYTHON_RUNTIME = re.compile(r"python3\.\d+")
 
 
 @dataclass
@@ -44,8 +43,10 @@ class FunctionReader:
     global_properties: Any
     warnings: list[str]
     routes: RouteCollector
+    #: The template's layers (:func:`.layers.read_layers`): a spec, or why it is not mounted.
+    layers: Mapping[str, LayerSpec | str]
 
-    def read(self, logical_id: str, raw: Mapping[str, Any]) -> FunctionSpec:
+    def read(self, logical_id: str, raw: Mapping[str, Any], metadata: Any = None) -> FunctionSpec:
         location = f"Resources.{logical_id}.Properties"
         properties = {
             name: value
@@ -55,14 +56,7 @@ class FunctionReader:
         if "InlineCode" in properties or "ImageUri" in properties:
             name = "InlineCode" if "InlineCode" in properties else "ImageUri"
             raise TemplateError(f"{location}.{name}", "only CodeUri folders are run locally")
-        check_properties(
-            properties,
-            location,
-            READ_FUNCTION_PROPERTIES,
-            INERT_FUNCTION_PROPERTIES,
-            WARNED_FUNCTION_PROPERTIES,
-            self.warnings,
-        )
+        check_properties(properties, location, FUNCTION, self.warnings)
         resolve = self.resolver
         if "PackageType" in properties:
             package_type = resolve.text(properties["PackageType"], f"{location}.PackageType")
@@ -75,7 +69,7 @@ class FunctionReader:
             logical_id=logical_id,
             code_uri=self._code_uri(properties["CodeUri"], f"{location}.CodeUri"),
             handler=resolve.text(properties["Handler"], f"{location}.Handler"),
-            runtime=resolve.text(properties["Runtime"], f"{location}.Runtime"),
+            runtime=self._runtime(properties["Runtime"], f"{location}.Runtime"),
             timeout=resolve.whole_number(
                 properties.get("Timeout", 3), f"{location}.Timeout", 1, 900
             ),
@@ -94,6 +88,8 @@ class FunctionReader:
             architectures=self._architectures(properties.get("Architectures"), location),
             function_url=self._function_url(properties.get("FunctionUrlConfig"), location),
             region=resolve.text({"Ref": "AWS::Region"}, "AWS::Region"),
+            build_method=_build_method(metadata),
+            layers=self._layers(properties.get("Layers"), f"{location}.Layers"),
         )
         events = properties.get("Events") or {}
         if not isinstance(events, dict):
@@ -101,6 +97,37 @@ class FunctionReader:
         for name, event in events.items():
             self.routes.add_event(logical_id, str(name), event, f"{location}.Events.{name}")
         return spec
+
+    def _runtime(self, value: Any, location: str) -> str:
+        """A Lambda Python runtime (``python3.12``): the only kind lambgate runs
+        (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html lists them)."""
+        runtime = self.resolver.text(value, location)
+        if not _PYTHON_RUNTIME.fullmatch(runtime):
+            raise TemplateError(
+                location, f"{runtime} is not a Python runtime; lambgate runs Python functions only"
+            )
+        return runtime
+
+    def _layers(self, value: Any, location: str) -> tuple[LayerSpec, ...]:
+        """The layers the template defines, in order; any other is said not to be mounted."""
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            raise TemplateError(location, "expected a list of layers")
+        found = []
+        for index, item in enumerate(value):
+            target = item.get("Ref") if isinstance(item, dict) and len(item) == 1 else None
+            layer = self.layers.get(target) if isinstance(target, str) else None
+            if isinstance(layer, LayerSpec):
+                found.append(layer)
+                continue
+            if isinstance(layer, str):
+                why = f"{target} is not mounted locally: {layer}"
+            else:
+                name = self.resolver.resolve(item, f"{location}[{index}]")
+                why = f"{name} is not in this template, so it is not mounted locally"
+            self.warnings.append(f"{location}: {why}; imports from it fail")
+        return tuple(found)
 
     def _code_uri(self, value: Any, location: str) -> Path:
         resolved = self.resolver.resolve(value, location)
@@ -136,10 +163,18 @@ class FunctionReader:
         resolved = self.resolver.resolve(value, location)
         if not isinstance(resolved, dict):
             raise TemplateError(location, "expected a mapping")
-        check_properties(resolved, location, frozenset({"AuthType", "Cors", "InvokeMode"}))
+        check_properties(resolved, location, FUNCTION_URL)
         auth_type = resolved.get("AuthType")
         if auth_type not in ("NONE", "AWS_IAM"):
             raise TemplateError(f"{location}.AuthType", "expected NONE or AWS_IAM")
         if resolved.get("InvokeMode", "BUFFERED") != "BUFFERED":
             raise TemplateError(f"{location}.InvokeMode", "only BUFFERED is emulated")
-        return UrlSpec(auth_type=auth_type, cors=http_cors(resolved.get("Cors"), location))
+        cors = http_cors(resolved.get("Cors"), f"{location}.Cors", FUNCTION_URL_CORS)
+        return UrlSpec(auth_type=auth_type, cors=cors)
+
+
+def _build_method(metadata: Any) -> str | None:
+    """``Metadata.BuildMethod``: how ``sam build`` builds the function (``makefile``: by
+    running the Makefile beside the template, which then decides what ships)."""
+    method = metadata.get("BuildMethod") if isinstance(metadata, dict) else None
+    return str(method) if method is not None else None

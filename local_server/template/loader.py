@@ -32,6 +32,7 @@ from .function_variables import check_env_vars, env_vars_for_unknown_functions
 from .functions import FunctionReader
 from .globals import check_globals, globals_section
 from .intrinsics import IntrinsicResolver
+from .layers import read_layers
 from .parameters import template_parameters
 from .properties import UNSERVED_HTTP_RESOURCES
 from .resources import resource_types
@@ -75,6 +76,12 @@ def load_template(
     global_sections = globals_section(document)
     warnings: list[str] = []
     routes = RouteCollector(resolver=resolver, globals=global_sections, warnings=warnings)
+
+    def present(logical_id: str, resource: Mapping[str, Any]) -> bool:
+        if "Condition" not in resource:
+            return True
+        return resolver.condition(resource["Condition"], f"Resources.{logical_id}.Condition")
+
     function_reader = FunctionReader(
         resolver=resolver,
         directory=path.parent,
@@ -83,12 +90,8 @@ def load_template(
         global_properties=global_sections.get("Function"),
         warnings=warnings,
         routes=routes,
+        layers=read_layers(resources, resolver=resolver, directory=path.parent, present=present),
     )
-
-    def present(logical_id: str, resource: Mapping[str, Any]) -> bool:
-        if "Condition" not in resource:
-            return True
-        return resolver.condition(resource["Condition"], f"Resources.{logical_id}.Condition")
 
     def properties_of(logical_id: str, resource: Mapping[str, Any]) -> dict[str, Any]:
         properties = resource.get("Properties") or {}
@@ -131,7 +134,9 @@ def load_template(
             )
         if resource_type == "AWS::Serverless::Function":
             properties = properties_of(logical_id, resource)
-            functions[logical_id] = function_reader.read(logical_id, properties)
+            functions[logical_id] = function_reader.read(
+                logical_id, properties, resource.get("Metadata")
+            )
         elif resource_type == "AWS::Lambda::Function":
             warnings.append(
                 f"Resources.{logical_id}: AWS::Lambda::Function is not run locally; "

@@ -1,5 +1,12 @@
 """The values ``Ref`` gives a template's parameters: ``--parameter-overrides``, then each
 ``Default``, with the pseudo parameters (``AWS::Region``, ...) SAM CLI sets locally.
+
+A value is held to its parameter's constraints as CloudFormation holds it when a stack is
+created (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html):
+``AllowedValues`` and ``AllowedPattern`` (which "must match the entire parameter value", and
+each item of a ``CommaDelimitedList``), ``MinLength``/``MaxLength`` for strings and
+``MinValue``/``MaxValue`` for a ``Number``; the error says the ``ConstraintDescription`` when
+there is one, as CloudFormation's does.
 """
 
 from __future__ import annotations
@@ -12,7 +19,12 @@ from typing import Any
 from .specs import TemplateError
 from .values import scalar_text
 
-__all__ = ["PSEUDO_PARAMETERS", "parse_parameter_overrides", "template_parameters"]
+__all__ = [
+    "PSEUDO_PARAMETERS",
+    "check_constraints",
+    "parse_parameter_overrides",
+    "template_parameters",
+]
 
 #: Values SAM CLI gives the pseudo parameters locally; each can be overridden with
 #: ``--parameter-overrides AWS::Region=eu-west-1`` as in SAM.
@@ -91,13 +103,75 @@ def template_parameters(
         else:
             missing.add(name)
             continue
-        allowed = declaration.get("AllowedValues")
-        if isinstance(allowed, list):
-            choices = [scalar_text(v, f"{location}.AllowedValues") for v in allowed]
-            if text not in choices:
-                raise TemplateError(where, f"{text!r} is not one of {', '.join(choices)}")
         kind = str(declaration.get("Type", "String"))
         # List types give a list to Ref (CommaDelimitedList, List<Number>, List<AWS::...>).
         is_list = kind == "CommaDelimitedList" or kind.startswith("List<")
-        values[name] = [item.strip() for item in text.split(",")] if is_list else text
+        items = [item.strip() for item in text.split(",")] if is_list else [text]
+        check_constraints(name, declaration, kind, text, items, where)
+        values[name] = items if is_list else text
     return values, missing
+
+
+def check_constraints(
+    name: str,
+    declaration: Mapping[str, Any],
+    kind: str,
+    text: str,
+    items: list[str],
+    where: str,
+) -> None:
+    """Refuse a value its parameter's constraints forbid, as CloudFormation would.
+
+    ``items`` are the values of a list type (each is held to ``AllowedValues`` and
+    ``AllowedPattern``), else ``[text]``; ``where`` names the value's origin for the error.
+    """
+    location = f"Parameters.{name}"
+    described = declaration.get("ConstraintDescription")
+    because = f": {scalar_text(described, location)}" if described is not None else ""
+
+    def broken(problem: str) -> TemplateError:
+        return TemplateError(where, f"{text!r} {problem}{because}")
+
+    allowed = declaration.get("AllowedValues")
+    if isinstance(allowed, list):
+        choices = [scalar_text(v, f"{location}.AllowedValues") for v in allowed]
+        if any(item not in choices for item in items):
+            raise broken(f"is not one of {', '.join(choices)}")
+    pattern = declaration.get("AllowedPattern")
+    if pattern is not None:
+        pattern_text = scalar_text(pattern, f"{location}.AllowedPattern")
+        try:
+            compiled = re.compile(pattern_text)
+        except re.error as error:
+            message = f"not a regular expression: {error}"
+            raise TemplateError(f"{location}.AllowedPattern", message) from None
+        if any(compiled.fullmatch(item) is None for item in items):
+            raise broken(f"does not match AllowedPattern {pattern_text}")
+    if kind == "String":
+        shortest = _bound(declaration, "MinLength", location)
+        longest = _bound(declaration, "MaxLength", location)
+        if shortest is not None and len(text) < shortest:
+            raise broken(f"is shorter than MinLength {shortest:g}")
+        if longest is not None and len(text) > longest:
+            raise broken(f"is longer than MaxLength {longest:g}")
+    elif kind == "Number":
+        try:
+            number = float(text)
+        except ValueError:
+            raise broken("is not a Number") from None
+        least = _bound(declaration, "MinValue", location)
+        most = _bound(declaration, "MaxValue", location)
+        if least is not None and number < least:
+            raise broken(f"is less than MinValue {least:g}")
+        if most is not None and number > most:
+            raise broken(f"is more than MaxValue {most:g}")
+
+
+def _bound(declaration: Mapping[str, Any], key: str, location: str) -> float | None:
+    if key not in declaration:
+        return None
+    text = scalar_text(declaration[key], f"{location}.{key}")
+    try:
+        return float(text)
+    except ValueError:
+        raise TemplateError(f"{location}.{key}", f"expected a number, found {text!r}") from None

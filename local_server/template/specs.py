@@ -16,6 +16,7 @@ __all__ = [
     "ApiSpec",
     "CorsSpec",
     "FunctionSpec",
+    "LayerSpec",
     "RouteSpec",
     "Template",
     "TemplateError",
@@ -57,6 +58,17 @@ class UrlSpec:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LayerSpec:
+    """A layer of the template (``AWS::Serverless::LayerVersion``) whose content is local."""
+
+    logical_id: str
+    #: Absolute, as ``CodeUri``.
+    content_uri: Path
+    #: ``Metadata.BuildMethod`` (``python3.12``, ``makefile``); ``None``: not built.
+    build_method: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FunctionSpec:
     logical_id: str
     #: Absolute; relative ``CodeUri`` values are taken from the template's folder.
@@ -73,6 +85,10 @@ class FunctionSpec:
     function_url: UrlSpec | None = None
     #: The template's ``AWS::Region``: ``--parameter-overrides AWS::Region=...`` moves it.
     region: str = "us-east-1"
+    #: ``Metadata.BuildMethod`` (``makefile``, ``python3.12``, …); ``None`` when not given.
+    build_method: str | None = None
+    #: Its ``Layers`` that the template defines with local content, in order.
+    layers: tuple[LayerSpec, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

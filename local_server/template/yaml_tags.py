@@ -91,13 +91,36 @@ def read_document(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise TemplateError(str(path), f"cannot read the template: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise TemplateError(str(path), f"not UTF-8 text (byte {exc.start})") from exc
     try:
         # A SafeLoader subclass: no arbitrary objects are built.
         document = yaml.load(text, Loader=_CloudFormationLoader)
     except TemplateError as exc:
         raise TemplateError(f"{path}, {exc.location}", exc.message) from exc
+    except yaml.MarkedYAMLError as exc:
+        raise TemplateError(*_marked_problem(path, exc)) from exc
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+        before = text[: exc.position]
+        line, column = before.count("\n") + 1, exc.position - before.rfind("\n")
+        message = f"not valid YAML: {exc.reason} (#x{exc.character:04x})"
+        raise TemplateError(f"{path}, line {line}, column {column}", message) from exc
     except yaml.YAMLError as exc:
-        raise TemplateError(str(path), f"not valid YAML: {exc}") from exc
+        raise TemplateError(str(path), f"not valid YAML: {' '.join(str(exc).split())}") from exc
     if not isinstance(document, dict):
         raise TemplateError(str(path), "a template is a mapping with a Resources section")
     return document
+
+
+def _marked_problem(path: Path, error: yaml.MarkedYAMLError) -> tuple[str, str]:
+    """``(location, message)`` of a YAML error, in one line: PyYAML's own text spans five,
+    with the offending line drawn under a caret."""
+    location = str(path)
+    if error.problem_mark is not None:
+        mark = error.problem_mark
+        location = f"{path}, line {mark.line + 1}, column {mark.column + 1}"
+    message = f"not valid YAML: {error.problem or error.context or 'unreadable'}"
+    if error.context and error.problem and error.context_mark is not None:
+        mark = error.context_mark
+        message += f" ({error.context} at line {mark.line + 1}, column {mark.column + 1})"
+    return location, message

@@ -60,9 +60,13 @@ class RunningEmulator:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        self.emulator: Emulator = self.call(
-            start_emulator(self.options, log=AccessLog(self.log, color=False))
-        )
+        try:
+            self.emulator: Emulator = self.call(
+                start_emulator(self.options, log=AccessLog(self.log, color=False))
+            )
+        except BaseException:  # start_emulator stopped what it started; so does its loop
+            self._stop_loop()
+            raise
 
     def call(self, coroutine: Any, timeout: float = STOP_TIMEOUT_S) -> Any:
         future: Future[Any] = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
@@ -83,7 +87,10 @@ class RunningEmulator:
         try:
             self.call(self.emulator.close())
         finally:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self.thread.join(STOP_TIMEOUT_S)
-            self.loop.close()
+            self._stop_loop()
         return pids
+
+    def _stop_loop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(STOP_TIMEOUT_S)
+        self.loop.close()

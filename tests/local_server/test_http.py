@@ -9,7 +9,10 @@ with both parsers the front can use (:mod:`lambgate.local.front.wire`).
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
+import socket
+import struct
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -929,6 +932,64 @@ def test_malformed_request_gets_400_and_close(data: bytes) -> None:
     run(scenario())
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        # RFC 9112 section 3.2: a request-target is origin-form (or absolute-form) ...
+        b"GET foo HTTP/1.1\r\nHost: t\r\n\r\n",
+        b"GET ?q=1 HTTP/1.1\r\nHost: t\r\n\r\n",
+        b"GET ftp://t/f HTTP/1.1\r\nHost: t\r\n\r\n",
+        # ... asterisk-form only for OPTIONS, authority-form only for CONNECT.
+        b"GET * HTTP/1.1\r\nHost: t\r\n\r\n",
+        b"GET t:443 HTTP/1.1\r\nHost: t\r\n\r\n",
+        # RFC 9110 section 5.5: control characters are invalid in a field value.
+        b"GET / HTTP/1.1\r\nHost: t\r\nX-Note: a\x01b\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: t\r\nX-Note: a\x1bb\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: t\x7f\r\n\r\n",
+    ],
+)
+def test_a_target_that_is_not_origin_form_or_a_control_character_gets_400(data: bytes) -> None:
+    async def scenario() -> None:
+        recorder = Recorder()
+        client = FakeClient(recorder)
+        client.send(data)
+        written = await client.finished()
+        assert parse_replies(written) == [refusal(400, b'{"message":"Bad Request"}')]
+        assert recorder.requests == []
+
+    run(scenario())
+
+
+def test_a_tab_and_bytes_past_ascii_in_a_header_value_are_served() -> None:
+    """HTAB is whitespace and obs-text (0x80-0xFF) is allowed in a field value (RFC 9110
+    section 5.5), so neither is refused with the control characters."""
+
+    async def scenario() -> None:
+        recorder = Recorder()
+        client = FakeClient(recorder)
+        client.send(b"GET / HTTP/1.1\r\nHost: t\r\nX-Note: a\tb\xe9\r\n\r\n")
+        [reply] = await client.wait_replies(1)
+        assert reply.status == 200
+        assert recorder.requests[0].header(b"x-note") == b"a\tb\xe9"
+
+    run(scenario())
+
+
+def test_options_asterisk_is_answered_by_the_server_and_no_function() -> None:
+    """``OPTIONS *`` asks about the server, not a resource (RFC 9110 section 9.3.7)."""
+
+    async def scenario() -> None:
+        recorder = Recorder()
+        client = FakeClient(recorder)
+        client.send(b"OPTIONS * HTTP/1.1\r\nHost: t\r\n\r\nGET /next HTTP/1.1\r\nHost: t\r\n\r\n")
+        first, second = await client.wait_replies(2, ["OPTIONS", "GET"])
+        assert first == Reply(200, [(b"content-length", b"0")])
+        assert second == text_reply(b"/next")
+        assert [request.path for request in recorder.requests] == ["/next"]
+
+    run(scenario())
+
+
 # -- configuration and public names ------------------------------------------------------------
 
 
@@ -1136,6 +1197,48 @@ def test_refused_over_a_socket_and_closed(data: bytes) -> None:
         assert recorder.requests == []
 
     run(scenario())
+
+
+@pytest.mark.parametrize("reset", [False, True], ids=["closed", "reset"])
+def test_a_client_leaving_mid_body_leaves_no_traceback_and_the_server_serving(
+    reset: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A client that closes (FIN) or resets (RST) while its body is on the way: nothing is
+    logged above INFO, no task dies unobserved ("Task exception was never retrieved"), and
+    the next client is served."""
+
+    async def scenario() -> list[dict[str, Any]]:
+        unobserved: list[dict[str, Any]] = []
+        loop = asyncio.get_running_loop()
+        loop.set_exception_handler(lambda _, context: unobserved.append(context))
+        recorder = Recorder()
+        async with await start_server(recorder) as server:
+
+            def leave_mid_body() -> None:
+                """A plain blocking client, as curl is: its bytes and its FIN (or RST) reach
+                the server together, while the server is still waiting for the body."""
+                with socket.create_connection(("127.0.0.1", server.port), timeout=BOUND) as sock:
+                    if reset:  # SO_LINGER with a zero timeout: close() sends RST, not FIN
+                        sock.setsockopt(
+                            socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                        )
+                    sock.sendall(b"POST /up HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nabc")
+
+            await loop.run_in_executor(None, leave_mid_body)
+            await until(lambda: not server._connections, "the server let the connection go")
+            async with httpx.AsyncClient(timeout=BOUND) as http:
+                after = await http.get(f"http://127.0.0.1:{server.port}/after")
+            assert (after.status_code, after.text) == (200, "/after")
+        gc.collect()  # a task that died unobserved is reported when it is collected
+        await asyncio.sleep(0)
+        return unobserved
+
+    # WARNING, not lower: a record kept for INFO would hold the connection's task alive
+    # (through its error's traceback), and an unobserved failure would never be reported.
+    with caplog.at_level(logging.WARNING):
+        unobserved = run(scenario())
+    assert unobserved == []
+    assert [record.getMessage() for record in caplog.records] == []
 
 
 def test_close_finishes_requests_in_flight_and_drops_idle_connections() -> None:

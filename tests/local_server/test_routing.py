@@ -184,9 +184,6 @@ def test_scope_selects_an_api_kind_or_one_api() -> None:
     assert chosen(router, "GET", "/a", scope="http") == "http-a"
     assert chosen(router, "GET", "/a", scope="Http") == "http-a"
     assert chosen(router, "GET", "/b", scope="Http") is None
-    assert router.shadowed == (
-        (route("GET /a", "http-a", api="Http"), route("GET /a", "rest-a", kind="rest", api="Rest")),
-    )
 
 
 # ------------------------------------------------------------------------ no-route answers

@@ -25,7 +25,9 @@ from botocore.config import Config
 
 from lambgate.events import detect
 from lambgate.local.cli.plan import FORMATS, ServeOptions, plan_app, plan_template
+from lambgate.local.cli.ports import PortWish
 from lambgate.local.gateway.access_log import AccessLog
+from lambgate.local.lambda_service.function import InitFailed
 from tests.factories import make_http_v2_event
 from tests.serverless_project import EXPECTED_BODY, write_serverless_project
 
@@ -65,15 +67,18 @@ def test_wsgi_app_behind_the_default_http_api(serving: list[RunningEmulator]) ->
     assert httpx.get(f"{base}/missing", timeout=30).status_code == 404  # Flask's own 404
 
 
-def test_asgi_app_behind_a_rest_api_with_the_stage_in_the_event_only(
+def test_asgi_app_behind_a_rest_api_at_the_root_and_under_its_stage(
     serving: list[RunningEmulator],
 ) -> None:
     running = serve_app(serving, "asgi_hello:app", format="rest", stage="dev")
     base = running.url("ServerlessRestApi")
     got = httpx.get(f"{base}/some/path", timeout=30)
-    # Served at the root: the app sees the path as requested, not under /dev.
+    # At the root, as sam local serves it: the app sees the path as requested.
     assert got.json() == {"path": "/some/path", "root_path": "", "method": "GET"}
     assert httpx.get(f"{base}/", timeout=30).json()["path"] == "/"
+    # Under the stage, as AWS serves it: the app is mounted at /dev.
+    staged = httpx.get(f"{base}/dev/some/path", timeout=30)
+    assert staged.json() == {"path": "/dev/some/path", "root_path": "/dev", "method": "GET"}
 
 
 @pytest.mark.parametrize("kind", FORMATS)
@@ -152,13 +157,38 @@ def test_powertools_resolver_object_is_served_as_a_lambda_handler(
     assert (got.status_code, got.json()) == (200, {"item": "7", "tag": None})
 
 
-def test_an_app_that_cannot_be_imported_fails_each_request_as_aws_does(
-    serving: list[RunningEmulator],
+def test_an_app_that_cannot_be_imported_stops_the_emulator_before_it_serves() -> None:
+    """``serve APP`` imports the app at start-up (as uvicorn does), in its environment."""
+    with pytest.raises(InitFailed) as caught:
+        RunningEmulator(app="no_such_module:app", app_dir=APPS, format="rest")
+    assert str(caught.value) == (
+        f"no_such_module:app: no module named 'no_such_module' in {APPS} or the installed packages"
+    )
+    assert caught.value.log[-1].startswith("INIT_REPORT Init Duration: ")
+    assert not caught.value.code_failed
+
+
+def test_a_template_function_that_cannot_be_imported_fails_each_request_as_aws_does(
+    serving: list[RunningEmulator], tmp_path: Path
 ) -> None:
-    running = serve_app(serving, "no_such_module:app", format="rest")
+    """Without ``--warm-containers EAGER`` a function starts on its first request, whose
+    init error API Gateway answers 502 (REST), as deployed."""
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Broken:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      CodeUri: .\n"
+        "      Handler: no_such_module.handler\n"
+        "      Runtime: python3.12\n"
+        "      Events: {Get: {Type: Api, Properties: {Path: /, Method: GET}}}\n"
+    )
+    running = RunningEmulator(template=tmp_path / "template.yaml")
+    serving.append(running)
     got = httpx.get(f"{running.url('ServerlessRestApi')}/", timeout=30)
     assert (got.status_code, got.json()) == (502, {"message": "Internal server error"})
-    running.log.wait_for("no_such_module")
+    running.log.wait_for("Unable to import module 'no_such_module'")
 
 
 # -- the Invoke API of a serve instance ---------------------------------------------------------
@@ -215,18 +245,24 @@ def test_access_log_is_coloured_on_a_terminal_only(monkeypatch: pytest.MonkeyPat
 # -- the port layout --------------------------------------------------------------------------
 
 
-def test_each_api_gets_its_own_port_and_urls_follow_the_url_port() -> None:
+def test_colliding_apis_get_their_own_ports_and_urls_follow_the_url_port() -> None:
     plan = plan_template(ServeOptions(template=APPS / "template.yaml", port=3000))
-    ports = {front.name: front.port for front in plan.fronts}
-    # 3001 is the Invoke API's (--lambda-port); function URLs start at --port + 100.
+    ports = {front.names: front.port for front in plan.fronts}
+    # Both APIs route GET /echo/{item}: one port would answer for both. 3001 is the Invoke
+    # API's; function URLs start at --port + 100. Only --port is the user's: it never moves.
     assert ports == {
-        "ServerlessRestApi": 3000,
-        "ServerlessHttpApi": 3002,
-        "EchoFunction URL": 3100,
-        "BehaveFunction URL": 3101,
+        ("ServerlessRestApi",): PortWish(number=3000, given_by="--port"),
+        ("ServerlessHttpApi",): PortWish(number=3002),
+        ("EchoFunction URL",): PortWish(number=3100),
+        ("BehaveFunction URL",): PortWish(number=3101),
     }
+    given = plan_template(ServeOptions(template=APPS / "template.yaml", port=3000, url_port=5000))
+    assert [front.port for front in given.fronts[2:]] == [
+        PortWish(number=5000, given_by="--url-port"),
+        PortWish(number=5001),
+    ]
     app = plan_app(ServeOptions(app="m:app", format="alb", port=4000))
-    assert [(front.kind, front.port, front.function) for front in app.fronts] == [
+    assert [(front.kind, front.port.number, front.function) for front in app.fronts] == [
         ("alb", 4000, "App")
     ]
 
@@ -326,11 +362,18 @@ def test_lambgate_serve_runs_the_repo_template_and_stops_on_ctrl_c() -> None:
             lines, r"RestApi \(REST API, stage prod\) (http://\S+)", BANNER_TIMEOUT_S
         )
         http_api = wait_for_line(lines, r"HttpApi \(HTTP API, stage \$default\) (http://\S+)", 5)
+        # sam local would mount HttpApi's $default behind RestApi's routes, never reached.
+        wait_for_line(lines, r"on a port of its own: its \$default and RestApi's ANY / ", 5)
         wait_for_line(lines, r"Invoke API http://", 5)
         flask = httpx.get(f"{rest[1]}/", timeout=30)
         fastapi = httpx.get(f"{http_api[1]}/", timeout=30)
         assert flask.status_code == 200 and "Flask" in flask.json()["message"]
         assert fastapi.status_code == 200 and "FastAPI" in fastapi.json()["message"]
+        # The URL the template's RestApiUrl output gives on AWS, and the links the app builds
+        # under it, work here too.
+        staged = httpx.get(f"{rest[1]}/prod/", timeout=30).json()
+        assert staged["items"] == f"{rest[1]}/prod/items"
+        assert httpx.get(staged["items"], timeout=30).status_code == 200
         wait_for_line(lines, r"GET / 200 [\d.]+ ms FlaskFunction cold", 5)
         workers = children_of(process.pid)
         assert len(workers) == 2, "one execution environment per function that was called"

@@ -391,11 +391,12 @@ def test_non_http_events_are_listed_as_warnings_not_routes(tmp_path: Path) -> No
     )
 
 
-def test_layers_are_accepted_with_a_warning(tmp_path: Path) -> None:
+def test_layers_not_in_the_template_are_accepted_with_a_warning(tmp_path: Path) -> None:
     template = sam({"Fn": function(Layers=["arn:aws:lambda:us-east-1:1:layer:x:1"])})
 
     assert load_template(write_template(tmp_path, template)).warnings == (
-        "Resources.Fn.Properties.Layers: layers are not mounted locally; imports from them fail",
+        "Resources.Fn.Properties.Layers: arn:aws:lambda:us-east-1:1:layer:x:1 is not in this "
+        "template, so it is not mounted locally; imports from it fail",
     )
 
 
@@ -644,6 +645,63 @@ def test_override_outside_allowed_values_or_unknown_parameter_is_an_error(tmp_pa
     )
 
 
+@pytest.mark.parametrize(
+    ("declaration", "value", "problem"),
+    [
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html
+        ({"AllowedPattern": "[a-z]+"}, "Prod", "'Prod' does not match AllowedPattern [a-z]+"),
+        # The pattern matches the whole value, not a part of it.
+        ({"AllowedPattern": "[a-z]+"}, "prod!", "'prod!' does not match AllowedPattern [a-z]+"),
+        ({"MinLength": 3}, "ab", "'ab' is shorter than MinLength 3"),
+        ({"MaxLength": "4"}, "abcde", "'abcde' is longer than MaxLength 4"),
+        ({"Type": "Number", "MinValue": 1}, "0", "'0' is less than MinValue 1"),
+        ({"Type": "Number", "MaxValue": 10}, "10.5", "'10.5' is more than MaxValue 10"),
+        ({"Type": "Number"}, "ten", "'ten' is not a Number"),
+        # Each item of a CommaDelimitedList is held to the pattern and the allowed values.
+        (
+            {"Type": "CommaDelimitedList", "AllowedPattern": "[a-z]+"},
+            "a,b,C",
+            "'a,b,C' does not match AllowedPattern [a-z]+",
+        ),
+        (
+            {"Type": "CommaDelimitedList", "AllowedValues": ["a", "b"]},
+            "a,c",
+            "'a,c' is not one of a, b",
+        ),
+        # CloudFormation words the error with the ConstraintDescription when there is one.
+        (
+            {"AllowedPattern": "[a-z]+", "ConstraintDescription": "lower-case letters only"},
+            "Prod",
+            "'Prod' does not match AllowedPattern [a-z]+: lower-case letters only",
+        ),
+    ],
+)
+def test_an_override_that_breaks_a_constraint_is_an_error(
+    tmp_path: Path, declaration: dict[str, Any], value: str, problem: str
+) -> None:
+    parameter = {"Type": "String", **declaration}
+    path = write_template(tmp_path, sam({"Fn": function()}, Parameters={"Name": parameter}))
+
+    with pytest.raises(TemplateError) as caught:
+        load_template(path, parameter_overrides={"Name": value})
+    assert str(caught.value) == f"--parameter-overrides Name: {problem}"
+
+
+def test_a_default_that_breaks_a_constraint_is_an_error_and_values_that_keep_them_load(
+    tmp_path: Path,
+) -> None:
+    parameters = {
+        "Name": {"Type": "String", "Default": "ab", "MinLength": 3, "AllowedPattern": "[a-z]+"},
+        "Size": {"Type": "Number", "Default": 5, "MinValue": 1, "MaxValue": 10},
+    }
+    path = write_template(tmp_path, sam({"Fn": function()}, Parameters=parameters))
+
+    with pytest.raises(TemplateError) as caught:
+        load_template(path)
+    assert str(caught.value) == "Parameters.Name.Default: 'ab' is shorter than MinLength 3"
+    load_template(path, parameter_overrides={"Name": "abc", "Size": "10"})
+
+
 def test_conditions_that_refer_to_each_other_are_an_error(tmp_path: Path) -> None:
     template = sam(
         {"Fn": {**function(), "Condition": "A"}},
@@ -799,12 +857,40 @@ def test_bad_event_path_names_the_event(tmp_path: Path, path: str, message: str)
         ),
         (
             {"Events": {"Get": api_event("/", "GET", Unknown=1)}},
-            "Resources.Fn.Properties.Events.Get.Properties.Unknown: not supported by the local "
-            "emulator",
+            "Resources.Fn.Properties.Events.Get.Properties.Unknown: not a property of an Api event",
         ),
         (
             {"SomethingNew": True},
-            "Resources.Fn.Properties.SomethingNew: not supported by the local emulator",
+            "Resources.Fn.Properties.SomethingNew: not a property of AWS::Serverless::Function",
+        ),
+        (
+            {"Handlr": "app.handler"},
+            "Resources.Fn.Properties.Handlr: not a property of AWS::Serverless::Function; did "
+            "you mean Handler?",
+        ),
+        (
+            {"ImageConfig": {"Command": ["app.handler"]}},
+            "Resources.Fn.Properties.ImageConfig: not supported by the local emulator",
+        ),
+        (
+            {"Events": {"Get": api_event("/", "GET", Pth="/x")}},
+            "Resources.Fn.Properties.Events.Get.Properties.Pth: not a property of an Api event; "
+            "did you mean Path?",
+        ),
+        (
+            {"Events": {"Get": http_event(Path="/", Method="GET", PayloadFormat="2.0")}},
+            "Resources.Fn.Properties.Events.Get.Properties.PayloadFormat: not a property of an "
+            "HttpApi event; did you mean PayloadFormatVersion?",
+        ),
+        (
+            {"FunctionUrlConfig": {"AuthType": "NONE", "Cors": {"AllowOrigin": ["*"]}}},
+            "Resources.Fn.Properties.FunctionUrlConfig.Cors.AllowOrigin: not a property of "
+            "FunctionUrlConfig.Cors; did you mean AllowOrigins?",
+        ),
+        (
+            {"Runtime": "nodejs20.x"},
+            "Resources.Fn.Properties.Runtime: nodejs20.x is not a Python runtime; lambgate runs "
+            "Python functions only",
         ),
         (
             {"FunctionUrlConfig": {"AuthType": "NONE", "InvokeMode": "RESPONSE_STREAM"}},
@@ -1014,21 +1100,88 @@ def test_plain_lambda_functions_and_unknown_env_var_sections_are_warned_about(
 
 
 @pytest.mark.parametrize(
-    ("text", "message"),
+    ("text", "where", "message"),
     [
-        ("Resources: [a, b\n", "not valid YAML"),
-        ("- just\n- a list\n", "a template is a mapping with a Resources section"),
+        ("Resources: [a, b\n", ", line 2, column 1", "not valid YAML"),
+        ("- just\n- a list\n", "", "a template is a mapping with a Resources section"),
     ],
 )
-def test_files_that_are_not_templates(tmp_path: Path, text: str, message: str) -> None:
+def test_files_that_are_not_templates(tmp_path: Path, text: str, where: str, message: str) -> None:
     path = write_template(tmp_path, text)
 
     with pytest.raises(TemplateError, match=message) as caught:
         load_template(path)
-    assert caught.value.location == str(path)
+    assert caught.value.location == f"{path}{where}"
 
 
 def test_env_vars_of_the_wrong_shape_are_an_error(tmp_path: Path) -> None:
     message = load_error(tmp_path, sam({"Fn": function()}), env_vars={"Fn": "not-a-mapping"})
 
     assert message == '--env-vars: expected {"FunctionId": {"NAME": "value"}, ...}'
+
+
+@pytest.mark.parametrize(
+    ("resource", "message"),
+    [
+        (
+            {"Type": "AWS::Serverless::Api", "Properties": {"StageNme": "v1"}},
+            "Resources.Api.Properties.StageNme: not a property of AWS::Serverless::Api; did you "
+            "mean StageName?",
+        ),
+        (
+            {"Type": "AWS::Serverless::Api", "Properties": {"StageName": "v1", "Policy": {}}},
+            "Resources.Api.Properties.Policy: not supported by the local emulator",
+        ),
+        (
+            {"Type": "AWS::Serverless::HttpApi", "Properties": {"CorsConfig": True}},
+            "Resources.Api.Properties.CorsConfig: not a property of AWS::Serverless::HttpApi; "
+            "did you mean CorsConfiguration?",
+        ),
+        (
+            {
+                "Type": "AWS::Serverless::HttpApi",
+                "Properties": {"CorsConfiguration": {"AllowOrigin": ["*"]}},
+            },
+            "Resources.Api.Properties.CorsConfiguration.AllowOrigin: not a property of "
+            "CorsConfiguration; did you mean AllowOrigins?",
+        ),
+        (
+            {
+                "Type": "AWS::Serverless::Api",
+                "Properties": {"StageName": "v1", "Cors": {"AllowOrigins": "'*'"}},
+            },
+            "Resources.Api.Properties.Cors.AllowOrigins: not a property of Cors; did you mean "
+            "AllowOrigin?",
+        ),
+    ],
+)
+def test_a_misspelt_api_property_suggests_the_one_sam_defines(
+    tmp_path: Path, resource: dict[str, Any], message: str
+) -> None:
+    template = sam({"Api": resource, "Fn": function()})
+    assert load_error(tmp_path, template) == message
+
+
+def test_the_properties_sam_defines_are_the_sam_translators() -> None:
+    """Each table's ``defined`` is what SAM's own schema defines there, so a real property is
+    never called a misspelling, nor a misspelling "not supported"."""
+    from samtranslator.internal.schema_source import (  # the SAM translator's own schema
+        aws_serverless_api,
+        aws_serverless_function,
+        aws_serverless_httpapi,
+    )
+
+    from lambgate.local.template import properties
+
+    expected = [
+        (properties.FUNCTION, aws_serverless_function.Properties),
+        (properties.API, aws_serverless_api.Properties),
+        (properties.HTTP_API, aws_serverless_httpapi.Properties),
+        (properties.API_EVENT, aws_serverless_function.ApiEventProperties),
+        (properties.HTTP_API_EVENT, aws_serverless_function.HttpApiEventProperties),
+        (properties.FUNCTION_URL, aws_serverless_function.FunctionUrlConfig),
+        (properties.REST_API_CORS, aws_serverless_api.Cors),
+        (properties.HTTP_API_CORS, aws_serverless_httpapi.CorsConfiguration),
+    ]
+    for table, model in expected:
+        assert table.defined == set(model.__fields__), table.owner

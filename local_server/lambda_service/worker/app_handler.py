@@ -12,14 +12,15 @@ as it is.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import os
 from typing import Any
 
-from lambgate.entry import handler_from_environment, is_asgi, load_app
+from lambgate.entry import handler_from_environment, is_asgi
 from lambgate.errors import ConfigurationError
 
-__all__ = ["handler", "is_lambda_handler"]
+__all__ = ["AppImportError", "AppNotFound", "find_app", "handler", "is_lambda_handler"]
 
 #: Names a Lambda handler gives its parameters, and a WSGI app its own (PEP 3333).
 _HANDLER_FIRST = frozenset({"event", "evt", "_event", "e"})
@@ -49,19 +50,49 @@ def is_lambda_handler(target: Any) -> bool:
     return first in _HANDLER_FIRST or second in _HANDLER_SECOND
 
 
+class AppNotFound(ConfigurationError):
+    """``APP`` names no module, or no attribute of it: a mistake on the command line."""
+
+
+class AppImportError(ConfigurationError):
+    """Importing ``APP``'s module raised ``ImportError``: a module it imports is missing.
+
+    Both are errors whose message says it all (``function.HANDLER_NOT_IMPORTED``), so the
+    emulator says them in one line, as AWS's runtime reports ``Runtime.ImportModuleError``
+    without a traceback; any other error of the app's code keeps its traceback.
+    """
+
+
+def find_app(spec: str) -> Any:
+    """The object ``module:attr`` names, importing the module."""
+    module_name, _, attr = spec.partition(":")
+    try:
+        target = importlib.import_module(module_name)
+    except ImportError as error:
+        missing = error.name if isinstance(error, ModuleNotFoundError) else None
+        if missing and (module_name == missing or module_name.startswith(f"{missing}.")):
+            where = f"in {os.getcwd()} or the installed packages"
+            raise AppNotFound(f"{spec}: no module named {missing!r} {where}") from None
+        raise AppImportError(f"{spec}: importing {module_name} failed: {error}") from None
+    for part in attr.split("."):
+        try:
+            target = getattr(target, part)
+        except AttributeError:
+            raise AppNotFound(f"{spec}: module {module_name!r} has no attribute {attr!r}") from None
+    return target
+
+
 def _build() -> Any:
     spec = os.environ.get("LAMBGATE_APP")
     if not spec:
         raise ConfigurationError(
             "lambgate.local.lambda_service.worker.app_handler needs LAMBGATE_APP=module:attr"
         )
+    target = find_app(spec)
     interface = os.environ.get("LAMBGATE_INTERFACE", "auto")
-    if interface == "handler":
-        return load_app(spec)
-    if interface == "auto":
-        target = load_app(spec)
-        if is_lambda_handler(target):
-            return target
+    if interface == "handler" or (interface == "auto" and is_lambda_handler(target)):
+        return target
+    # As lambgate.lambda_handler builds it in Lambda (the module is imported already).
     return handler_from_environment()
 
 

@@ -9,7 +9,10 @@ Init failures go to ``/init/error`` under the error types AWS's runtime uses
 interface-client ``lambda_runtime_exception.py``), and the process exits, as there.
 
 Run as a script (``python -P .../bootstrap.py``); it imports nothing from lambgate, so the
-function's own modules are the only ones on its path besides the standard library.
+function's own modules are the only ones on its path besides the standard library. What the
+emulator adds is read from the ``_LAMBGATE_*`` variables, which the function never sees
+(:func:`apply_worker_options`): the import check (``import_check.py``) and the debugger
+(``debugger.py``), modules beside this file that it loads from their files when asked for.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import decimal
 import http.client
 import importlib
+import importlib.util
 import io
 import json
 import logging
@@ -29,15 +33,35 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
+from types import FrameType, ModuleType
 from typing import Any, cast
 
-__all__ = ["LambdaContext", "main"]
+__all__ = [
+    "DEBUG_PORT_VARIABLE",
+    "IMPORTS_VARIABLE",
+    "TERMINAL_VARIABLE",
+    "LambdaContext",
+    "apply_worker_options",
+    "main",
+]
 
 API_PREFIX = "/2018-06-01/runtime"
 ERROR_CONTENT_TYPE = "application/vnd.aws.lambda.error+json"
 ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
 
 Handler = Callable[[Any, "LambdaContext"], Any]
+
+#: What the emulator asks of this worker beyond Lambda's own variables. They are removed from
+#: ``os.environ`` before the function's code runs, which sees only what Lambda would set.
+#: The import policy (JSON) for ``import_check.py``; absent: no check.
+IMPORTS_VARIABLE = "_LAMBGATE_IMPORTS"
+#: The path of the terminal ``breakpoint()`` debugs on; absent or empty: there is none.
+TERMINAL_VARIABLE = "_LAMBGATE_TERMINAL"
+#: ``--debug-port``: debugpy waits for a client on 127.0.0.1 at this port before init.
+DEBUG_PORT_VARIABLE = "_LAMBGATE_DEBUG_PORT"
+#: The names the modules beside this file are loaded under.
+DEBUGGER = "_lambgate_debugger"
+IMPORT_CHECK = "_lambgate_import_check"
 
 
 class CognitoIdentity:
@@ -385,6 +409,50 @@ def marshal_response(output: Any) -> tuple[bytes, str]:
     return text.encode(), "application/json"
 
 
+def load_beside(name: str, file: str) -> ModuleType:
+    """A module from a file beside this one: ``-P`` keeps this folder off ``sys.path``, so the
+    function can never import these by accident, and they are loaded only when asked for."""
+    loaded = sys.modules.get(name)
+    if loaded is not None:
+        return loaded
+    spec = importlib.util.spec_from_file_location(
+        name, os.path.join(os.path.dirname(os.path.abspath(__file__)), file)
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def apply_worker_options() -> None:
+    """Before the handler is imported: wait for a debugger (``--debug-port``), or let
+    ``breakpoint()`` debug on the emulator's terminal; then install the import check."""
+    imports = os.environ.pop(IMPORTS_VARIABLE, None)
+    terminal = os.environ.pop(TERMINAL_VARIABLE, None) or None
+    debug_port = os.environ.pop(DEBUG_PORT_VARIABLE, None)
+    if debug_port:
+        load_beside(DEBUGGER, "debugger.py").wait_for_debugger(int(debug_port))
+    elif "PYTHONBREAKPOINT" not in os.environ:
+        # The function did not choose its own debugger: pdb on the terminal, not on stdin.
+
+        def breakpoint_hook(*args: Any, **kwargs: Any) -> None:
+            frame: FrameType = sys._getframe(1)
+            debugger = load_beside(DEBUGGER, "debugger.py")
+            debugger.breakpoint_hook(terminal, frame, *args, **kwargs)
+
+        sys.breakpointhook = breakpoint_hook
+    if imports:
+        load_beside(IMPORT_CHECK, "import_check.py").install(json.loads(imports))
+
+
+def end_debugging() -> None:
+    """After each invocation: release the terminal if the handler stopped at a breakpoint."""
+    debugger = sys.modules.get(DEBUGGER)
+    if debugger is not None:
+        debugger.end_invocation()
+
+
 def serve(client: RuntimeClient, handler: Handler, request_ids: RequestIdFilter) -> None:
     """The invoke loop; returns only if the Runtime API stops answering."""
     while True:
@@ -408,7 +476,10 @@ def serve(client: RuntimeClient, handler: Handler, request_ids: RequestIdFilter)
                 identity=optional_json(headers.get("Lambda-Runtime-Cognito-Identity")),
             )
             event = json.loads(body) if body else None
-            output = handler(event, context)
+            try:
+                output = handler(event, context)
+            finally:
+                end_debugging()
         except Exception as error:
             failure = exception_to_error(error, request_id)
         else:
@@ -440,6 +511,7 @@ def serve(client: RuntimeClient, handler: Handler, request_ids: RequestIdFilter)
 def main() -> int:
     client = RuntimeClient(os.environ["AWS_LAMBDA_RUNTIME_API"])
     request_ids = configure_logging()
+    apply_worker_options()
     try:
         handler = load_handler(os.environ["_HANDLER"])
     except InitFailure as failure:

@@ -1,0 +1,125 @@
+"""``lambgate event``: the event an AWS service sends Lambda for one HTTP request.
+
+Built by the same ``request_to_event`` the emulator uses, for test events (``sam local invoke
+-e``, ``lambgate invoke --event``) and for what ``lambgate invoke`` sends when given none: a
+``GET /`` of the chosen kind (:func:`sample_event`). Standard library only, so it works with
+a plain ``pip install lambgate``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from urllib.parse import quote, unquote, urlsplit
+
+from lambgate.events import SOURCES, Invocation, get_source
+from lambgate.model import Request
+
+__all__ = ["add_arguments", "run", "sample_event"]
+
+#: The client every sample event comes from (TEST-NET-3, RFC 5737).
+CLIENT_IP = "203.0.113.10"
+
+
+def sample_event(
+    kind: str,
+    *,
+    method: str = "GET",
+    path: str = "/",
+    query: str = "",
+    headers: Sequence[tuple[bytes, bytes]] = (),
+    body: bytes = b"",
+    stage: str | None = None,
+) -> dict[str, object]:
+    """The event of source ``kind`` for a request from a client at :data:`CLIENT_IP`."""
+    source = get_source(kind)
+    split = urlsplit(path)
+    raw_path = quote(split.path or "/", safe="/%:@!$&'()*+,;=-._~")
+    all_headers = list(headers)
+    given = {name for name, _ in all_headers}
+    # A client's usual headers, and those every front adds (gateway.gateway.ADDED_HEADERS) for
+    # a client over HTTPS, but X-Amzn-Trace-Id: random, it would change every event.
+    added = {
+        b"host": b"abcdef1234.execute-api.us-east-1.amazonaws.com",
+        b"user-agent": b"curl/8.5.0",
+        b"x-forwarded-for": CLIENT_IP.encode("ascii"),
+        b"x-forwarded-port": b"443",
+        b"x-forwarded-proto": b"https",
+    }
+    if body:
+        added[b"content-length"] = str(len(body)).encode("ascii")
+    all_headers[:0] = [(name, value) for name, value in added.items() if name not in given]
+    request = Request(
+        method=method.upper(),
+        path=unquote(raw_path),
+        raw_path=raw_path.encode("ascii"),
+        query_string=(query or split.query).lstrip("?").encode("latin-1"),
+        headers=all_headers,
+        body=body,
+        client=(CLIENT_IP, 0),
+        # REST's requestContext.path carries the stage, its path does not (hotsock/voker's
+        # live capture apigwv1-request.json: "/live/capture/..." on stage "live").
+        root_path=f"/{stage}" if kind == "rest" and stage else "",
+    )
+    invocation = Invocation(stage=stage)
+    if kind == "rest" and raw_path == "/":
+        # A greedy /{proxy+} never takes the root: AWS routes it to the "/" resource, which
+        # has no path parameters.
+        invocation = Invocation(stage=stage, resource="/")
+    return source.request_to_event(request, invocation)
+
+
+def _header(text: str) -> tuple[bytes, bytes]:
+    name, sep, value = text.partition(":")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"a header is NAME:VALUE, got {text!r}")
+    return name.strip().lower().encode("latin-1"), value.strip().encode("latin-1")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "kind",
+        choices=[source.name for source in SOURCES],
+        metavar="KIND",
+        help="event source: " + ", ".join(source.name for source in SOURCES),
+    )
+    parser.add_argument("--method", default="GET", help="HTTP method (default GET)")
+    parser.add_argument("--path", default="/", help="request path, percent-encoded as on the wire")
+    parser.add_argument("--query", default="", help="query string, as on the wire (a=1&b=2)")
+    parser.add_argument(
+        "--header",
+        action="append",
+        type=_header,
+        default=[],
+        metavar="NAME:VALUE",
+        help="a request header (repeatable)",
+    )
+    parser.add_argument("--body", default="", help="request body; @FILE reads a file")
+    parser.add_argument("--stage", default=None, help="API Gateway stage name")
+
+
+def run(args: argparse.Namespace) -> int:
+    body = args.body.encode("utf-8")
+    if args.body.startswith("@"):
+        try:
+            with open(args.body[1:], "rb") as file:
+                body = file.read()
+        except OSError as error:
+            sys.stderr.write(
+                f"lambgate event: error: --body: cannot read {args.body[1:]}: {error.strerror}\n"
+            )
+            return 2
+    event = sample_event(
+        args.kind,
+        method=args.method,
+        path=args.path,
+        query=args.query,
+        headers=args.header,
+        body=body,
+        stage=args.stage,
+    )
+    json.dump(event, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
