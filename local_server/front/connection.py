@@ -155,6 +155,11 @@ class HTTPConnection(asyncio.Protocol):
             self._timer = None
         if self._running is None:
             self._finish()
+        elif not isinstance(self._running, asyncio.Task):
+            # A future's answer (a Runtime API long-poll) has nowhere to go now: its maker
+            # sees it cancelled and gives the event to the runtime's next poll. A task runs on
+            # (the function keeps running when its client leaves, as on AWS).
+            self._running.cancel()
 
     def pause_writing(self) -> None:
         self._writing_paused = True

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import socket
+import struct
 import subprocess
 import sys
 import textwrap
@@ -748,6 +750,40 @@ def test_runtime_api_takes_a_reply_and_the_next_poll_in_one_write() -> None:
 
     _, reply = run(scenario)
     assert (reply.kind, reply.body) == ("response", b'"ok"')
+
+
+def test_an_event_goes_to_the_poll_of_a_runtime_that_reconnected() -> None:
+    """A runtime whose connection was reset while it waited in /next polls again on a new
+    one: the next event reaches that poll, not the one left on the broken connection."""
+
+    async def scenario() -> bytes:
+        api = RuntimeAPI()
+        server = await start_server(api.handle)
+        poll = b"GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: api\r\n\r\n"
+        try:
+            _, broken = await asyncio.open_connection("127.0.0.1", server.port)
+            broken.write(poll)
+            await broken.drain()
+            await asyncio.sleep(0.05)
+            # Reset, as the kernel does for a runtime killed mid-poll with bytes unread.
+            broken.transport.get_extra_info("socket").setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+            )
+            broken.transport.abort()
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            writer.write(poll)
+            await writer.drain()
+            await asyncio.sleep(0.05)
+            api.submit(invocation("id-after", b'{"after": 1}'))
+            async with asyncio.timeout(5):
+                following = await reader.readuntil(b'{"after": 1}')
+            writer.close()
+        finally:
+            await server.close(grace=0)
+        return following
+
+    following = run(scenario)
+    assert b"\r\nlambda-runtime-aws-request-id: id-after\r\n" in following
 
 
 def test_lean_runtime_client_sends_again_when_the_server_drops_its_connection() -> None:
