@@ -8,8 +8,10 @@ and measured in the same run, so the ratios hold on any machine::
 
 What lambgate does per request that uvicorn does not: the HTTP API's event (JSON) is built in
 the front, handed to an execution environment (a worker process) through the Lambda Runtime
-API over HTTP, run there by lambgate's Lambda handler, and the result posted back and judged
-as API Gateway would; plus an access-log line and a ``REPORT`` line. The targets are issue 9's:
+API over HTTP (the result posted back with the next ``/next``, the 202 returned with the next
+event: one write each way per invocation), run there by lambgate's Lambda handler, and the
+result judged as API Gateway would; plus an access-log line and a ``REPORT`` line. Each
+environment serves one request at a time, as Lambda's do. The targets are issue 9's:
 at least 0.1x uvicorn's requests/s, p99 latency at most 10x uvicorn's.
 
 Also reported: the cold start (from starting the server to its first 200, and the first
