@@ -390,14 +390,17 @@ def marshal_response(output: Any) -> tuple[bytes, str]:
     if isinstance(output, bytes):
         return output, "application/unknown"
     # The standard library cannot write a raw number from ``default``: each Decimal becomes a
-    # marker string that no user string can equal (a fresh random token), replaced afterwards.
-    marker = f"decimal-{uuid.uuid4().hex}-"
+    # marker string that no user string can equal (a fresh random token, drawn at the first
+    # Decimal: most results have none), replaced afterwards.
+    marker = ""
     numbers: list[str] = []
 
     def encode_decimal(value: object) -> object:
+        nonlocal marker
         if isinstance(value, decimal.Decimal):
             if value.is_nan():
                 return math.nan
+            marker = marker or f"decimal-{uuid.uuid4().hex}-"
             numbers.append(str(value))
             return f"{marker}{len(numbers) - 1}"
         raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
