@@ -12,7 +12,7 @@ from io import BytesIO
 from urllib.parse import unquote_to_bytes
 
 from .errors import ProtocolError
-from .model import Request, Response
+from .model import Request, Response, ResponseHeaders
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -23,17 +23,22 @@ if TYPE_CHECKING:
 
 __all__ = ["request_to_environ", "run_wsgi"]
 
-# environ keys by header name, remembered (bounded) since names repeat across requests.
-# PEP 3333 names two headers CONTENT_TYPE / CONTENT_LENGTH rather than HTTP_*.
-_KEYS = {b"content-type": "CONTENT_TYPE", b"content-length": "CONTENT_LENGTH"}
+# environ keys by header-name spelling, remembered (bounded) since names repeat across
+# requests. PEP 3333 names two headers CONTENT_TYPE / CONTENT_LENGTH rather than HTTP_*.
+_KEYS = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
 _KEYS_MAX = 1024
 
 
-def _key(name: bytes) -> str:
+def _key(name: str) -> str:
     """``HTTP_NAME``, or ``""`` for a name with an underscore: ``X_Forwarded_For`` would land on
     the same key as the proxy's ``X-Forwarded-For`` and forge it, so such headers are dropped,
     as Werkzeug's server, gunicorn, nginx and Apache drop them."""
-    key = "" if b"_" in name else "HTTP_" + name.decode("latin-1").upper().replace("-", "_")
+    if "_" in name:
+        key = ""
+    else:
+        key = name.upper().replace("-", "_")
+        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            key = "HTTP_" + key
     if len(_KEYS) < _KEYS_MAX:
         _KEYS[name] = key
     return key
@@ -44,17 +49,16 @@ def request_to_environ(request: Request) -> dict[str, Any]:
 
     ``PATH_INFO`` and ``SCRIPT_NAME`` are the percent-decoded bytes read as latin-1, as PEP 3333
     asks of every native string, so an app that re-encodes them gets the exact bytes back.
-    Repeated headers are joined with ``,`` (``;`` for Cookie), as HTTP allows and CGI needs.
+    Header values are native strings in the model already.
     """
     raw_path = request.raw_path
-    if b"%" in raw_path:
-        raw_path = unquote_to_bytes(raw_path)
+    root = request.root_path
     server = request.server or ("localhost", 443 if request.scheme == "https" else 80)
     environ: dict[str, Any] = {
         "REQUEST_METHOD": request.method,
-        "SCRIPT_NAME": request.root_path.encode("utf-8").decode("latin-1"),
-        "PATH_INFO": raw_path.decode("latin-1"),
-        "QUERY_STRING": request.query_string.decode("latin-1"),
+        "SCRIPT_NAME": root if root.isascii() else root.encode("utf-8").decode("latin-1"),
+        "PATH_INFO": unquote_to_bytes(raw_path).decode("latin-1") if "%" in raw_path else raw_path,
+        "QUERY_STRING": request.query_string,
         "SERVER_NAME": server[0],
         "SERVER_PORT": str(server[1]),
         "SERVER_PROTOCOL": "HTTP/1.1",
@@ -80,12 +84,11 @@ def request_to_environ(request: Request) -> dict[str, Any]:
         key = keys.get(name)
         if key is None:
             key = _key(name)
-        if not key:
-            continue
-        text = value.decode("latin-1")
-        if key in environ:
-            text = environ[key] + ("; " if key == "HTTP_COOKIE" else ",") + text
-        environ[key] = text
+        if key:
+            if key in environ:
+                # Repeats are joined, as HTTP allows and CGI needs ("; " for Cookie).
+                value = environ[key] + ("; " if key == "HTTP_COOKIE" else ",") + value
+            environ[key] = value
     if request.body:
         # The gateway read the whole body: its length is known even when the client sent it
         # chunked, and a GET with a body must still announce it.
@@ -100,7 +103,7 @@ class _Cycle:
 
     def __init__(self) -> None:
         self.status: int | None = None
-        self.headers: list[tuple[bytes, bytes]] = []
+        self.headers: ResponseHeaders = []
         self.chunks: list[bytes] = []
         self.sent = False
 
@@ -116,8 +119,16 @@ class _Cycle:
                 raise exc_info[1].with_traceback(exc_info[2])
         elif self.status is not None:
             raise ProtocolError("start_response() called a second time without exc_info")
-        self.status = _parse_status(status)
-        self.headers = _encode_headers(headers)
+        code = _STATUS_CODES.get(status) if status.__class__ is str else None
+        self.status = code or _parse_status(status)
+        try:
+            self.headers = [
+                (name.encode("latin-1"), value.encode("latin-1")) for name, value in headers
+            ]
+        except (AttributeError, ValueError, TypeError):
+            raise ProtocolError(
+                f"WSGI headers must be (str, str) pairs encodable as latin-1, got {headers!r}"
+            ) from None
         return self.write
 
     def write(self, data: bytes) -> None:
@@ -130,6 +141,11 @@ class _Cycle:
             self.chunks.append(data)
 
 
+# Status lines by their text, remembered (bounded): an app answers with a handful of them.
+_STATUS_CODES: dict[str, int] = {}
+_STATUS_CODES_MAX = 256
+
+
 def _parse_status(status: str) -> int:
     if not isinstance(status, str) or len(status) < 4 or status[3] != " ":
         raise ProtocolError(f"WSGI status must be like '200 OK', got {status!r}")
@@ -139,16 +155,9 @@ def _parse_status(status: str) -> int:
         raise ProtocolError(f"WSGI status must start with 3 digits, got {status!r}") from None
     if code < 100:
         raise ProtocolError(f"WSGI status code out of range: {status!r}")
+    if len(_STATUS_CODES) < _STATUS_CODES_MAX:
+        _STATUS_CODES[status] = code
     return code
-
-
-def _encode_headers(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
-    try:
-        return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
-    except (AttributeError, ValueError, TypeError):
-        raise ProtocolError(
-            f"WSGI headers must be (str, str) pairs encodable as latin-1, got {headers!r}"
-        ) from None
 
 
 def run_wsgi(app: WSGIApp, request: Request) -> Response:

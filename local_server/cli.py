@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
 
 from lambgate.deploy import deploy, package
-from lambgate.events import SOURCES, Invocation, get_source
+from lambgate.events import SOURCES, GatewayContext, get_source
 from lambgate.model import Request
 
 from . import invoke_command, serve
@@ -38,11 +38,11 @@ class Command:
     run: Callable[[argparse.Namespace], int]
 
 
-def _header(text: str) -> tuple[bytes, bytes]:
+def _header(text: str) -> tuple[str, str]:
     name, sep, value = text.partition(":")
     if not sep or not name.strip():
         raise argparse.ArgumentTypeError(f"a header is NAME:VALUE, got {text!r}")
-    return name.strip().lower().encode("latin-1"), value.strip().encode("latin-1")
+    return name.strip().lower(), value.strip()
 
 
 def add_event_arguments(event: argparse.ArgumentParser) -> None:
@@ -81,20 +81,20 @@ def _event(args: argparse.Namespace) -> dict[str, object]:
     given = {name for name, _ in headers}
     # What every AWS front end adds to a request before Lambda sees it.
     added = {
-        b"host": b"abcdef1234.execute-api.us-east-1.amazonaws.com",
-        b"user-agent": b"curl/8.5.0",
-        b"x-forwarded-for": b"203.0.113.10",
-        b"x-forwarded-port": b"443",
-        b"x-forwarded-proto": b"https",
+        "host": "abcdef1234.execute-api.us-east-1.amazonaws.com",
+        "user-agent": "curl/8.5.0",
+        "x-forwarded-for": "203.0.113.10",
+        "x-forwarded-port": "443",
+        "x-forwarded-proto": "https",
     }
     if body:
-        added[b"content-length"] = str(len(body)).encode("ascii")
+        added["content-length"] = str(len(body))
     headers[:0] = [(name, value) for name, value in added.items() if name not in given]
     request = Request(
         method=args.method.upper(),
         path=unquote(raw_path),
-        raw_path=raw_path.encode("ascii"),
-        query_string=(args.query or split.query).lstrip("?").encode("latin-1"),
+        raw_path=raw_path,
+        query_string=(args.query or split.query).lstrip("?"),
         headers=headers,
         body=body,
         client=("203.0.113.10", 0),
@@ -102,11 +102,11 @@ def _event(args: argparse.Namespace) -> dict[str, object]:
         # live capture apigwv1-request.json: "/live/capture/..." on stage "live").
         root_path=f"/{args.stage}" if args.kind == "rest" and args.stage else "",
     )
-    invocation = Invocation(stage=args.stage)
+    invocation = GatewayContext(stage=args.stage)
     if args.kind == "rest" and raw_path == "/":
         # A greedy /{proxy+} never takes the root: AWS routes it to the "/" resource, which
         # has no path parameters.
-        invocation = Invocation(stage=args.stage, resource="/")
+        invocation = GatewayContext(stage=args.stage, resource="/")
     return source.request_to_event(request, invocation)
 
 

@@ -59,17 +59,17 @@ def trace_header() -> bytes:
 #: How API Gateway spells the headers it adds or rewrites in a REST event, whatever the
 #: client sent: the example event in https://docs.aws.amazon.com/apigateway/latest/
 #: developerguide/set-up-lambda-proxy-integrations.html and hotsock/voker's live captures.
-AWS_HEADER_SPELLINGS: dict[bytes, str] = {
-    b"host": "Host",
-    b"user-agent": "User-Agent",
-    b"x-amzn-trace-id": "X-Amzn-Trace-Id",
-    b"x-forwarded-for": "X-Forwarded-For",
-    b"x-forwarded-port": "X-Forwarded-Port",
-    b"x-forwarded-proto": "X-Forwarded-Proto",
+AWS_HEADER_SPELLINGS: dict[str, str] = {
+    "host": "Host",
+    "user-agent": "User-Agent",
+    "x-amzn-trace-id": "X-Amzn-Trace-Id",
+    "x-forwarded-for": "X-Forwarded-For",
+    "x-forwarded-port": "X-Forwarded-Port",
+    "x-forwarded-proto": "X-Forwarded-Proto",
 }
 
 
-def header_spellings(request: Request) -> dict[bytes, str]:
+def header_spellings(request: Request) -> dict[str, str]:
     """The names a REST event spells out: the client's own, and AWS's for the ones it adds."""
     client = request.header_spellings if isinstance(request, ReceivedRequest) else {}
     return client | AWS_HEADER_SPELLINGS
@@ -88,22 +88,22 @@ def forwarded(request: Request) -> Request:
     """
     peer = request.client[0] if request.client else "127.0.0.1"
     port = request.server[1] if request.server else 80
-    headers: list[tuple[bytes, bytes]] = []
-    chain: list[bytes] = []
-    trace: bytes | None = None
+    headers: list[tuple[str, str]] = []
+    chain: list[str] = []
+    trace: str | None = None
     for name, value in request.headers:
-        if name == b"x-forwarded-for":
+        if name == "x-forwarded-for":
             chain.append(value)
-        elif name == b"x-amzn-trace-id":
+        elif name == "x-amzn-trace-id":
             trace = value
-        elif name not in (b"x-forwarded-proto", b"x-forwarded-port"):
+        elif name not in ("x-forwarded-proto", "x-forwarded-port"):
             headers.append((name, value))
-    chain.append(peer.encode("ascii"))
+    chain.append(peer)
     headers += [
-        (b"x-amzn-trace-id", trace or trace_header()),
-        (b"x-forwarded-for", b", ".join(chain)),
-        (b"x-forwarded-port", str(port).encode("ascii")),
-        (b"x-forwarded-proto", request.scheme.encode("ascii")),
+        ("x-amzn-trace-id", trace or trace_header().decode("ascii")),
+        ("x-forwarded-for", ", ".join(chain)),
+        ("x-forwarded-port", str(port)),
+        ("x-forwarded-proto", request.scheme),
     ]
     return Request(
         method=request.method,
@@ -172,10 +172,10 @@ class Gateway:
             response.headers.append(
                 (self.errors.request_id_header.encode("ascii"), request_id.encode("ascii"))
             )
-        query = b"?" + request.query_string if request.query_string else b""
+        query = "?" + request.query_string if request.query_string else ""
         self.log.request(
             method=request.method,
-            target=(request.raw_path + query).decode("latin-1"),
+            target=request.raw_path + query,
             status=response.status,
             duration_ms=(time.perf_counter() - started) * 1000,
             function=function,

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from lambgate.events import EventSource, Invocation, get_source
+from lambgate.events import EventSource, GatewayContext, get_source
 from lambgate.model import Request
 
 from .gateway_errors import FrontKind
@@ -39,7 +39,7 @@ class Destination:
 
     function: str
     source: EventSource
-    invocation: Invocation
+    invocation: GatewayContext
     #: Seconds the front waits for the function; ``None``: as long as the function runs.
     integration_timeout: float | None
     #: How the route is named in log lines (``GET /items/{id}``, ``$default``).
@@ -57,7 +57,7 @@ class Resolver(Protocol):
         *,
         request_id: str,
         epoch_ms: int,
-        header_spellings: Mapping[bytes, str] | None = None,
+        header_spellings: Mapping[str, str] | None = None,
     ) -> Destination | GatewayAnswer: ...
 
 
@@ -93,17 +93,17 @@ class ApiRoutes:
         *,
         request_id: str,
         epoch_ms: int,
-        header_spellings: Mapping[bytes, str] | None = None,
+        header_spellings: Mapping[str, str] | None = None,
     ) -> Destination | GatewayAnswer:
         if self.kind == "http" and _UNDECODABLE.search(request.path):
             # HTTP APIs decode the path twice: a "%" the first decoding leaves must start an
             # escape, or the request is refused (hotsock/voker ingress-paths.json).
             return BAD_REQUEST
-        match = self.router.match(None, request.method, request.raw_path.decode("latin-1"))
+        match = self.router.match(None, request.method, request.raw_path)
         if match is None:
             return self.router.no_route(None)
         route = match.route
-        invocation = Invocation(
+        invocation = GatewayContext(
             request_id=request_id,
             time_epoch_ms=epoch_ms,
             api_id=self.api_id,
@@ -140,9 +140,11 @@ class SingleFunction:
         *,
         request_id: str,
         epoch_ms: int,
-        header_spellings: Mapping[bytes, str] | None = None,
+        header_spellings: Mapping[str, str] | None = None,
     ) -> Destination | GatewayAnswer:
-        invocation = Invocation(request_id=request_id, time_epoch_ms=epoch_ms, api_id=self.api_id)
+        invocation = GatewayContext(
+            request_id=request_id, time_epoch_ms=epoch_ms, api_id=self.api_id
+        )
         return Destination(
             function=self.function,
             source=self.source,

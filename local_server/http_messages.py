@@ -102,7 +102,7 @@ class ReceivedRequest(Request):
 
     __slots__ = ("header_spellings",)
 
-    def __init__(self, *, header_spellings: dict[bytes, str], **fields: Any) -> None:
+    def __init__(self, *, header_spellings: dict[str, str], **fields: Any) -> None:
         super().__init__(**fields)
         #: Lower-case name → the client's first spelling of it.
         self.header_spellings = header_spellings
@@ -117,19 +117,21 @@ def request_from_h11(
 ) -> Request:
     """The :class:`Request` a normal HTTP server would hand an app for this h11 request."""
     raw_path, query_string = split_target(event.target)
-    spellings: dict[bytes, str] = {}
+    spellings: dict[str, str] = {}
     for name, _ in event.headers.raw_items():
-        spellings.setdefault(name.lower(), name.decode("latin-1"))
+        spellings.setdefault(name.lower().decode("latin-1"), name.decode("latin-1"))
     return ReceivedRequest(
         header_spellings=spellings,
         method=event.method.decode("ascii"),
         # As ASGI's path: percent-decoded, then UTF-8 (invalid sequences replaced).
         path=unquote_to_bytes(raw_path).decode("utf-8", "replace"),
-        raw_path=raw_path,
-        query_string=query_string,
+        raw_path=raw_path.decode("latin-1"),
+        query_string=query_string.decode("latin-1"),
         # h11 hands names lower-cased and values as sent (surrounding blanks trimmed, as
         # RFC 9112 requires); repeats stay in arrival order.
-        headers=list(event.headers),
+        headers=[
+            (name.decode("latin-1"), value.decode("latin-1")) for name, value in event.headers
+        ],
         body=body,
         scheme="http",
         server=server,

@@ -99,7 +99,7 @@ class InvokeAPI:
         if match is None or request.method != "POST":
             raise ServiceError("UnknownOperationException", "Unknown operation")
         runtime = self._function(match["name"], request.query_string)
-        invocation_type = _header(request, b"x-amz-invocation-type") or "RequestResponse"
+        invocation_type = _header(request, "x-amz-invocation-type") or "RequestResponse"
         if invocation_type not in INVOCATION_TYPES:
             raise ServiceError(
                 "InvalidParameterValueException",
@@ -128,13 +128,13 @@ class InvokeAPI:
         ]
         if invocation.function_error is not None:
             headers.append((b"x-amz-function-error", invocation.function_error.encode()))
-        if _header(request, b"x-amz-log-type") == "Tail":
+        if _header(request, "x-amz-log-type") == "Tail":
             headers.append((b"x-amz-log-result", base64.b64encode(invocation.log_tail)))
         return Response(status=200, headers=headers, body=invocation.payload)
 
-    def _function(self, raw_name: str, query_string: bytes) -> FunctionRuntime:
+    def _function(self, raw_name: str, query_string: str) -> FunctionRuntime:
         match = FUNCTION_NAME.fullmatch(raw_name)
-        qualifier = parse_qs(query_string.decode("latin-1")).get("Qualifier", [None])[-1]
+        qualifier = parse_qs(query_string).get("Qualifier", [None])[-1]
         name = match["name"] if match else raw_name
         qualifier = qualifier or (match["qualifier"] if match else None)
         runtime = self.functions.get(name)
@@ -158,9 +158,8 @@ class InvokeAPI:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def _header(request: Request, name: bytes) -> str | None:
-    value = request.header(name)
-    return value.decode("latin-1") if value is not None else None
+def _header(request: Request, name: str) -> str | None:
+    return request.header(name)
 
 
 def _payload(request: Request, invocation_type: str) -> bytes:
@@ -185,7 +184,7 @@ def _payload(request: Request, invocation_type: str) -> bytes:
 
 def _client_context(request: Request) -> str | None:
     """``X-Amz-Client-Context`` is base64 JSON; the runtime receives the JSON itself."""
-    raw = request.header(b"x-amz-client-context")
+    raw = request.header("x-amz-client-context")
     if raw is None:
         return None
     try:

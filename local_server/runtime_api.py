@@ -39,7 +39,7 @@ __all__ = [
 #: (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100
 
-ERROR_TYPE_HEADER = b"lambda-runtime-function-error-type"
+ERROR_TYPE_HEADER = "lambda-runtime-function-error-type"
 JSON = [(b"content-type", b"application/json")]
 
 ReplyKind = Literal["response", "error", "too_large"]
@@ -190,8 +190,7 @@ class RuntimeAPI:
 
 
 def _error_type(request: Request) -> str | None:
-    value = request.header(ERROR_TYPE_HEADER)
-    return value.decode("latin-1") if value is not None else None
+    return request.header(ERROR_TYPE_HEADER)
 
 
 ROUTES = (

@@ -8,11 +8,12 @@ use. The client address is the gateway's own record of the peer, never a client-
 
 from __future__ import annotations
 
-from ..model import Headers
+from .fields import FieldError
+from .headers import native
 
 __all__ = [
     "DEFAULT_DOMAIN_SUFFIXES",
-    "forwarded_headers",
+    "client_at",
     "mount",
     "scheme_and_server",
     "stage_mount",
@@ -23,51 +24,59 @@ __all__ = [
 #: a custom domain, where a base path mapping (``base_path=``) may apply.
 DEFAULT_DOMAIN_SUFFIXES = (".amazonaws.com", ".on.aws")
 
-
-def forwarded_headers(headers: Headers) -> tuple[bytes | None, bytes | None, bytes | None]:
-    """``Host``, ``X-Forwarded-Proto`` and ``X-Forwarded-Port`` from model headers."""
-    host = proto = port = None
-    for name, value in headers:
-        if name == b"host":
-            host = value
-        elif name == b"x-forwarded-proto":
-            proto = value
-        elif name == b"x-forwarded-port":
-            port = value
-    return host, proto, port
+# The usual values, looked up rather than parsed.
+_SCHEMES = {None: "https", "https": "https", "http": "http"}
+_PORTS = {"443": 443, "80": 80}
 
 
 def scheme_and_server(
-    host_header: str | bytes | None,
-    proto: str | bytes | None,
-    port: str | bytes | None,
-    fallback_host: str | None,
+    host_header: str | None, proto: str | None, port: str | None, fallback_host: str | None
 ) -> tuple[str, tuple[str, int]]:
     """``(scheme, (host, port))`` from ``Host`` and the forwarded headers, https:443 by
     default (a direct invoke carries none of them)."""
-    if isinstance(proto, bytes):
-        proto = proto.decode("latin-1")
-    if isinstance(port, bytes):
-        port = port.decode("latin-1")
     # A proxy chain appends: the last value is the hop that reached the gateway.
-    scheme = proto.rpartition(",")[2].strip().lower() if proto else "https"
+    scheme = _SCHEMES.get(proto) or proto.rpartition(",")[2].strip().lower()  # type: ignore[union-attr]
     if host_header is None:
-        host = fallback_host or "localhost"
-    else:
-        host = host_header if isinstance(host_header, str) else host_header.decode("latin-1")
+        if fallback_host is None:
+            host = "localhost"
+        elif fallback_host.__class__ is str:
+            host = fallback_host
+        else:
+            raise TypeError("domainName")
+    elif ":" in host_header:
+        host = host_header
+        host_port = ""
         if host.startswith("["):  # an IPv6 literal, "[2001:db8::1]:8080"
             end = host.find("]")
             if end > 0 and host[end + 1 : end + 2] == ":":
-                host, port = host[: end + 1], port or host[end + 2 :]
+                host, host_port = host[: end + 1], host[end + 2 :]
         elif host.count(":") == 1:
             host, _, host_port = host.partition(":")
-            port = port or host_port
-    if not port:
-        return scheme, (host, 443 if scheme == "https" else 80)
-    try:
-        return scheme, (host, int(port.rpartition(",")[2]))
-    except ValueError:
-        return scheme, (host, 443 if scheme == "https" else 80)
+        if not port and host_port:
+            return scheme, (native(host), port_number(host_port, "the Host header's port"))
+    else:
+        host = host_header if host_header.isascii() else native(host_header)
+    if port:
+        number = _PORTS.get(port) or port_number(port.rpartition(",")[2], "X-Forwarded-Port")
+        return scheme, (host, number)
+    return scheme, (host, 443 if scheme == "https" else 80)
+
+
+def port_number(text: str, where: str) -> int:
+    """A TCP port from its decimal text, or :class:`FieldError` naming ``where`` it was."""
+    text = text.strip()
+    if text.isascii() and text.isdigit() and len(text) <= 5 and int(text) <= 65535:
+        return int(text)
+    raise FieldError(f"headers: {where} must be a port number, got {text!r}")
+
+
+def client_at(source_ip: str | None) -> tuple[str, int] | None:
+    """The client as the gateway records it (``sourceIp``): an address, never a port."""
+    if source_ip.__class__ is str:
+        return (source_ip, 0)
+    if source_ip is None:
+        return None
+    raise TypeError("sourceIp")
 
 
 def strip_prefix(path: str, prefix: str) -> str | None:
@@ -82,7 +91,11 @@ def strip_prefix(path: str, prefix: str) -> str | None:
 def stage_mount(path: str, stage: str | None, host: str) -> tuple[str, str]:
     """``(root_path, path)`` for HTTP APIs, whose path leads with a named stage
     (``/dev/items``) on the execute-api domain; ``$default`` and custom domains add none."""
-    if stage and stage != "$default" and host.endswith(DEFAULT_DOMAIN_SUFFIXES):
+    if stage is None or stage == "$default":
+        return "", path
+    if stage.__class__ is not str:
+        raise TypeError("stage")
+    if stage and host.endswith(DEFAULT_DOMAIN_SUFFIXES):
         rest = strip_prefix(path, "/" + stage)
         if rest is not None:
             return "/" + stage, rest

@@ -11,7 +11,7 @@ from base64 import b64decode
 from collections.abc import Mapping
 
 from ..errors import ResultError
-from ..model import Headers
+from ..model import ResponseHeaders
 from .headers import as_latin1
 
 TYPE_CHECKING = False
@@ -48,14 +48,16 @@ def _header_value(name: str, value: Any) -> bytes:
     return as_latin1(str(value))
 
 
-def result_headers(result: Mapping[str, Any], *, multi: bool, single: bool = True) -> Headers:
+def result_headers(
+    result: Mapping[str, Any], *, multi: bool, single: bool = True
+) -> ResponseHeaders:
     """Headers from ``headers`` and/or ``multiValueHeaders``.
 
     Where both name a header, the multi-value list wins, as API Gateway documents: "If the
     same key-value pair is specified in both, only the values from multiValueHeaders will
     appear" (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html).
     """
-    headers: Headers = []
+    headers: ResponseHeaders = []
     multi_map = result.get("multiValueHeaders") if multi else None
     if multi_map is not None and not isinstance(multi_map, Mapping):
         raise ResultError("multiValueHeaders is not a JSON object")

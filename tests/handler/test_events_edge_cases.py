@@ -106,7 +106,7 @@ class TestConsoleTestEvents:
         with pytest.raises(MalformedEvent) as caught:
             make_handler(echo_app)(event, None)
 
-        assert str(caught.value) == "payload 2.0 event has no requestContext.http.method"
+        assert str(caught.value) == "http event: requestContext must be an object, got null"
 
 
 class TestALBHealthChecks:
@@ -231,11 +231,14 @@ def test_body_marked_base64_that_is_not_base64_is_malformed(
 ) -> None:
     event = make_event(method="POST", body="plain text, not base64!")
     event["isBase64Encoded"] = True
+    source = make_event.__name__.removeprefix("make_").removesuffix("_event").removesuffix("_v2")
 
     with pytest.raises(MalformedEvent) as caught:
         make_handler(echo_app)(event, None)
 
-    assert str(caught.value).startswith("isBase64Encoded is true but body is not base64")
+    assert str(caught.value).startswith(
+        f"{source} event: body is not base64, though isBase64Encoded is true"
+    )
 
 
 class TestForcedSource:
