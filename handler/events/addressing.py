@@ -8,7 +8,7 @@ use. The client address is the gateway's own record of the peer, never a client-
 
 from __future__ import annotations
 
-from .fields import FieldError
+from .fields import FieldError, checked_text
 from .headers import native
 
 __all__ = [
@@ -34,15 +34,11 @@ def scheme_and_server(
 ) -> tuple[str, tuple[str, int]]:
     """``(scheme, (host, port))`` from ``Host`` and the forwarded headers, https:443 by
     default (a direct invoke carries none of them)."""
-    # A proxy chain appends: the last value is the hop that reached the gateway.
-    scheme = _SCHEMES.get(proto) or proto.rpartition(",")[2].strip().lower()  # type: ignore[union-attr]
+    scheme = _SCHEMES.get(proto) or _scheme(proto or "")
+    if fallback_host is not None and not fallback_host.isascii():
+        fallback_host = native(fallback_host)
     if host_header is None:
-        if fallback_host is None:
-            host = "localhost"
-        elif fallback_host.__class__ is str:
-            host = fallback_host
-        else:
-            raise TypeError("domainName")
+        host = fallback_host or "localhost"
     elif ":" in host_header:
         host = host_header
         host_port = ""
@@ -62,6 +58,14 @@ def scheme_and_server(
     return scheme, (host, 443 if scheme == "https" else 80)
 
 
+def _scheme(proto: str) -> str:
+    # A proxy chain appends: the last value is the hop that reached the gateway.
+    scheme = proto.rpartition(",")[2].strip().lower()
+    if scheme not in ("https", "http"):
+        raise FieldError(f"headers: X-Forwarded-Proto must be http or https, got {proto!r}")
+    return scheme
+
+
 def port_number(text: str, where: str) -> int:
     """A TCP port from its decimal text, or :class:`FieldError` naming ``where`` it was."""
     text = text.strip()
@@ -72,11 +76,11 @@ def port_number(text: str, where: str) -> int:
 
 def client_at(source_ip: str | None) -> tuple[str, int] | None:
     """The client as the gateway records it (``sourceIp``): an address, never a port."""
-    if source_ip.__class__ is str:
-        return (source_ip, 0)
     if source_ip is None:
         return None
-    raise TypeError("sourceIp")
+    if source_ip.isascii() and source_ip.__class__ is str:
+        return (source_ip, 0)
+    raise ValueError("sourceIp")
 
 
 def strip_prefix(path: str, prefix: str) -> str | None:
@@ -93,8 +97,8 @@ def stage_mount(path: str, stage: str | None, host: str) -> tuple[str, str]:
     (``/dev/items``) on the execute-api domain; ``$default`` and custom domains add none."""
     if stage is None or stage == "$default":
         return "", path
-    if stage.__class__ is not str:
-        raise TypeError("stage")
+    if not stage.isascii():
+        checked_text(stage)
     if stage and host.endswith(DEFAULT_DOMAIN_SUFFIXES):
         rest = strip_prefix(path, "/" + stage)
         if rest is not None:

@@ -68,7 +68,7 @@ _NOTHING: Mapping[str, Any] = {}
 
 #: The fields of an ALB event the translation reads, in the types AWS sends them.
 FIELDS = obj(
-    httpMethod=text(required=True),
+    httpMethod=text(required=True, ascii=True),
     multiValueHeaders=header_map(list_of(text())),
     headers=header_map(text()),
     path=text(),
@@ -97,13 +97,20 @@ def event_to_request(event: Mapping[str, Any], context: Any, options: Options) -
     try:
         return _event_to_request(event, context)
     except FAILURES as failure:
-        name = "alb-multi" if matches_multi(event) else "alb"
-        raise malformed(name, FIELDS, event, failure) from None
+        raise malformed("alb", FIELDS, event, failure) from None
+
+
+def event_to_request_multi(event: Mapping[str, Any], context: Any, options: Options) -> Request:
+    # The same event in both modes; the result is what differs.
+    try:
+        return _event_to_request(event, context)
+    except FAILURES as failure:
+        raise malformed("alb-multi", FIELDS, event, failure) from None
 
 
 def _event_to_request(event: Mapping[str, Any], context: Any) -> Request:
     method = event["httpMethod"]
-    if method.__class__ is not str or not method:
+    if not method or not method.isascii():
         raise ValueError("httpMethod")
     multi = event.get("multiValueHeaders")
     if multi is not None:
@@ -303,7 +310,7 @@ SOURCE_MULTI = EventSource(
     name="alb-multi",
     version=None,
     matches=matches_multi,
-    event_to_request=event_to_request,
+    event_to_request=event_to_request_multi,
     response_to_result=response_to_result_multi,
     request_to_event=request_to_event_multi,
     result_to_response=result_to_response_multi,

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FAILURES",
+    "checked_text",
     "FieldError",
     "Spec",
     "flag",
@@ -53,6 +54,16 @@ def is_header_name(name: str) -> bool:
     return bool(name) and _TOKEN.issuperset(name)
 
 
+def checked_text(value: str) -> str:
+    """``value`` if it is text that can be encoded (no lone surrogate); raises otherwise.
+
+    Called only for a value that ``isascii()`` did not pass, which is one C-level test for
+    the usual case and fails with ``AttributeError`` on every JSON type but a string.
+    """
+    value.encode("utf-8")
+    return value
+
+
 def text_or(value: Any, default: str) -> str:
     """A text field's value, or ``default`` when it is absent, null or empty; any other type
     raises (where ``value or default`` would let ``0`` or ``[]`` pass as "absent")."""
@@ -73,24 +84,41 @@ _TEXT, _FLAG, _OBJECT, _MAP, _LIST = "a string", "true or false", "an object", "
 
 
 class Spec:
-    """The type AWS sends one field in; ``required`` fields may be neither absent nor null."""
+    """The type AWS sends one field in; ``required`` fields may be neither absent nor null,
+    ``nonempty`` text not empty either."""
 
-    __slots__ = ("fields", "items", "kind", "required", "token_keys")
+    __slots__ = ("ascii", "fields", "items", "kind", "nonempty", "required", "token_keys")
 
     def __init__(
         self,
         kind: str,
         *,
         required: bool = False,
+        nonempty: bool = False,
+        ascii: bool = False,
         fields: dict[str, Spec] | None = None,
         items: Spec | None = None,
         token_keys: bool = False,
     ) -> None:
         self.kind = kind
         self.required = required
+        self.nonempty = nonempty
+        self.ascii = ascii
         self.fields = fields or {}
         self.items = items
         self.token_keys = token_keys
+
+    def not_null(self) -> Spec:
+        """This type where ``null`` is not allowed: the items of lists and maps."""
+        return Spec(
+            self.kind,
+            required=True,
+            nonempty=self.nonempty,
+            ascii=self.ascii,
+            fields=self.fields,
+            items=self.items,
+            token_keys=self.token_keys,
+        )
 
     def problem(self, value: Any, path: str) -> str | None:
         """What is wrong with ``value`` at ``path``, or ``None``."""
@@ -100,8 +128,10 @@ class Spec:
         if kind is _TEXT:
             if not isinstance(value, str):
                 return f"{path} must be {kind}, got {_type_name(value)}"
-            if self.required and not value:
+            if self.nonempty and not value:
                 return f"{path} must not be empty"
+            if self.ascii and not value.isascii():
+                return f"{path} must be ASCII, got {value!r}"
             return _text_problem(value, path)
         if kind is _FLAG:
             return (
@@ -159,9 +189,11 @@ def _text_problem(value: str, path: str) -> str | None:
     return None
 
 
-def text(*, required: bool = False) -> Spec:
-    """A string of Unicode text (JSON cannot carry anything else, but a lone surrogate)."""
-    return Spec(_TEXT, required=required)
+def text(*, required: bool = False, ascii: bool = False) -> Spec:
+    """A string of Unicode text (JSON cannot carry anything else, but a lone surrogate);
+    ``required`` text must not be empty either; ``ascii`` text (an HTTP method, an IP
+    address) is only ever ASCII."""
+    return Spec(_TEXT, required=required, nonempty=required, ascii=ascii)
 
 
 def flag() -> Spec:
@@ -174,17 +206,18 @@ def obj(*, required: bool = False, **fields: Spec) -> Spec:
 
 
 def map_of(items: Spec) -> Spec:
-    """A JSON object with any keys, every value of type ``items``."""
-    return Spec(_MAP, items=items)
+    """A JSON object with any keys, every value of type ``items`` (not null)."""
+    return Spec(_MAP, items=items.not_null())
 
 
 def header_map(items: Spec) -> Spec:
-    """A map of header names (HTTP tokens) to ``items``."""
-    return Spec(_MAP, items=items, token_keys=True)
+    """A map of header names (HTTP tokens) to ``items`` (not null)."""
+    return Spec(_MAP, items=items.not_null(), token_keys=True)
 
 
 def list_of(items: Spec) -> Spec:
-    return Spec(_LIST, items=items)
+    """A JSON array of ``items`` (not null)."""
+    return Spec(_LIST, items=items.not_null())
 
 
 def malformed(source: str, event_fields: Spec, event: Any, failure: Exception) -> MalformedEvent:

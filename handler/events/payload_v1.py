@@ -24,7 +24,7 @@ from .encoding import (
     query_to_multi_map,
     wire_path,
 )
-from .fields import flag, header_map, list_of, map_of, obj, text, text_or
+from .fields import checked_text, flag, header_map, list_of, map_of, obj, text, text_or
 from .gateway_context import GatewayContext
 from .headers import (
     forwarded_in_map,
@@ -52,14 +52,14 @@ _NOTHING: Mapping[str, Any] = {}
 #: The fields of a payload 1.0 event the translation reads, in the types AWS sends them.
 #: ``requestContext.path`` is read by REST, ``requestContext.stage`` by HTTP APIs.
 V1_FIELDS = obj(
-    httpMethod=text(required=True),
+    httpMethod=text(required=True, ascii=True),
     multiValueHeaders=header_map(list_of(text())),
     headers=header_map(text()),
     requestContext=obj(
         domainName=text(),
         path=text(),
         stage=text(),
-        identity=obj(sourceIp=text()),
+        identity=obj(sourceIp=text(ascii=True)),
     ),
     path=text(),
     multiValueQueryStringParameters=map_of(list_of(text())),
@@ -75,7 +75,7 @@ def v1_event_to_request(
     """A request from the 1.0 payload shape; raises a Python error on a malformed event (the
     caller names the field, see :mod:`.fields`)."""
     method = event["httpMethod"]
-    if method.__class__ is not str or not method:
+    if not method or not method.isascii():
         raise ValueError("httpMethod")
     multi = event.get("multiValueHeaders")
     if multi is not None:
@@ -133,7 +133,11 @@ def rest_mount(path: str, context_path: str | None) -> str:
     API is mounted. The API's own landing page, ``/prod`` without a slash, arrives as ``path``
     ``/`` with ``requestContext.path`` ``/prod`` (captured events, e.g. apiId j3qfzmnyjl).
     """
-    if context_path is None or context_path == path:
+    if context_path is None:
+        return ""
+    if not context_path.isascii():
+        checked_text(context_path)
+    if context_path == path:
         return ""
     if path == "/":
         return context_path[:-1] if context_path.endswith("/") else context_path

@@ -49,7 +49,12 @@ _NOTHING: Mapping[str, Any] = {}
 V2_FIELDS = obj(
     requestContext=obj(
         required=True,
-        http=obj(required=True, method=text(required=True), path=text(), sourceIp=text()),
+        http=obj(
+            required=True,
+            method=text(required=True, ascii=True),
+            path=text(),
+            sourceIp=text(ascii=True),
+        ),
         domainName=text(),
         stage=text(),
     ),
@@ -78,7 +83,7 @@ def v2_event_to_request(
     ctx = event["requestContext"]
     http = ctx["http"]
     method = http["method"]
-    if method.__class__ is not str or not method:
+    if not method or not method.isascii():
         raise ValueError("method")
     header_map = event.get("headers")
     if header_map is None:
@@ -120,7 +125,7 @@ def v2_event_to_request(
     else:
         body = body_from_event(body, is_base64)
     source_ip = http.get("sourceIp")
-    client = (source_ip, 0) if source_ip.__class__ is str else client_at(source_ip)
+    client = client_at(source_ip)
     # Positionally, in the order of Request's parameters: see Request.__init__.
     return Request(
         method, raw_path, path, query_string, headers, body, scheme, server, client, root_path,
