@@ -25,9 +25,10 @@ def main(argv: list[str] | None = None) -> list[Row]:
     ]
     print(format_table(rows))
     print(format_details(rows))
-    failed = [row.case for row in rows if not row.passed]
+    judged = [row for row in rows if row.target is not None]
+    failed = [row.case for row in judged if not row.passed]
     print(
-        f"\n{len(rows) - len(failed)}/{len(rows)} within target"
+        f"\n{len(judged) - len(failed)}/{len(judged)} within target"
         + (f"; missed: {', '.join(failed)}" if failed else "")
     )
     return rows

@@ -12,7 +12,7 @@ import asyncio
 from types import CoroutineType
 
 from .errors import AppTimeout, CompletedWithError, ProtocolError
-from .model import Request, Response, ResponseHeaders
+from .model import Headers, Request, Response
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ class HTTPCycle:
         self._body: bytes | None = body
         self._state = _REQUEST
         self._status = 0
-        self._headers: ResponseHeaders = []
+        self._headers: Headers = []
         self._chunks: list[bytes] = []
         self._done: asyncio.Event | None = None
 
@@ -117,9 +117,16 @@ class HTTPCycle:
             if not isinstance(status, int) or not 100 <= status <= 999:
                 raise ProtocolError(f"'http.response.start' has an invalid status: {status!r}")
             self._status = status
-            # Pairs of bytes, checked where they are read (rendering the result).
-            headers = message.get("headers", ())
-            self._headers = headers if headers.__class__ is list else list(headers)
+            try:
+                self._headers = [
+                    (name.decode("latin-1"), value.decode("latin-1"))
+                    for name, value in message.get("headers", ())
+                ]
+            except (AttributeError, TypeError, ValueError):
+                raise ProtocolError(
+                    "'http.response.start' headers must be pairs of byte strings, got "
+                    f"{message.get('headers')!r}"
+                ) from None
             self._state = _BODY
         elif kind == "http.response.body" and state is _BODY:
             body = message.get("body", b"")
@@ -147,9 +154,7 @@ class HTTPCycle:
             )
         chunks = self._chunks
         return Response(
-            status=self._status,
-            headers=self._headers,
-            body=chunks[0] if len(chunks) == 1 else b"".join(chunks),
+            self._status, self._headers, chunks[0] if len(chunks) == 1 else b"".join(chunks)
         )
 
     @property

@@ -42,7 +42,7 @@ _LOG = _LambgateLog()
 
 _CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect at cold start
 
-_ERROR_HEADERS = [(b"content-type", b"text/plain; charset=utf-8")]
+_ERROR_HEADERS = [("content-type", "text/plain; charset=utf-8")]
 _INTERNAL_ERROR = Response(status=500, headers=_ERROR_HEADERS, body=b"Internal Server Error")
 _TIMEOUT = Response(status=504, headers=_ERROR_HEADERS, body=b"Gateway Timeout")
 _NO_BODY_STATUSES = frozenset({204, 304})

@@ -4,11 +4,12 @@ Each event module parses its payload into a :class:`Request` and renders a :clas
 back; the WSGI and ASGI bridges see only these two. Keeping them source-agnostic is what lets
 a new event source be one new module and nothing else.
 
-How a request carries its fields is chosen so that each value is converted at most once on its
-way from the event to the app. Events are JSON, so everything arrives as text: the path, the
-query and the headers stay text (``str``), which is what WSGI's environ wants as it is; the ASGI
-bridge encodes them once, when it builds the scope. The decoded path is computed only when
-something asks for it (ASGI does, WSGI does not).
+How the model carries its fields is chosen so that each value is converted at most once on its
+way between the event and the app. Events and results are JSON, so everything travels as
+text: the path, the query and the headers stay text (``str``) both ways, which is what WSGI's
+environ and ``start_response`` use as they are; the ASGI bridge encodes a request's once, when
+it builds the scope, and decodes a response's once, as the app sends them. The decoded path is
+computed only when something asks for it (ASGI does, WSGI does not).
 
 Both classes are value objects, treated as immutable once built (their header lists too), with
 no validation at construction: they sit on the hot path of every invocation and every field is
@@ -25,17 +26,14 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["Headers", "Request", "Response", "ResponseHeaders"]
+__all__ = ["Headers", "Request", "Response"]
 
-#: A request's ``(name, value)`` pairs in arrival order, repeats kept. Names are HTTP tokens
-#: spelled as the gateway delivered them (lower-case from HTTP APIs, function URLs and ALB,
-#: the client's spelling from REST APIs): compare them case-insensitively. Values are
-#: "native strings" in PEP 3333's sense, one character per byte the client sent (latin-1), so
-#: that WSGI takes them as they are and ASGI encodes them as latin-1.
+#: ``(name, value)`` pairs in order, repeats kept. Values are "native strings" in PEP 3333's
+#: sense, one character per byte sent (latin-1), so that WSGI takes them as they are and ASGI
+#: encodes them as latin-1. In a :class:`Request`, names are spelled as the gateway delivered
+#: them (lower-case from HTTP APIs, function URLs and ALB, the client's spelling from REST
+#: APIs): compare them case-insensitively. In a :class:`Response`, as the app gave them.
 Headers = list[tuple[str, str]]
-
-#: A response's ``(name, value)`` pairs as the app gave them: bytes, names in the app's case.
-ResponseHeaders = list[tuple[bytes, bytes]]
 
 
 class Request:
@@ -158,11 +156,9 @@ class Response:
 
     __slots__ = ("body", "headers", "status")
 
-    def __init__(
-        self, *, status: int, headers: ResponseHeaders | None = None, body: bytes = b""
-    ) -> None:
+    def __init__(self, status: int, headers: Headers | None = None, body: bytes = b"") -> None:
         self.status = status
-        self.headers: ResponseHeaders = [] if headers is None else headers
+        self.headers: Headers = [] if headers is None else headers
         self.body = body
 
     def __eq__(self, other: object) -> bool:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import sys
 from io import BytesIO
+from itertools import chain
 from urllib.parse import unquote_to_bytes
 
 from .errors import ProtocolError
-from .model import Request, Response, ResponseHeaders
+from .model import Headers, Request, Response
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -44,6 +45,31 @@ def _key(name: str) -> str:
     return key
 
 
+#: Every environ's keys, in order, and the values that never change: copying this is cheaper
+#: than building a dict of twenty keys (and the copy is sized for them already).
+_ENVIRON: dict[str, Any] = {
+    "REQUEST_METHOD": "",
+    "SCRIPT_NAME": "",
+    "PATH_INFO": "",
+    "QUERY_STRING": "",
+    "SERVER_NAME": "",
+    "SERVER_PORT": "",
+    "SERVER_PROTOCOL": "HTTP/1.1",
+    "wsgi.version": (1, 0),
+    "wsgi.url_scheme": "",
+    "wsgi.input": None,
+    "wsgi.errors": None,
+    # One request at a time per execution environment, many environments at once, each
+    # reused for the next request.
+    "wsgi.multithread": False,
+    "wsgi.multiprocess": True,
+    "wsgi.run_once": False,
+    "wsgi.input_terminated": True,
+    "aws.event": None,
+    "aws.context": None,
+}
+
+
 def request_to_environ(request: Request) -> dict[str, Any]:
     """The PEP 3333 environ for ``request``.
 
@@ -54,27 +80,20 @@ def request_to_environ(request: Request) -> dict[str, Any]:
     raw_path = request.raw_path
     root = request.root_path
     server = request.server or ("localhost", 443 if request.scheme == "https" else 80)
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": request.method,
-        "SCRIPT_NAME": root if root.isascii() else root.encode("utf-8").decode("latin-1"),
-        "PATH_INFO": unquote_to_bytes(raw_path).decode("latin-1") if "%" in raw_path else raw_path,
-        "QUERY_STRING": request.query_string,
-        "SERVER_NAME": server[0],
-        "SERVER_PORT": str(server[1]),
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": request.scheme,
-        "wsgi.input": BytesIO(request.body),
-        "wsgi.errors": sys.stderr,
-        # One request at a time per execution environment, many environments at once, each
-        # reused for the next request.
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-        "wsgi.input_terminated": True,
-        "aws.event": request.event,
-        "aws.context": request.context,
-    }
+    environ = _ENVIRON.copy()
+    environ["REQUEST_METHOD"] = request.method
+    environ["SCRIPT_NAME"] = root if root.isascii() else root.encode("utf-8").decode("latin-1")
+    environ["PATH_INFO"] = (
+        unquote_to_bytes(raw_path).decode("latin-1") if "%" in raw_path else raw_path
+    )
+    environ["QUERY_STRING"] = request.query_string
+    environ["SERVER_NAME"] = server[0]
+    environ["SERVER_PORT"] = str(server[1])
+    environ["wsgi.url_scheme"] = request.scheme
+    environ["wsgi.input"] = BytesIO(request.body)
+    environ["wsgi.errors"] = sys.stderr
+    environ["aws.event"] = request.event
+    environ["aws.context"] = request.context
     if request.client:
         # Left out when the gateway names no client (an ALB health check): PEP 3333 allows
         # that, and a made-up loopback address would pass checks like Django's INTERNAL_IPS.
@@ -103,7 +122,7 @@ class _Cycle:
 
     def __init__(self) -> None:
         self.status: int | None = None
-        self.headers: ResponseHeaders = []
+        self.headers: Headers = []
         self.chunks: list[bytes] = []
         self.sent = False
 
@@ -121,14 +140,17 @@ class _Cycle:
             raise ProtocolError("start_response() called a second time without exc_info")
         code = _STATUS_CODES.get(status) if status.__class__ is str else None
         self.status = code or _parse_status(status)
+        # The model keeps them as native strings, as given (copied: the app's list is its own).
+        # All at once in C: every name and value a string, and ASCII or else latin-1.
         try:
-            self.headers = [
-                (name.encode("latin-1"), value.encode("latin-1")) for name, value in headers
-            ]
-        except (AttributeError, ValueError, TypeError):
+            text = "".join(chain.from_iterable(headers))
+            if not text.isascii():
+                text.encode("latin-1")
+        except (TypeError, ValueError):
             raise ProtocolError(
                 f"WSGI headers must be (str, str) pairs encodable as latin-1, got {headers!r}"
             ) from None
+        self.headers = list(headers)
         return self.write
 
     def write(self, data: bytes) -> None:
@@ -175,14 +197,12 @@ def run_wsgi(app: WSGIApp, request: Request) -> Response:
                 cycle.sent = True
                 cycle.chunks.append(chunk)
     finally:
-        close = getattr(result, "close", None)
+        close = None if result.__class__ is list else getattr(result, "close", None)
         if close is not None:
             close()
     if cycle.status is None:
         raise ProtocolError("WSGI app returned without calling start_response()")
     chunks = cycle.chunks
     return Response(
-        status=cycle.status,
-        headers=cycle.headers,
-        body=chunks[0] if len(chunks) == 1 else b"".join(chunks),
+        cycle.status, cycle.headers, chunks[0] if len(chunks) == 1 else b"".join(chunks)
     )

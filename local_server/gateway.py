@@ -120,8 +120,7 @@ def forwarded(request: Request) -> Request:
 
 
 def answer_to_response(answer: GatewayAnswer) -> Response:
-    headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers]
-    return Response(status=answer.status, headers=headers, body=answer.body)
+    return Response(status=answer.status, headers=list(answer.headers), body=answer.body)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,9 +168,7 @@ class Gateway:
             function = target.function
         response = outcome.response
         if self.errors.request_id_header is not None:
-            response.headers.append(
-                (self.errors.request_id_header.encode("ascii"), request_id.encode("ascii"))
-            )
+            response.headers.append((self.errors.request_id_header, request_id))
         query = "?" + request.query_string if request.query_string else ""
         self.log.request(
             method=request.method,

@@ -43,7 +43,7 @@ ERROR_BODIES: dict[int, bytes] = {
 
 # Framing is the server's job: a Lambda result has one whole body, so Content-Length is
 # computed here and whatever framing the function named is dropped.
-_FRAMING_HEADERS = frozenset({b"content-length", b"transfer-encoding"})
+_FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding"})
 
 
 def reason_phrase(status: int) -> bytes:
@@ -150,14 +150,16 @@ def response_to_h11(
     function gave (it describes the GET body) but sends no body; 204 and 304 carry neither.
     """
     headers = [
-        (name, value) for name, value in response.headers if name.lower() not in _FRAMING_HEADERS
+        (name.encode("latin-1"), value.encode("latin-1"))
+        for name, value in response.headers
+        if name.lower() not in _FRAMING_HEADERS
     ]
     body = response.body
     if response.status in (204, 304):
         body = b""
     elif method == "HEAD":
-        declared = [value for name, value in response.headers if name.lower() == b"content-length"]
-        headers.append((b"content-length", declared[0] if declared else str(len(body)).encode()))
+        declared = [value for name, value in response.headers if name.lower() == "content-length"]
+        headers.append((b"content-length", (declared[0] if declared else str(len(body))).encode()))
         body = b""
     else:
         headers.append((b"content-length", str(len(body)).encode()))
@@ -176,7 +178,7 @@ def internal_error() -> Response:
     pipeline, not an AWS answer, so plain text, and the traceback goes only to the log."""
     return Response(
         status=500,
-        headers=[(b"content-type", b"text/plain; charset=utf-8")],
+        headers=[("content-type", "text/plain; charset=utf-8")],
         body=b"Internal Server Error",
     )
 

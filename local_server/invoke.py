@@ -72,9 +72,9 @@ class ServiceError(Exception):
         status, message_key = SERVICE_ERRORS[self.error_type]
         body = json.dumps({"Type": "User", message_key: self.message}).encode()
         headers = [
-            (b"content-type", b"application/json"),
-            (b"x-amzn-requestid", request_id.encode()),
-            (b"x-amzn-errortype", self.error_type.encode()),
+            ("content-type", "application/json"),
+            ("x-amzn-requestid", request_id),
+            ("x-amzn-errortype", self.error_type),
         ]
         return Response(status=status, headers=headers, body=body)
 
@@ -109,7 +109,7 @@ class InvokeAPI:
             )
         payload = _payload(request, invocation_type)
         client_context = _client_context(request)
-        headers = [(b"x-amzn-requestid", request_id.encode())]
+        headers = [("x-amzn-requestid", request_id)]
         if invocation_type == "DryRun":
             return Response(status=204, headers=headers)
         if invocation_type == "Event":
@@ -123,13 +123,13 @@ class InvokeAPI:
             payload, request_id=request_id, client_context=client_context
         )
         headers += [
-            (b"content-type", b"application/json"),
-            (b"x-amz-executed-version", b"$LATEST"),
+            ("content-type", "application/json"),
+            ("x-amz-executed-version", "$LATEST"),
         ]
         if invocation.function_error is not None:
-            headers.append((b"x-amz-function-error", invocation.function_error.encode()))
+            headers.append(("x-amz-function-error", invocation.function_error))
         if _header(request, "x-amz-log-type") == "Tail":
-            headers.append((b"x-amz-log-result", base64.b64encode(invocation.log_tail)))
+            headers.append(("x-amz-log-result", base64.b64encode(invocation.log_tail).decode()))
         return Response(status=200, headers=headers, body=invocation.payload)
 
     def _function(self, raw_name: str, query_string: str) -> FunctionRuntime:

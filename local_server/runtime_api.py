@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from lambgate.events.headers import native
 from lambgate.model import Request, Response
 
 __all__ = [
@@ -40,7 +41,7 @@ __all__ = [
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100
 
 ERROR_TYPE_HEADER = "lambda-runtime-function-error-type"
-JSON = [(b"content-type", b"application/json")]
+JSON = [("content-type", "application/json")]
 
 ReplyKind = Literal["response", "error", "too_large"]
 
@@ -145,16 +146,16 @@ class RuntimeAPI:
             in_flight.delivered.set_result(loop.time())
         event = in_flight.request
         headers = [
-            (b"content-type", b"application/json"),
-            (b"lambda-runtime-aws-request-id", event.request_id.encode()),
-            (b"lambda-runtime-deadline-ms", str(event.deadline_ms).encode()),
-            (b"lambda-runtime-invoked-function-arn", event.invoked_function_arn.encode()),
-            (b"lambda-runtime-trace-id", event.trace_id.encode()),
+            ("content-type", "application/json"),
+            ("lambda-runtime-aws-request-id", event.request_id),
+            ("lambda-runtime-deadline-ms", str(event.deadline_ms)),
+            ("lambda-runtime-invoked-function-arn", event.invoked_function_arn),
+            ("lambda-runtime-trace-id", event.trace_id),
         ]
         if event.client_context is not None:
-            headers.append((b"lambda-runtime-client-context", event.client_context.encode()))
+            headers.append(("lambda-runtime-client-context", native(event.client_context)))
         if event.cognito_identity is not None:
-            headers.append((b"lambda-runtime-cognito-identity", event.cognito_identity.encode()))
+            headers.append(("lambda-runtime-cognito-identity", native(event.cognito_identity)))
         return Response(status=200, headers=headers, body=event.payload)
 
     async def _reply(self, request: Request, match: re.Match[str]) -> Response:

@@ -8,7 +8,7 @@ use. The client address is the gateway's own record of the peer, never a client-
 
 from __future__ import annotations
 
-from .fields import FieldError, checked_text
+from .fields import FieldError, checked_text, shown
 from .headers import native
 
 __all__ = [
@@ -28,41 +28,60 @@ DEFAULT_DOMAIN_SUFFIXES = (".amazonaws.com", ".on.aws")
 _SCHEMES = {None: "https", "https": "https", "http": "http"}
 _PORTS = {"443": 443, "80": 80}
 
+# Addresses already worked out, by (Host, X-Forwarded-Proto, X-Forwarded-Port): behind one
+# gateway they are the same for nearly every request. Bounded, as the Host is the client's.
+_ADDRESSES: dict[tuple[str, str | None, str | None], tuple[str, tuple[str, int]]] = {}
+_ADDRESSES_MAX = 256
+
 
 def scheme_and_server(
     host_header: str | None, proto: str | None, port: str | None, fallback_host: str | None
 ) -> tuple[str, tuple[str, int]]:
-    """``(scheme, (host, port))`` from ``Host`` and the forwarded headers, https:443 by
-    default (a direct invoke carries none of them)."""
-    scheme = _SCHEMES.get(proto) or _scheme(proto or "")
+    """``(scheme, (host, port))`` from ``Host`` and the forwarded headers (native strings),
+    https:443 by default (a direct invoke carries none of them)."""
     if fallback_host is not None and not fallback_host.isascii():
         fallback_host = native(fallback_host)
     if host_header is None:
-        host = fallback_host or "localhost"
-    elif ":" in host_header:
-        host = host_header
-        host_port = ""
-        if host.startswith("["):  # an IPv6 literal, "[2001:db8::1]:8080"
-            end = host.find("]")
-            if end > 0 and host[end + 1 : end + 2] == ":":
-                host, host_port = host[: end + 1], host[end + 2 :]
-        elif host.count(":") == 1:
-            host, _, host_port = host.partition(":")
-        if not port and host_port:
-            return scheme, (native(host), port_number(host_port, "the Host header's port"))
-    else:
-        host = host_header if host_header.isascii() else native(host_header)
+        return _address(fallback_host or "localhost", "", proto, port)
+    key = (host_header, proto, port)
+    address = _ADDRESSES.get(key)
+    if address is None:
+        address = _address(*_host_and_port(native(host_header)), proto, port)
+        if len(_ADDRESSES) < _ADDRESSES_MAX:
+            _ADDRESSES[key] = address
+    return address
+
+
+def _host_and_port(host: str) -> tuple[str, str]:
+    """``Host`` split into the host and the port it names, if any."""
+    if host.startswith("["):  # an IPv6 literal, "[2001:db8::1]:8080"
+        end = host.find("]")
+        if end > 0 and host[end + 1 : end + 2] == ":":
+            return host[: end + 1], host[end + 2 :]
+    elif host.count(":") == 1:
+        host, _, port = host.partition(":")
+        return host, port
+    return host, ""
+
+
+def _address(
+    host: str, host_port: str, proto: str | None, port: str | None
+) -> tuple[str, tuple[str, int]]:
+    scheme = _SCHEMES.get(proto) or _scheme(proto or "")
     if port:
         number = _PORTS.get(port) or port_number(port.rpartition(",")[2], "X-Forwarded-Port")
-        return scheme, (host, number)
-    return scheme, (host, 443 if scheme == "https" else 80)
+    elif host_port:
+        number = port_number(host_port, "the Host header's port")
+    else:
+        number = 443 if scheme == "https" else 80
+    return scheme, (host, number)
 
 
 def _scheme(proto: str) -> str:
     # A proxy chain appends: the last value is the hop that reached the gateway.
     scheme = proto.rpartition(",")[2].strip().lower()
     if scheme not in ("https", "http"):
-        raise FieldError(f"headers: X-Forwarded-Proto must be http or https, got {proto!r}")
+        raise FieldError(f"headers: X-Forwarded-Proto must be http or https, got {shown(proto)}")
     return scheme
 
 
@@ -71,7 +90,7 @@ def port_number(text: str, where: str) -> int:
     text = text.strip()
     if text.isascii() and text.isdigit() and len(text) <= 5 and int(text) <= 65535:
         return int(text)
-    raise FieldError(f"headers: {where} must be a port number, got {text!r}")
+    raise FieldError(f"headers: {where} must be a port number, got {shown(text)}")
 
 
 def client_at(source_ip: str | None) -> tuple[str, int] | None:

@@ -12,6 +12,7 @@ headers otherwise"); the request tells which.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 
 from ..errors import ResultError
 from ..model import Request, Response
@@ -27,12 +28,14 @@ from .encoding import (
 )
 from .fields import (
     FAILURES,
+    FieldError,
     flag,
     header_map,
     list_of,
     malformed,
     map_of,
     obj,
+    shown,
     text,
     text_or,
 )
@@ -71,7 +74,7 @@ FIELDS = obj(
     httpMethod=text(required=True, ascii=True),
     multiValueHeaders=header_map(list_of(text())),
     headers=header_map(text()),
-    path=text(),
+    path=text(path=True),
     multiValueQueryStringParameters=map_of(list_of(text())),
     queryStringParameters=map_of(text()),
     body=text(),
@@ -87,25 +90,30 @@ def matches(event: Mapping[str, Any]) -> bool:
 def matches_multi(event: Mapping[str, Any]) -> bool:
     # Multi-value mode sends the multi-value maps (the single ones absent or null), even when
     # empty: a health check must be answered in the target group's mode too.
-    return matches(event) and (
-        event.get("multiValueHeaders") is not None
-        or event.get("multiValueQueryStringParameters") is not None
+    context = event.get("requestContext")
+    return (
+        context.__class__ is dict
+        and "elb" in context
+        and (
+            event.get("multiValueHeaders") is not None
+            or event.get("multiValueQueryStringParameters") is not None
+        )
     )
 
 
-def event_to_request(event: Mapping[str, Any], context: Any, options: Options) -> Request:
+def alb_event_to_request(
+    source: str, event: Mapping[str, Any], context: Any, options: Options
+) -> Request:
+    """A request from an ALB event, or :class:`MalformedEvent` naming ``source`` (the same
+    event in both header modes; the result is what differs) and the field."""
     try:
         return _event_to_request(event, context)
     except FAILURES as failure:
-        raise malformed("alb", FIELDS, event, failure) from None
+        raise malformed(source, FIELDS, event, failure) from None
 
 
-def event_to_request_multi(event: Mapping[str, Any], context: Any, options: Options) -> Request:
-    # The same event in both modes; the result is what differs.
-    try:
-        return _event_to_request(event, context)
-    except FAILURES as failure:
-        raise malformed("alb-multi", FIELDS, event, failure) from None
+event_to_request = partial(alb_event_to_request, "alb")
+event_to_request_multi = partial(alb_event_to_request, "alb-multi")
 
 
 def _event_to_request(event: Mapping[str, Any], context: Any) -> Request:
@@ -128,6 +136,8 @@ def _event_to_request(event: Mapping[str, Any], context: Any) -> Request:
     path = event.get("path")
     if path.__class__ is not str or not path:
         path = text_or(path, "/")
+    if path[0] != "/":
+        raise ValueError("path")
     multi_query = event.get("multiValueQueryStringParameters")
     if multi_query is not None:
         query_string = query_from_raw_pairs(multi_pairs(multi_query))
@@ -142,11 +152,21 @@ def _event_to_request(event: Mapping[str, Any], context: Any) -> Request:
         body = body_from_event(body, is_base64)
     # ALB appends the peer it saw to X-Forwarded-For: the last entry is the only one it
     # vouches for (health checks carry no headers at all).
-    client = (forwarded_for.rpartition(",")[2].strip(), 0) if forwarded_for else None
+    client = _client(forwarded_for) if forwarded_for else None
     return Request(
         method, wire_path(path), None, query_string, headers, body, scheme, server, client, "",
         event, context,
     )  # fmt: skip
+
+
+def _client(forwarded_for: str) -> tuple[str, int]:
+    address = forwarded_for.rpartition(",")[2].strip()
+    if not address.isascii():
+        raise FieldError(
+            "headers: X-Forwarded-For must end with the address ALB saw, got "
+            + shown(forwarded_for)
+        )
+    return address, 0
 
 
 def _last(values: list[str] | None) -> str | None:

@@ -14,16 +14,15 @@ custom domain mapping it does not ("rawPath doesn't provide the API mapping valu
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 
 from ..lambda_limits import SYNC_RESPONSE_LIMIT
 from ..model import Request, Response
 from .addressing import DEFAULT_DOMAIN_SUFFIXES
-from .base import EventSource, Options
-from .fields import FAILURES, malformed
+from .base import EventSource
 from .gateway_context import DEFAULT_GATEWAY_CONTEXT, GatewayContext
-from .payload_v1 import V1_FIELDS, v1_event_to_request, v1_request_to_event, v1_response_to_result
+from .payload_v1 import v1_event_to_request, v1_request_to_event, v1_response_to_result
 from .payload_v2 import (
-    V2_FIELDS,
     v2_event_to_request,
     v2_request_to_event,
     v2_response_to_result,
@@ -50,18 +49,10 @@ def matches_v1(event: Mapping[str, Any]) -> bool:
     return "httpMethod" in event and "methodArn" not in event
 
 
-def event_to_request(event: Mapping[str, Any], context: Any, options: Options) -> Request:
-    try:
-        return v2_event_to_request(event, context, options, path_is_decoded=True)
-    except FAILURES as failure:
-        raise malformed("http", V2_FIELDS, event, failure) from None
-
-
-def event_to_request_v1(event: Mapping[str, Any], context: Any, options: Options) -> Request:
-    try:
-        return v1_event_to_request(event, context, options, http_api=True)
-    except FAILURES as failure:
-        raise malformed("http-v1", V1_FIELDS, event, failure) from None
+#: The 2.0 payload, its path delivered decoded.
+event_to_request = partial(v2_event_to_request, "http", True)
+#: The 1.0 payload, its path delivered decoded and led by a named stage.
+event_to_request_v1 = partial(v1_event_to_request, "http-v1", True)
 
 
 def request_to_event(

@@ -10,15 +10,15 @@ The path arrives percent-encoded, without the stage, which shows only in
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 
 from ..lambda_limits import SYNC_RESPONSE_LIMIT
 from ..model import Request, Response
-from .base import EventSource, Options
-from .fields import FAILURES, malformed
+from .base import EventSource
 from .gateway_context import DEFAULT_GATEWAY_CONTEXT, GatewayContext
 from .headers import response_header
 from .media_types import is_binary_media_type
-from .payload_v1 import V1_FIELDS, v1_event_to_request, v1_request_to_event, v1_response_to_result
+from .payload_v1 import v1_event_to_request, v1_request_to_event, v1_response_to_result
 from .results import result_body, result_headers, result_mapping, result_status
 
 TYPE_CHECKING = False
@@ -34,11 +34,8 @@ def matches(event: Mapping[str, Any]) -> bool:
     return "httpMethod" in event and "methodArn" not in event
 
 
-def event_to_request(event: Mapping[str, Any], context: Any, options: Options) -> Request:
-    try:
-        return v1_event_to_request(event, context, options, http_api=False)
-    except FAILURES as failure:
-        raise malformed("rest", V1_FIELDS, event, failure) from None
+#: The 1.0 payload, its path as the client sent it.
+event_to_request = partial(v1_event_to_request, "rest", False)
 
 
 def request_to_event(
@@ -71,7 +68,7 @@ def result_to_response(
     headers = result_headers(mapping, multi=True)
     accept = request.header("accept")
     first_accept = accept.split(",")[0] if accept else None
-    content_type = response_header(headers, b"content-type")
+    content_type = response_header(headers, "content-type")
     binary = is_binary_media_type(first_accept, gateway.binary_media_types) or (
         is_binary_media_type(content_type, gateway.binary_media_types)
     )
@@ -79,7 +76,7 @@ def result_to_response(
         # API Gateway's own default (aws/aws-sam-cli#1218: "If a lambda function does not set
         # the Content-Type response header, then the API Gateway will default it to
         # application/json"; localstack/localstack#6170, checked against AWS).
-        headers.append((b"Content-Type", b"application/json"))
+        headers.append(("Content-Type", "application/json"))
     return Response(status=status, headers=headers, body=result_body(mapping, decode_base64=binary))
 
 

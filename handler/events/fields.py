@@ -34,6 +34,7 @@ __all__ = [
     "map_of",
     "not_a_list",
     "obj",
+    "shown",
     "text",
     "text_or",
 ]
@@ -87,7 +88,7 @@ class Spec:
     """The type AWS sends one field in; ``required`` fields may be neither absent nor null,
     ``nonempty`` text not empty either."""
 
-    __slots__ = ("ascii", "fields", "items", "kind", "nonempty", "required", "token_keys")
+    __slots__ = ("ascii", "fields", "items", "kind", "nonempty", "path", "required", "token_keys")
 
     def __init__(
         self,
@@ -96,6 +97,7 @@ class Spec:
         required: bool = False,
         nonempty: bool = False,
         ascii: bool = False,
+        path: bool = False,
         fields: dict[str, Spec] | None = None,
         items: Spec | None = None,
         token_keys: bool = False,
@@ -104,6 +106,7 @@ class Spec:
         self.required = required
         self.nonempty = nonempty
         self.ascii = ascii
+        self.path = path
         self.fields = fields or {}
         self.items = items
         self.token_keys = token_keys
@@ -115,6 +118,7 @@ class Spec:
             required=True,
             nonempty=self.nonempty,
             ascii=self.ascii,
+            path=self.path,
             fields=self.fields,
             items=self.items,
             token_keys=self.token_keys,
@@ -131,7 +135,9 @@ class Spec:
             if self.nonempty and not value:
                 return f"{path} must not be empty"
             if self.ascii and not value.isascii():
-                return f"{path} must be ASCII, got {value!r}"
+                return f"{path} must be ASCII, got {shown(value)}"
+            if self.path and value and not value.startswith("/"):
+                return f"{path} must start with '/', got {shown(value)}"
             return _text_problem(value, path)
         if kind is _FLAG:
             return (
@@ -173,8 +179,13 @@ class Spec:
         if not isinstance(key, str):
             return f"{path} has a key that is not a string: {key!r}"
         if self.token_keys and not is_header_name(key):
-            return f"{path} has a name that is not an HTTP header name: {key!r}"
+            return f"{path} has a name that is not an HTTP header name: {shown(key)}"
         return _text_problem(key, f"{path} key {key!r}")
+
+
+def shown(value: str) -> str:
+    """``value`` as a message quotes it: a huge one cut short."""
+    return repr(value) if len(value) <= 80 else f"{value[:60]!r}... ({len(value)} characters)"
 
 
 def _type_name(value: Any) -> str:
@@ -189,11 +200,11 @@ def _text_problem(value: str, path: str) -> str | None:
     return None
 
 
-def text(*, required: bool = False, ascii: bool = False) -> Spec:
+def text(*, required: bool = False, ascii: bool = False, path: bool = False) -> Spec:
     """A string of Unicode text (JSON cannot carry anything else, but a lone surrogate);
     ``required`` text must not be empty either; ``ascii`` text (an HTTP method, an IP
-    address) is only ever ASCII."""
-    return Spec(_TEXT, required=required, nonempty=required, ascii=ascii)
+    address) is only ever ASCII; a ``path``, when not empty, starts with ``/``."""
+    return Spec(_TEXT, required=required, nonempty=required, ascii=ascii, path=path)
 
 
 def flag() -> Spec:

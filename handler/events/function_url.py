@@ -10,14 +10,13 @@ Unlike HTTP APIs, function URLs keep the path percent-encoded in ``rawPath`` and
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 
 from ..lambda_limits import SYNC_RESPONSE_LIMIT
 from ..model import Request, Response
-from .base import EventSource, Options
-from .fields import FAILURES, malformed
+from .base import EventSource
 from .gateway_context import DEFAULT_GATEWAY_CONTEXT, GatewayContext
 from .payload_v2 import (
-    V2_FIELDS,
     v2_event_to_request,
     v2_request_to_event,
     v2_response_to_result,
@@ -37,11 +36,8 @@ def matches(event: Mapping[str, Any]) -> bool:
     return domain.__class__ is str and ".lambda-url." in domain
 
 
-def event_to_request(event: Mapping[str, Any], context: Any, options: Options) -> Request:
-    try:
-        return v2_event_to_request(event, context, options, path_is_decoded=False)
-    except FAILURES as failure:
-        raise malformed("url", V2_FIELDS, event, failure) from None
+#: The 2.0 payload, its path as the client sent it.
+event_to_request = partial(v2_event_to_request, "url", False)
 
 
 def request_to_event(

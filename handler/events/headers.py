@@ -8,17 +8,17 @@ spellings it has met.
 
 These run for every header of every invocation, so the checks are made all at once, in C:
 the names must be among those already found to be HTTP tokens (a new one is checked once and
-remembered), and the values, joined, must be text, which when ASCII (the usual case) is taken
-as it is.
+remembered), and every value must be an ASCII string (``str.isascii`` raises for anything
+else, and reads a flag, not the text), which is taken as it is; other text is converted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from itertools import chain
+from operator import itemgetter
 
 from ..errors import ProtocolError
-from ..model import Headers, ResponseHeaders
+from ..model import Headers
 from .fields import is_header_name, not_a_list
 
 TYPE_CHECKING = False
@@ -68,13 +68,16 @@ def native(value: str) -> str:
     return value if value.isascii() else as_latin1(value).decode("latin-1")
 
 
+_IS_ASCII = str.isascii
+_VALUE = itemgetter(1)
+
+
 def headers_from_map(headers: Mapping[str, str]) -> Headers:
     """Model headers from a single-value map."""
     pairs = list(headers.items())
     if not _TOKENS.issuperset(headers):
         _check_names(headers)
-    # Raises for a value that is not a string; ASCII in the usual case.
-    if "".join(headers.values()).isascii():
+    if all(map(_IS_ASCII, headers.values())):
         return pairs
     return [(name, native(value)) for name, value in pairs]
 
@@ -88,7 +91,7 @@ def headers_from_multi_map(headers: Mapping[str, list[str]]) -> Headers:
     ]
     if not _TOKENS.issuperset(headers):
         _check_names(headers)
-    if "".join(chain.from_iterable(headers.values())).isascii():
+    if all(map(_IS_ASCII, map(_VALUE, pairs))):
         return pairs
     return [(name, native(value)) for name, value in pairs]
 
@@ -128,7 +131,7 @@ def forwarded_in_multi_map(
     return (host[-1] if host else None, proto[-1] if proto else None, port[-1] if port else None)
 
 
-def render_headers(headers: ResponseHeaders, options: Options) -> tuple[dict[str, list[str]], bool]:
+def render_headers(headers: Headers, options: Options) -> tuple[dict[str, list[str]], bool]:
     """A response's headers as text, grouped by name (first spelling the app used), values
     in order, and whether its body can travel as text; checked the way an HTTP server checks
     them, in one pass.
@@ -141,31 +144,26 @@ def render_headers(headers: ResponseHeaders, options: Options) -> tuple[dict[str
     exclude = options.exclude_headers
     content_type = content_encoding = None
     try:
-        for raw_name, raw_value in headers:
-            name = raw_name.decode("latin-1")
-            value = raw_value.decode("latin-1")
-            lower = name.lower()
-            if exclude and lower in exclude:
-                continue
+        for name, value in headers:
             # A name never holds a control character (RFC 9110 token); isprintable covers
             # them all. A printable value holds none either; others (a tab) are looked at.
             if not name.isprintable() or (
                 not value.isprintable() and ("\r" in value or "\n" in value or "\0" in value)
             ):
                 raise ProtocolError(f"response header {name!r} holds a CR, LF or NUL: {value!r}")
+            lower = name.lower()
             key = spelling.get(lower)
-            if key is None:
+            if key is not None:
+                groups[key].append(value)
+            elif not (exclude and lower in exclude):
                 spelling[lower] = name
                 groups[name] = [value]
                 if lower == "content-type":
                     content_type = value
                 elif lower == "content-encoding":
                     content_encoding = value
-            else:
-                groups[key].append(value)
     except (AttributeError, TypeError, ValueError):
-        # An ASGI app's headers are read here first: each must be a pair of byte strings.
-        raise ProtocolError(f"response headers must be pairs of bytes, got {headers!r}") from None
+        raise ProtocolError(f"response headers must be pairs of strings, got {headers!r}") from None
     return groups, options.sends_as_text(content_type, content_encoding)
 
 
@@ -179,9 +177,9 @@ def headers_to_multi_map(headers: Iterable[tuple[str, str]]) -> dict[str, list[s
     return result
 
 
-def response_header(headers: ResponseHeaders, name: bytes) -> str | None:
-    """The first value of ``name`` (lower-case) as text, whatever case it is written in."""
+def response_header(headers: Headers, name: str) -> str | None:
+    """The first value of ``name`` (lower-case), whatever case it is written in."""
     for key, value in headers:
         if key.lower() == name:
-            return value.decode("latin-1")
+            return value
     return None

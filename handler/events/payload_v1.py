@@ -24,7 +24,18 @@ from .encoding import (
     query_to_multi_map,
     wire_path,
 )
-from .fields import checked_text, flag, header_map, list_of, map_of, obj, text, text_or
+from .fields import (
+    FAILURES,
+    checked_text,
+    flag,
+    header_map,
+    list_of,
+    malformed,
+    map_of,
+    obj,
+    text,
+    text_or,
+)
 from .gateway_context import GatewayContext
 from .headers import (
     forwarded_in_map,
@@ -57,11 +68,11 @@ V1_FIELDS = obj(
     headers=header_map(text()),
     requestContext=obj(
         domainName=text(),
-        path=text(),
+        path=text(path=True),
         stage=text(),
         identity=obj(sourceIp=text(ascii=True)),
     ),
-    path=text(),
+    path=text(path=True),
     multiValueQueryStringParameters=map_of(list_of(text())),
     queryStringParameters=map_of(text()),
     body=text(),
@@ -70,10 +81,21 @@ V1_FIELDS = obj(
 
 
 def v1_event_to_request(
-    event: Mapping[str, Any], context: Any, options: Options, *, http_api: bool
+    source: str, http_api: bool, event: Mapping[str, Any], context: Any, options: Options
 ) -> Request:
-    """A request from the 1.0 payload shape; raises a Python error on a malformed event (the
-    caller names the field, see :mod:`.fields`)."""
+    """A request from the 1.0 payload shape, or :class:`MalformedEvent` naming ``source`` and
+    the field. ``http_api``: the path is decoded and led by a named stage; otherwise (REST)
+    encoded, the stage only in ``requestContext.path``. Sources bind the first two arguments
+    (``functools.partial``)."""
+    try:
+        return _v1_event_to_request(http_api, event, context, options)
+    except FAILURES as failure:
+        raise malformed(source, V1_FIELDS, event, failure) from None
+
+
+def _v1_event_to_request(
+    http_api: bool, event: Mapping[str, Any], context: Any, options: Options
+) -> Request:
     method = event["httpMethod"]
     if not method or not method.isascii():
         raise ValueError("httpMethod")
@@ -94,6 +116,8 @@ def v1_event_to_request(
     path = event.get("path")
     if path.__class__ is not str or not path:
         path = text_or(path, "/")
+    if path[0] != "/":
+        raise ValueError("path")
     if http_api:
         root_path, path = stage_mount(path, ctx.get("stage"), server[0])
     else:
@@ -137,8 +161,10 @@ def rest_mount(path: str, context_path: str | None) -> str:
         return ""
     if not context_path.isascii():
         checked_text(context_path)
-    if context_path == path:
+    if not context_path or context_path == path:
         return ""
+    if context_path[0] != "/":
+        raise ValueError("requestContext.path")
     if path == "/":
         return context_path[:-1] if context_path.endswith("/") else context_path
     if len(context_path) <= len(path) or not context_path.endswith(path):

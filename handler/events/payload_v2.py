@@ -24,9 +24,19 @@ from .encoding import (
     raw_query,
     wire_path,
 )
-from .fields import flag, header_map, list_of, not_a_list, obj, text, text_or
+from .fields import (
+    FAILURES,
+    flag,
+    header_map,
+    list_of,
+    malformed,
+    not_a_list,
+    obj,
+    text,
+    text_or,
+)
 from .gateway_context import GatewayContext
-from .headers import as_latin1, headers_from_map, native, render_headers
+from .headers import headers_from_map, native, render_headers
 from .media_types import travels_as_text
 from .results import result_body, result_headers, result_mapping, result_status
 
@@ -52,7 +62,7 @@ V2_FIELDS = obj(
         http=obj(
             required=True,
             method=text(required=True, ascii=True),
-            path=text(),
+            path=text(path=True),
             sourceIp=text(ascii=True),
         ),
         domainName=text(),
@@ -60,7 +70,7 @@ V2_FIELDS = obj(
     ),
     headers=header_map(text()),
     cookies=list_of(text()),
-    rawPath=text(),
+    rawPath=text(path=True),
     rawQueryString=text(),
     body=text(),
     isBase64Encoded=flag(),
@@ -76,10 +86,24 @@ REQUEST_TEXT_MIME_TYPES = frozenset(
 
 
 def v2_event_to_request(
-    event: Mapping[str, Any], context: Any, options: Options, *, path_is_decoded: bool
+    source: str,
+    path_is_decoded: bool,
+    event: Mapping[str, Any],
+    context: Any,
+    options: Options,
 ) -> Request:
-    """A request from the 2.0 payload shape; raises a Python error on a malformed event (the
-    caller names the field, see :mod:`.fields`)."""
+    """A request from the 2.0 payload shape, or :class:`MalformedEvent` naming ``source``
+    and the field. ``path_is_decoded``: HTTP APIs hand over ``rawPath`` percent-decoded,
+    function URLs as sent. Sources bind the first two arguments (``functools.partial``)."""
+    try:
+        return _v2_event_to_request(path_is_decoded, event, context, options)
+    except FAILURES as failure:
+        raise malformed(source, V2_FIELDS, event, failure) from None
+
+
+def _v2_event_to_request(
+    path_is_decoded: bool, event: Mapping[str, Any], context: Any, options: Options
+) -> Request:
     ctx = event["requestContext"]
     http = ctx["http"]
     method = http["method"]
@@ -106,6 +130,8 @@ def v2_event_to_request(
     path = event.get("rawPath")
     if path.__class__ is not str or not path:
         path = text_or(path, "") or text_or(http.get("path"), "/")
+    if path[0] != "/":
+        raise ValueError("path")
     root_path = ""
     stage = ctx.get("stage")
     if stage is not None and stage != "$default":
@@ -116,8 +142,11 @@ def v2_event_to_request(
         raw_path = encode_path(path)
     else:
         raw_path, path = wire_path(path), None  # decoded when asked
-    query = event.get("rawQueryString")
-    query_string = "" if query is None else raw_query(query)
+    query_string = event.get("rawQueryString")
+    if query_string is None:
+        query_string = ""
+    elif not query_string.isascii():
+        query_string = raw_query(query_string)
     body = event.get("body")
     is_base64 = event.get("isBase64Encoded")
     if is_base64 is False and body.__class__ is str:
@@ -229,7 +258,7 @@ def v2_result_to_response(result: Any) -> Response:
 
         return Response(
             status=200,
-            headers=[(b"content-type", b"application/json")],
+            headers=[("content-type", "application/json")],
             body=json.dumps(result).encode("utf-8"),
         )
     mapping = result_mapping(result, None)
@@ -237,5 +266,5 @@ def v2_result_to_response(result: Any) -> Response:
     cookies = mapping.get("cookies") or []
     if not isinstance(cookies, list):
         raise ResultError("cookies is not a list")
-    headers.extend((b"set-cookie", as_latin1(str(cookie))) for cookie in cookies)
+    headers.extend(("set-cookie", native(str(cookie))) for cookie in cookies)
     return Response(status=result_status(mapping), headers=headers, body=result_body(mapping))

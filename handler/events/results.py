@@ -11,8 +11,8 @@ from base64 import b64decode
 from collections.abc import Mapping
 
 from ..errors import ResultError
-from ..model import ResponseHeaders
-from .headers import as_latin1
+from ..model import Headers
+from .headers import native
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -42,22 +42,23 @@ def result_status(result: Mapping[str, Any]) -> int:
     return status
 
 
-def _header_value(name: str, value: Any) -> bytes:
+def _header_value(name: str, value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise ResultError(f"header {name!r} has a {type(value).__name__} value, not a string")
-    return as_latin1(str(value))
+    try:
+        return native(str(value))
+    except UnicodeEncodeError:
+        raise ResultError(f"header {name!r} holds a lone surrogate") from None
 
 
-def result_headers(
-    result: Mapping[str, Any], *, multi: bool, single: bool = True
-) -> ResponseHeaders:
+def result_headers(result: Mapping[str, Any], *, multi: bool, single: bool = True) -> Headers:
     """Headers from ``headers`` and/or ``multiValueHeaders``.
 
     Where both name a header, the multi-value list wins, as API Gateway documents: "If the
     same key-value pair is specified in both, only the values from multiValueHeaders will
     appear" (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html).
     """
-    headers: ResponseHeaders = []
+    headers: Headers = []
     multi_map = result.get("multiValueHeaders") if multi else None
     if multi_map is not None and not isinstance(multi_map, Mapping):
         raise ResultError("multiValueHeaders is not a JSON object")
@@ -67,11 +68,11 @@ def result_headers(
     seen = {name.lower() for name in multi_map} if multi_map else set()
     for name, value in (single_map or {}).items():
         if name.lower() not in seen:
-            headers.append((name.encode("latin-1"), _header_value(name, value)))
+            headers.append((native(name), _header_value(name, value)))
     for name, values in (multi_map or {}).items():
         if not isinstance(values, list):
             raise ResultError(f"multiValueHeaders[{name!r}] is not a list")
-        headers.extend((name.encode("latin-1"), _header_value(name, value)) for value in values)
+        headers.extend((native(name), _header_value(name, value)) for value in values)
     return headers
 
 

@@ -298,9 +298,7 @@ _RESPONSE_NAME_LISTS = st.lists(_RESPONSE_HEADER_NAMES, unique_by=str.lower, max
 _STATUSES = st.sampled_from([200, 201, 204, 301, 304, 400, 404, 418, 429, 500, 503, 599])
 _CONTENT_TYPE_CHOICES = st.sampled_from(_CONTENT_TYPES)
 # Apps spell the name every way; the AWS ALB example itself writes "Set-cookie".
-_SET_COOKIE_SPELLINGS = st.sampled_from(
-    [b"Set-Cookie", b"set-cookie", b"Set-cookie", b"SET-COOKIE"]
-)
+_SET_COOKIE_SPELLINGS = st.sampled_from(["Set-Cookie", "set-cookie", "Set-cookie", "SET-COOKIE"])
 
 
 @st.composite
@@ -309,11 +307,7 @@ def responses_for(draw: st.DrawFn, source: str) -> Response:
     always several ``Set-Cookie`` headers, which every source must keep apart (REST and 1.0 in
     ``multiValueHeaders``, 2.0 in ``cookies``, ALB single-value mode by varying the case)."""
     per_name = _SOME_FIELD_VALUES if source in _RESPONSE_REPEATS else _ONE_FIELD_VALUE
-    headers = [
-        (name.encode(), value.encode("latin-1"))
-        for name in draw(_RESPONSE_NAME_LISTS)
-        for value in draw(per_name)
-    ]
+    headers = [(name, value) for name in draw(_RESPONSE_NAME_LISTS) for value in draw(per_name)]
     content_type = draw(_CONTENT_TYPE_CHOICES)
     # REST turns a base64 body back into bytes only when the Content-Type (or the first
     # Accept type) is a binary media type; without one the client gets the base64 text.
@@ -321,21 +315,21 @@ def responses_for(draw: st.DrawFn, source: str) -> Response:
     if source == "rest" and content_type is None:
         content_type = "application/octet-stream"
     if content_type:
-        headers.append((b"Content-Type", content_type.encode()))
+        headers.append(("Content-Type", content_type))
     if draw(st.booleans()):
-        headers.append((b"Content-Encoding", b"gzip"))
+        headers.append(("Content-Encoding", "gzip"))
     cookies = draw(_COOKIES)
     spelling = draw(_SET_COOKIE_SPELLINGS)
-    headers.extend((spelling, f"{c}; Path=/; HttpOnly".encode()) for c in cookies)
+    headers.extend((spelling, f"{c}; Path=/; HttpOnly") for c in cookies)
     headers = draw(st.permutations(headers))
     body = draw(_BODIES)
     return Response(status=draw(_STATUSES), headers=headers, body=body)
 
 
-def grouped_headers(headers: Sequence[tuple[bytes, bytes]]) -> dict[bytes, list[bytes]]:
+def grouped_headers(headers: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
     """Header values per lower-case name, in order: what survives a JSON header map, where the
     order *between* names is the map's and HTTP gives it no meaning."""
-    grouped: dict[bytes, list[bytes]] = {}
+    grouped: dict[str, list[str]] = {}
     for name, value in headers:
         grouped.setdefault(name.lower(), []).append(value)
     return grouped

@@ -85,15 +85,23 @@ BASELINES: dict[str, Callable[[], dict[str, Any]]] = {
 
 
 class Field:
-    """A field as AWS sends it: its JSON types (``None`` for ``null``), and whether it must be
-    present, not null and not empty."""
+    """A field as AWS sends it: its JSON types (``None`` for ``null``), whether it must be
+    present, not null and not empty, whether it is only ever ASCII, and whether it is a path
+    (which starts with ``/``)."""
 
-    def __init__(self, *types: type | None, required: bool = False) -> None:
+    def __init__(
+        self, *types: type | None, required: bool = False, ascii: bool = False, path: bool = False
+    ) -> None:
         self.types = types
         self.required = required
+        self.ascii = ascii
+        self.path = path
 
 
 TEXT, TEXT_OR_NULL = Field(str, required=True), Field(str, None)
+#: An HTTP method, an IP address.
+ASCII, ASCII_OR_NULL = Field(str, required=True, ascii=True), Field(str, None, ascii=True)
+PATH = Field(str, None, path=True)
 FLAG = Field(bool, None)
 OBJECT, OBJECT_OR_NULL = Field(dict, required=True), Field(dict, None)
 LIST = Field(list, required=True)
@@ -102,15 +110,15 @@ LIST_OR_NULL = Field(list, None)
 #: The fields each source's translation reads ("*" is any key or index), in the types AWS
 #: sends them. Single-value maps that a multi-value map stands beside are not read.
 _V1 = {
-    ("httpMethod",): TEXT,
-    ("path",): TEXT_OR_NULL,
+    ("httpMethod",): ASCII,
+    ("path",): PATH,
     ("multiValueHeaders",): OBJECT_OR_NULL,
     ("multiValueHeaders", "*"): LIST,
     ("multiValueHeaders", "*", "*"): TEXT,
     ("requestContext",): OBJECT_OR_NULL,
     ("requestContext", "domainName"): TEXT_OR_NULL,
     ("requestContext", "identity"): OBJECT_OR_NULL,
-    ("requestContext", "identity", "sourceIp"): TEXT_OR_NULL,
+    ("requestContext", "identity", "sourceIp"): ASCII_OR_NULL,
     ("multiValueQueryStringParameters",): OBJECT_OR_NULL,
     ("multiValueQueryStringParameters", "*"): LIST,
     ("multiValueQueryStringParameters", "*", "*"): TEXT,
@@ -120,27 +128,27 @@ _V1 = {
 _V2 = {
     ("requestContext",): OBJECT,
     ("requestContext", "http"): OBJECT,
-    ("requestContext", "http", "method"): TEXT,
-    ("requestContext", "http", "sourceIp"): TEXT_OR_NULL,
+    ("requestContext", "http", "method"): ASCII,
+    ("requestContext", "http", "sourceIp"): ASCII_OR_NULL,
     ("requestContext", "stage"): TEXT_OR_NULL,
     ("requestContext", "domainName"): TEXT_OR_NULL,
     ("headers",): OBJECT_OR_NULL,
     ("headers", "*"): TEXT,
-    ("rawPath",): TEXT_OR_NULL,
+    ("rawPath",): PATH,
     ("rawQueryString",): TEXT_OR_NULL,
     ("body",): TEXT_OR_NULL,
     ("isBase64Encoded",): FLAG,
 }
 READS: dict[str, dict[Path, Field]] = {
-    "rest": {**_V1, ("requestContext", "path"): TEXT_OR_NULL},
+    "rest": {**_V1, ("requestContext", "path"): PATH},
     "http-v1": {**_V1, ("requestContext", "stage"): TEXT_OR_NULL},
     # HTTP APIs move Cookie into "cookies"; function URLs keep the header, and then
     # "cookies" is not read.
     "http": {**_V2, ("cookies",): LIST_OR_NULL, ("cookies", "*"): TEXT},
     "url": _V2,
     "alb": {
-        ("httpMethod",): TEXT,
-        ("path",): TEXT_OR_NULL,
+        ("httpMethod",): ASCII,
+        ("path",): PATH,
         ("headers",): OBJECT_OR_NULL,
         ("headers", "*"): TEXT,
         ("queryStringParameters",): OBJECT_OR_NULL,
@@ -149,8 +157,8 @@ READS: dict[str, dict[Path, Field]] = {
         ("isBase64Encoded",): FLAG,
     },
     "alb-multi": {
-        ("httpMethod",): TEXT,
-        ("path",): TEXT_OR_NULL,
+        ("httpMethod",): ASCII,
+        ("path",): PATH,
         ("multiValueHeaders",): OBJECT_OR_NULL,
         ("multiValueHeaders", "*"): LIST,
         ("multiValueHeaders", "*", "*"): TEXT,
@@ -270,7 +278,7 @@ def mutations(draw: st.DrawFn, event: dict[str, Any]) -> Mutation:
     path = draw(st.sampled_from(sorted(_paths(event), key=repr)))
     current = _get(event, path)
     parent = _get(event, path[:-1])
-    hows = ["swap", "null", "surrogate", "huge"]
+    hows = ["swap", "null", "surrogate", "unicode", "huge"]
     if isinstance(parent, dict):
         hows += ["drop", "rename"]
     if isinstance(current, list):
@@ -291,6 +299,12 @@ def mutations(draw: st.DrawFn, event: dict[str, Any]) -> Mutation:
             surrogate = draw(st.sampled_from(["\ud800", "\udfff", "\udc80"]))
             return Mutation(path, value=current[:at] + surrogate + current[at:], how=how)
         return Mutation(path, value="\udc80", how=how)
+    if how == "unicode":
+        text = current if isinstance(current, str) else ""
+        at = draw(st.integers(0, len(text)))
+        return Mutation(
+            path, value=text[:at] + draw(st.sampled_from(["é", "日本", "😀"])) + text[at:], how=how
+        )
     if how == "huge":
         if isinstance(current, str):
             return Mutation(path, value=current + HUGE_TEXT, how=how)
@@ -336,9 +350,16 @@ def _problems(source: str, path: Path, value: Any) -> bool:
             return True
         if field.required and not value:
             return True
+        if field.ascii and not value.isascii():
+            return True
+        if field.path and value and not value.startswith("/"):
+            return True
         name = [key for key in path if isinstance(key, str)][-1].lower()
         if path[0] in ("headers", "multiValueHeaders") and name in GATEWAY_HEADERS:
             return not GATEWAY_HEADERS[name](value)
+        if source.startswith("alb") and name == "x-forwarded-for":
+            # ALB appends the address it saw, which names the client.
+            return not value.rpartition(",")[2].isascii()
         return False
     if isinstance(value, dict):
         return any(_problems(source, (*path, key), item) for key, item in value.items())

@@ -118,7 +118,7 @@ class Recorder:
         await asyncio.sleep(self._delay(request))
         return Response(
             status=200,
-            headers=[(b"content-type", b"text/plain")],
+            headers=[("content-type", "text/plain")],
             body=request.path.encode(),
         )
 
@@ -284,10 +284,10 @@ def test_response_framing_is_the_servers_and_repeats_stay_in_order() -> None:
     response = Response(
         status=201,
         headers=[
-            (b"Set-Cookie", b"a=1"),
-            (b"Content-Length", b"999"),
-            (b"Transfer-Encoding", b"chunked"),
-            (b"Set-Cookie", b"b=2"),
+            ("Set-Cookie", "a=1"),
+            ("Content-Length", "999"),
+            ("Transfer-Encoding", "chunked"),
+            ("Set-Cookie", "b=2"),
         ],
         body=b"created",
     )
@@ -366,7 +366,7 @@ def test_handler_exception_is_a_plain_500_and_logged_not_shown(
 
 
 def test_invalid_response_from_handler_becomes_500() -> None:
-    bad = Response(status=200, headers=[(b"x-bad", b"line\r\nbreak")], body=b"")
+    bad = Response(status=200, headers=[("x-bad", "line\r\nbreak")], body=b"")
 
     async def scenario() -> None:
         client = FakeClient(answering(bad))
