@@ -41,6 +41,7 @@ from .fields import (
 )
 from .gateway_context import DEFAULT_GATEWAY_CONTEXT, GatewayContext
 from .headers import (
+    RenderedHeaders,
     forwarded_in_map,
     forwarded_in_multi_map,
     header_in_map,
@@ -48,6 +49,7 @@ from .headers import (
     headers_from_multi_map,
     headers_to_multi_map,
     render_headers,
+    take_set_cookie,
 )
 from .media_types import travels_as_text
 from .results import result_body, result_headers, result_mapping, result_status
@@ -191,35 +193,36 @@ def status_description(status: int) -> str:
 _DESCRIPTIONS: dict[int, str] = {}
 
 
-def _result(response: Response, options: Options) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    groups, as_text = render_headers(response.headers, options)
-    body, is_base64 = body_to_event(response.body, as_text)
+def _result(response: Response, options: Options) -> tuple[dict[str, Any], RenderedHeaders]:
+    rendered = render_headers(response.headers, options)
+    body, is_base64 = body_to_event(response.body, rendered[3])
     result = {
         "statusCode": response.status,
         "statusDescription": status_description(response.status),
         "body": body,
         "isBase64Encoded": is_base64,
     }
-    return result, groups
+    return result, rendered
 
 
 def response_to_result(response: Response, request: Request, options: Options) -> dict[str, Any]:
     """Single-value mode: one string per name. Repeated ``Set-Cookie`` headers are sent under
     names that differ only in case, which ALB passes on as separate headers; other repeats are
     joined with commas."""
-    result, groups = _result(response, options)
-    headers: dict[str, str] = {}
-    for name, values in groups.items():
-        if name.lower() == "set-cookie":
-            index = 0
-            for value in values:
-                # The app's own spelling may equal a later variant ("Set-cookie"): skip it.
-                while _case_variant(name, index) in headers:
-                    index += 1
-                headers[_case_variant(name, index)] = value
+    result, rendered = _result(response, options)
+    set_cookie = take_set_cookie(rendered)
+    headers, repeated, _, _ = rendered
+    for name, values in repeated.items():
+        headers[name] = ", ".join(values)
+    if set_cookie is not None:
+        name, values = set_cookie
+        index = 0
+        for value in values:
+            # The app's own spelling may equal a later variant ("Set-cookie"): skip it.
+            while _case_variant(name, index) in headers:
                 index += 1
-        else:
-            headers[name] = ", ".join(values)
+            headers[_case_variant(name, index)] = value
+            index += 1
     result["headers"] = headers
     return result
 
@@ -227,8 +230,10 @@ def response_to_result(response: Response, request: Request, options: Options) -
 def response_to_result_multi(
     response: Response, request: Request, options: Options
 ) -> dict[str, Any]:
-    result, groups = _result(response, options)
-    result["multiValueHeaders"] = groups
+    result, (single, repeated, _, _) = _result(response, options)
+    result["multiValueHeaders"] = {
+        name: repeated.get(name) or [value] for name, value in single.items()
+    }
     return result
 
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .base import Options
 
 __all__ = [
+    "RenderedHeaders",
     "as_latin1",
     "forwarded_in_map",
     "forwarded_in_multi_map",
@@ -38,6 +39,7 @@ __all__ = [
     "native",
     "render_headers",
     "response_header",
+    "take_set_cookie",
 ]
 
 # Header names found to be HTTP tokens, by their spelling in events. Bounded, so that a
@@ -131,16 +133,22 @@ def forwarded_in_multi_map(
     return (host[-1] if host else None, proto[-1] if proto else None, port[-1] if port else None)
 
 
-def render_headers(headers: Headers, options: Options) -> tuple[dict[str, list[str]], bool]:
-    """A response's headers as text, grouped by name (first spelling the app used), values
-    in order, and whether its body can travel as text; checked the way an HTTP server checks
-    them, in one pass.
+#: A response's headers as every result format starts from them: ``single`` maps each name
+#: (the first spelling the app used) to its first value, in the app's order; ``repeated``
+#: holds every value of the names sent more than once (usually none); ``spellings`` maps each
+#: lower-case name to its key in both; and whether the body can travel as text.
+RenderedHeaders = tuple[dict[str, str], dict[str, list[str]], dict[str, str], bool]
+
+
+def render_headers(headers: Headers, options: Options) -> RenderedHeaders:
+    """A response's headers, checked the way an HTTP server checks them, in one pass.
 
     A value holding CR, LF or NUL would let the app forge a second header or split the
     response, so it is a protocol error (the response becomes a 500), never passed on.
     """
-    groups: dict[str, list[str]] = {}
-    spelling: dict[str, str] = {}
+    single: dict[str, str] = {}
+    repeated: dict[str, list[str]] = {}
+    spellings: dict[str, str] = {}
     exclude = options.exclude_headers
     content_type = content_encoding = None
     try:
@@ -152,19 +160,33 @@ def render_headers(headers: Headers, options: Options) -> tuple[dict[str, list[s
             ):
                 raise ProtocolError(f"response header {name!r} holds a CR, LF or NUL: {value!r}")
             lower = name.lower()
-            key = spelling.get(lower)
-            if key is not None:
-                groups[key].append(value)
-            elif not (exclude and lower in exclude):
-                spelling[lower] = name
-                groups[name] = [value]
+            first = spellings.get(lower)
+            if first is None:
+                if exclude and lower in exclude:
+                    continue
+                spellings[lower] = name
+                single[name] = value
                 if lower == "content-type":
                     content_type = value
                 elif lower == "content-encoding":
                     content_encoding = value
+            elif first in repeated:
+                repeated[first].append(value)
+            else:
+                repeated[first] = [single[first], value]
     except (AttributeError, TypeError, ValueError):
         raise ProtocolError(f"response headers must be pairs of strings, got {headers!r}") from None
-    return groups, options.sends_as_text(content_type, content_encoding)
+    return single, repeated, spellings, options.sends_as_text(content_type, content_encoding)
+
+
+def take_set_cookie(rendered: RenderedHeaders) -> tuple[str, list[str]] | None:
+    """``(spelling, values)`` of ``Set-Cookie``, taken out of ``rendered``; ``None`` if absent."""
+    single, repeated, spellings, _ = rendered
+    name = spellings.pop("set-cookie", None)
+    if name is None:
+        return None
+    first = single.pop(name)
+    return name, repeated.pop(name, None) or [first]
 
 
 def headers_to_multi_map(headers: Iterable[tuple[str, str]]) -> dict[str, list[str]]:

@@ -174,14 +174,9 @@ def rest_mount(path: str, context_path: str | None) -> str:
 
 def v1_response_to_result(response: Response, request: Request, options: Options) -> dict[str, Any]:
     """Repeated headers go to ``multiValueHeaders`` so that every ``Set-Cookie`` survives."""
-    groups, as_text = render_headers(response.headers, options)
-    single: dict[str, str] = {}
-    multi: dict[str, list[str]] = {}
-    for name, values in groups.items():
-        if len(values) == 1:
-            single[name] = values[0]
-        else:
-            multi[name] = values
+    single, multi, _, as_text = render_headers(response.headers, options)
+    for name in multi:
+        del single[name]
     body, is_base64 = body_to_event(response.body, as_text)
     return {
         "statusCode": response.status,

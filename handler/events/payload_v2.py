@@ -36,7 +36,7 @@ from .fields import (
     text_or,
 )
 from .gateway_context import GatewayContext
-from .headers import headers_from_map, native, render_headers
+from .headers import headers_from_map, native, render_headers, take_set_cookie
 from .media_types import travels_as_text
 from .results import result_body, result_headers, result_mapping, result_status
 
@@ -165,14 +165,11 @@ def _v2_event_to_request(
 def v2_response_to_result(response: Response, request: Request, options: Options) -> dict[str, Any]:
     """Every ``Set-Cookie`` goes to ``cookies``; other repeats are joined with commas, since
     2.0 ``headers`` hold one string per name."""
-    groups, as_text = render_headers(response.headers, options)
-    headers: dict[str, str] = {}
-    cookies: list[str] = []
-    for name, values in groups.items():
-        if name.lower() == "set-cookie":
-            cookies = values
-        else:
-            headers[name] = values[0] if len(values) == 1 else ",".join(values)
+    rendered = render_headers(response.headers, options)
+    set_cookie = take_set_cookie(rendered)
+    headers, repeated, _, as_text = rendered
+    for name, values in repeated.items():
+        headers[name] = ",".join(values)
     body, is_base64 = body_to_event(response.body, as_text)
     result: dict[str, Any] = {
         "statusCode": response.status,
@@ -180,8 +177,8 @@ def v2_response_to_result(response: Response, request: Request, options: Options
         "body": body,
         "isBase64Encoded": is_base64,
     }
-    if cookies:
-        result["cookies"] = cookies
+    if set_cookie is not None:
+        result["cookies"] = set_cookie[1]
     return result
 
 
