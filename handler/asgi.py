@@ -9,6 +9,7 @@ order the spec allows, and its errors name the message and the state.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from types import CoroutineType
 
 from .errors import AppTimeout, CompletedWithError, ProtocolError
@@ -186,6 +187,13 @@ class ASGIRunner:
     watchdog fires it re-arms itself at the current request's deadline, or cancels the request
     if that has come. Nothing is scheduled per request: most requests finish in their task's
     first step, and a timer per request would cost them as much as the rest of the bridge.
+
+    For the same reason a request first gets one turn of the loop (``run_forever`` with a
+    ``stop`` queued behind the task's first step): one poll of the selector instead of the two
+    ``run_until_complete`` makes, whose second only stops the loop. A request still running
+    after it goes on with ``run_until_complete``. Callbacks the app leaves queued (a task it
+    does not await) run in the next turn, at the next invocation: Lambda freezes the
+    environment in between, as it does any work that outlives its request.
     """
 
     def __init__(
@@ -211,6 +219,10 @@ class ASGIRunner:
         self._remaining: Callable[[], int] | None = None
         self._watchdog: asyncio.Handle | None = None
         self._expired = False
+        # Queued once per request: bound once, and run in a context of its own rather than a
+        # copy of the caller's (stopping the loop reads no context variable).
+        self._stop = self.loop.stop
+        self._stop_context = contextvars.Context()
         try:
             self.lifespan = Lifespan(app, self.loop, mode=lifespan)
             self.lifespan.startup()
@@ -236,8 +248,15 @@ class ASGIRunner:
         if self._watchdog is None and self._remaining is not None:
             # After the task's first step: by then most requests are answered.
             self._watchdog = loop.call_soon(self._watch)
+        # One turn of the loop, in which the task takes its first step and, usually, ends;
+        # only a request still running after it is run on to its end.
+        loop.call_soon(self._stop, context=self._stop_context)
+        loop.run_forever()
         try:
-            loop.run_until_complete(task)
+            if task.done():
+                task.result()
+            else:
+                loop.run_until_complete(task)
         except asyncio.CancelledError:
             if cycle.complete:
                 # Cancelled at the deadline while finishing background work (a Starlette
