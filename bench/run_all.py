@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import base64_body, import_time, warm_cost
+from bench import base64_body, guard_cost, import_time, warm_cost
 from bench.measure import Row, format_details, format_table
 
 __all__ = ["main"]
@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> list[Row]:
     repeats = 5 if args.quick else 15
     rows = [
         *warm_cost.run(repeats, 20.0 if args.quick else 50.0),
+        *guard_cost.run(repeats, 20.0 if args.quick else 50.0),
         *base64_body.run(repeats=repeats, min_loop_ms=100.0 if args.quick else 200.0),
         *import_time.run(10 if args.quick else 30),
     ]

@@ -85,7 +85,7 @@ def asgi_floor(event: dict[str, Any], context: Any) -> Callable[[], Any]:
     async def send(message: dict[str, Any]) -> None:
         return None
 
-    loop = asyncio.get_event_loop()  # lambgate's, made current by make_handler
+    loop = asyncio.new_event_loop()  # a bare one: no lifespan, no watchdog
     return lambda: loop.run_until_complete(asgi_hello(scope, receive, send))
 
 

@@ -7,7 +7,7 @@ gateway would log, so the emulator can answer as AWS does and say why in plain w
 
 from __future__ import annotations
 
-from base64 import b64decode
+from binascii import a2b_base64
 from collections.abc import Mapping
 
 from ..errors import ResultError
@@ -85,7 +85,7 @@ def result_body(result: Mapping[str, Any], *, decode_base64: bool = True) -> byt
         raise ResultError(f"body is a {type(body).__name__}, not a string")
     if result.get("isBase64Encoded") and decode_base64:
         try:
-            return b64decode(body, validate=True)
-        except ValueError:
+            return a2b_base64(body, strict_mode=True)
+        except ValueError:  # binascii.Error, and non-ASCII text
             raise ResultError("isBase64Encoded is true but body is not valid base64") from None
     return body.encode("utf-8")
