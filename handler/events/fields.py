@@ -23,9 +23,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FAILURES",
-    "checked_text",
     "FieldError",
     "Spec",
+    "checked_text",
     "flag",
     "header_map",
     "is_header_name",
@@ -52,6 +52,7 @@ _TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHI
 
 
 def is_header_name(name: str) -> bool:
+    """Whether ``name`` is an HTTP header name: a token, RFC 9110 section 5.1."""
     return bool(name) and _TOKEN.issuperset(name)
 
 
@@ -81,7 +82,15 @@ def not_a_list(values: object) -> list[str]:
     raise TypeError(f"a multi-value map holds a {type(values).__name__}, not a list")
 
 
-_TEXT, _FLAG, _OBJECT, _MAP, _LIST = "a string", "true or false", "an object", "an object", "a list"
+# The kinds of field, and what a message says each must be.
+_TEXT, _FLAG, _OBJECT, _MAP, _LIST = "text", "flag", "object", "map", "list"
+_EXPECTED = {
+    _TEXT: "a string",
+    _FLAG: "true or false",
+    _OBJECT: "an object",
+    _MAP: "an object",
+    _LIST: "a list",
+}
 
 
 class Spec:
@@ -126,12 +135,13 @@ class Spec:
 
     def problem(self, value: Any, path: str) -> str | None:
         """What is wrong with ``value`` at ``path``, or ``None``."""
-        if value is None:
-            return f"{path} must be {self.kind}, got null" if self.required else None
         kind = self.kind
-        if kind is _TEXT:
+        if value is None:
+            return f"{path} must be {_EXPECTED[kind]}, got null" if self.required else None
+        wrong_type = f"{path} must be {_EXPECTED[kind]}, got {_type_name(value)}"
+        if kind == _TEXT:
             if not isinstance(value, str):
-                return f"{path} must be {kind}, got {_type_name(value)}"
+                return wrong_type
             if self.nonempty and not value:
                 return f"{path} must not be empty"
             if self.ascii and not value.isascii():
@@ -139,15 +149,11 @@ class Spec:
             if self.path and value and not value.startswith("/"):
                 return f"{path} must start with '/', got {shown(value)}"
             return _text_problem(value, path)
-        if kind is _FLAG:
-            return (
-                None
-                if isinstance(value, bool)
-                else f"{path} must be {kind}, got {_type_name(value)}"
-            )
-        if kind is _LIST:
+        if kind == _FLAG:
+            return None if isinstance(value, bool) else wrong_type
+        if kind == _LIST:
             if not isinstance(value, list):
-                return f"{path} must be {kind}, got {_type_name(value)}"
+                return wrong_type
             assert self.items is not None
             for index, item in enumerate(value):
                 found = self.items.problem(item, f"{path}[{index}]")
@@ -155,8 +161,9 @@ class Spec:
                     return found
             return None
         if not isinstance(value, Mapping):
-            return f"{path} must be {kind}, got {_type_name(value)}"
-        if self.items is not None:  # a map: any key, one type of value
+            return wrong_type
+        if kind == _MAP:  # any key, one type of value
+            assert self.items is not None
             for key, item in value.items():
                 found = self._key_problem(key, path) or self.items.problem(item, f"{path}[{key!r}]")
                 if found:
