@@ -21,7 +21,7 @@ from .base import EventSource, Options
 from .encoding import (
     body_from_event,
     body_to_event,
-    multi_pairs,
+    query_from_raw_multi_map,
     query_from_raw_pairs,
     query_to_raw_pairs,
     wire_path,
@@ -142,7 +142,7 @@ def _event_to_request(event: Mapping[str, Any], context: Any) -> Request:
         raise ValueError("path")
     multi_query = event.get("multiValueQueryStringParameters")
     if multi_query is not None:
-        query_string = query_from_raw_pairs(multi_pairs(multi_query))
+        query_string = query_from_raw_multi_map(multi_query)
     else:
         single_query = event.get("queryStringParameters")
         query_string = "" if single_query is None else query_from_raw_pairs(single_query.items())

@@ -19,7 +19,7 @@ from .encoding import (
     body_from_event,
     body_to_event,
     encode_path,
-    multi_pairs,
+    query_from_multi_map,
     query_from_pairs,
     query_to_multi_map,
     wire_path,
@@ -130,7 +130,7 @@ def _v1_event_to_request(
         raw_path, path = wire_path(path), None  # decoded when asked
     multi_query = event.get("multiValueQueryStringParameters")
     if multi_query is not None:
-        query_string = query_from_pairs(multi_pairs(multi_query))
+        query_string = query_from_multi_map(multi_query)
     else:
         single_query = event.get("queryStringParameters")
         query_string = "" if single_query is None else query_from_pairs(single_query.items())
