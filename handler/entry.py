@@ -17,7 +17,6 @@ from .events import detect, get_source
 from .events.base import EventSource, Options
 from .events.media_types import DEFAULT_TEXT_MIME_TYPES, media_type
 from .model import Request, Response
-from .settings import read_settings
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -238,6 +237,8 @@ def load_app(spec: str) -> Any:
 def handler_from_environment(environ: Mapping[str, str] | None = None) -> LambdaHandler:
     """The handler ``LAMBGATE_APP`` names, with every other ``make_handler`` option read from
     its ``LAMBGATE_*`` variable (:mod:`.settings`)."""
+    from .settings import read_settings  # the zero-code entry only, once per environment
+
     settings = read_settings(os.environ if environ is None else environ)
     return make_handler(
         load_app(settings.app),

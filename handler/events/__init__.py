@@ -23,7 +23,6 @@ from ..errors import ConfigurationError, UnknownEventSource
 from . import alb, apigw_http, apigw_rest, function_url
 from .base import DEFAULT_OPTIONS, EventSource, Options
 from .gateway_context import DEFAULT_GATEWAY_CONTEXT, GatewayContext
-from .lookalikes import describe
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -66,6 +65,8 @@ def detect(event: Any) -> EventSource:
         for source in candidates:
             if source.matches(event):
                 return source
+        from .lookalikes import describe  # an event that is refused: imported when one comes
+
         lookalike = describe(event)
         if lookalike is not None:
             raise UnknownEventSource(lookalike)

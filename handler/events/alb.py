@@ -52,7 +52,6 @@ from .headers import (
     take_set_cookie,
 )
 from .media_types import travels_as_text
-from .results import result_body, result_headers, result_mapping, result_status
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -291,6 +290,8 @@ def _result_to_response(result: Any, multi: bool) -> Response:
     """ALB answers 502 for a result without a numeric ``statusCode``, with ``null`` values, or
     with the header map of the other mode (awsdocs/elb-application-load-balancers-user-guide#33,
     aws/aws-lambda-dotnet#507; troubleshooting: "The target response is malformed")."""
+    from .results import result_body, result_headers, result_mapping, result_status
+
     mapping = result_mapping(result, None)
     if not isinstance(mapping.get("statusCode"), int):
         raise ResultError(f"statusCode must be a number, got {mapping.get('statusCode')!r}")

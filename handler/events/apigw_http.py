@@ -28,7 +28,6 @@ from .payload_v2 import (
     v2_response_to_result,
     v2_result_to_response,
 )
-from .results import result_body, result_headers, result_mapping, result_status
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -90,6 +89,8 @@ def result_to_response_v1(
     result: Any, request: Request, gateway: GatewayContext = DEFAULT_GATEWAY_CONTEXT
 ) -> Response:
     """Payload 1.0 has no inference: the result must carry ``statusCode``."""
+    from .results import result_body, result_headers, result_mapping, result_status
+
     mapping = result_mapping(result, None)
     return Response(
         status=result_status(mapping),

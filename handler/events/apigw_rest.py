@@ -19,7 +19,6 @@ from .gateway_context import DEFAULT_GATEWAY_CONTEXT, GatewayContext
 from .headers import response_header
 from .media_types import is_binary_media_type
 from .payload_v1 import v1_event_to_request, v1_request_to_event, v1_response_to_result
-from .results import result_body, result_headers, result_mapping, result_status
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -63,6 +62,8 @@ def result_to_response(
     gets the base64 text (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-payload-encodings-workflow.html).
     Without a ``Content-Type`` the client gets ``application/json``.
     """
+    from .results import result_body, result_headers, result_mapping, result_status
+
     mapping = result_mapping(result, _REST_RESULT_KEYS)
     status = result_status(mapping)
     headers = result_headers(mapping, multi=True)

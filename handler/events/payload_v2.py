@@ -38,7 +38,6 @@ from .fields import (
 from .gateway_context import GatewayContext
 from .headers import headers_from_map, native, render_headers, take_set_cookie
 from .media_types import travels_as_text
-from .results import result_body, result_headers, result_mapping, result_status
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -258,6 +257,8 @@ def v2_result_to_response(result: Any) -> Response:
             headers=[("content-type", "application/json")],
             body=json.dumps(result).encode("utf-8"),
         )
+    from .results import result_body, result_headers, result_mapping, result_status
+
     mapping = result_mapping(result, None)
     headers = result_headers(mapping, multi=False)
     cookies = mapping.get("cookies") or []
