@@ -5,7 +5,7 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-in
 
 The two differ in the path: REST keeps it percent-encoded and shows the stage only in
 ``requestContext.path``; HTTP APIs deliver it decoded and led by a named stage. Each source
-module wraps these builders with its own path rule, field table and result leniency.
+module binds these builders to its own path rule and has its own result leniency.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html
 
 The two differ in the path (HTTP APIs deliver it decoded, function URLs keep it encoded), in
 the ``cookie`` header (HTTP APIs move it into ``cookies``, function URLs keep both) and in
-their domains; each source module wraps these builders with its own rule.
+their domains; each source module binds these builders to its own rule.
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ if TYPE_CHECKING:
     from typing import Any
 
 __all__ = [
-    "V2_FIELDS",
     "REQUEST_TEXT_MIME_TYPES",
+    "V2_FIELDS",
     "v2_event_to_request",
     "v2_request_to_event",
     "v2_response_to_result",
