@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from .errors import AppTimeout, CompletedWithError, ConfigurationError, ProtocolError
 from .events import detect, get_source
 from .events.base import EventSource, Options
-from .events.media_types import DEFAULT_TEXT_MIME_TYPES, media_type
+from .events.encoding import DEFAULT_TEXT_MIME_TYPES, media_type
 from .model import Request, Response
 
 TYPE_CHECKING = False

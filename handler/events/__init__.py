@@ -21,8 +21,7 @@ from collections.abc import Mapping
 
 from ..errors import ConfigurationError, UnknownEventSource
 from . import alb, apigw_http, apigw_rest, function_url
-from .base import DEFAULT_OPTIONS, EventSource, Options
-from .gateway_context import DEFAULT_GATEWAY_CONTEXT, GatewayContext
+from .base import DEFAULT_GATEWAY_CONTEXT, DEFAULT_OPTIONS, EventSource, GatewayContext, Options
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -17,13 +17,14 @@ from functools import partial
 from ..errors import ResultError
 from ..model import Request, Response
 from .addressing import scheme_and_server
-from .base import EventSource, Options
+from .base import DEFAULT_GATEWAY_CONTEXT, EventSource, GatewayContext, Options
 from .encoding import (
     body_from_event,
     body_to_event,
     query_from_raw_multi_map,
     query_from_raw_pairs,
     query_to_raw_pairs,
+    travels_as_text,
     wire_path,
 )
 from .fields import (
@@ -39,7 +40,6 @@ from .fields import (
     text,
     text_or,
 )
-from .gateway_context import DEFAULT_GATEWAY_CONTEXT, GatewayContext
 from .headers import (
     RenderedHeaders,
     forwarded_in_map,
@@ -51,7 +51,6 @@ from .headers import (
     render_headers,
     take_set_cookie,
 )
-from .media_types import travels_as_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -19,8 +19,7 @@ from functools import partial
 from ..lambda_limits import SYNC_RESPONSE_LIMIT
 from ..model import Request, Response
 from .addressing import DEFAULT_DOMAIN_SUFFIXES
-from .base import EventSource
-from .gateway_context import DEFAULT_GATEWAY_CONTEXT, GatewayContext
+from .base import DEFAULT_GATEWAY_CONTEXT, EventSource, GatewayContext
 from .payload_v1 import v1_event_to_request, v1_request_to_event, v1_response_to_result
 from .payload_v2 import (
     v2_event_to_request,

@@ -14,10 +14,9 @@ from functools import partial
 
 from ..lambda_limits import SYNC_RESPONSE_LIMIT
 from ..model import Request, Response
-from .base import EventSource
-from .gateway_context import DEFAULT_GATEWAY_CONTEXT, GatewayContext
+from .base import DEFAULT_GATEWAY_CONTEXT, EventSource, GatewayContext
+from .encoding import is_binary_media_type
 from .headers import response_header
-from .media_types import is_binary_media_type
 from .payload_v1 import v1_event_to_request, v1_request_to_event, v1_response_to_result
 
 TYPE_CHECKING = False

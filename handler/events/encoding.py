@@ -1,8 +1,9 @@
 """Bytes and text ⇄ the JSON strings of events: bodies, query strings and paths.
 
 Lambda events and results are JSON, so every byte string crosses as text. These functions
-decide how, once, for all sources. Paths and queries stay text in the model (ASCII,
-percent-encoded, as on the wire); bodies are bytes.
+decide how, once, for all sources: paths and queries stay text in the model (ASCII,
+percent-encoded, as on the wire), bodies are bytes, and a body's media type decides whether it
+travels as text or base64.
 """
 
 from __future__ import annotations
@@ -15,9 +16,13 @@ from urllib.parse import quote, unquote_plus
 from .fields import FieldError, not_a_list
 
 __all__ = [
+    "DEFAULT_TEXT_MIME_TYPES",
     "body_from_event",
     "body_to_event",
     "encode_path",
+    "is_binary_media_type",
+    "is_text_type",
+    "media_type",
     "multi_pairs",
     "query_from_multi_map",
     "query_from_pairs",
@@ -26,6 +31,7 @@ __all__ = [
     "query_to_multi_map",
     "query_to_raw_pairs",
     "raw_query",
+    "travels_as_text",
     "wire_path",
 ]
 
@@ -174,3 +180,54 @@ def encode_path(path: str) -> str:
     if path.isascii() and _PATH_VERBATIM.issuperset(path):
         return path
     return quote(path, safe=_PATH_SAFE)
+
+
+# Which bodies travel as text and which as base64, decided by media type, in one place. A
+# Content-Type carries parameters and any case (``Text/HTML; charset=UTF-8``): media_type
+# reduces it to what every rule compares (``text/html``).
+
+#: Media types a result sends as text whatever ``text_mime_types`` says, beside ``text/*``,
+#: ``*+json`` and ``*+xml``; every other body goes out base64 (see ``Options.sends_as_text``).
+DEFAULT_TEXT_MIME_TYPES = frozenset(
+    {
+        "application/json",
+        "application/javascript",
+        "application/xml",
+        "application/ecmascript",
+        "application/x-www-form-urlencoded",
+        "application/graphql",
+        "image/svg+xml",
+    }
+)
+
+
+def media_type(content_type: str) -> str:
+    """``type/subtype`` of a ``Content-Type`` value: lower-case, without parameters."""
+    return content_type.partition(";")[0].strip().lower()
+
+
+def is_text_type(content_type: str | None, text_mime_types: frozenset[str]) -> bool:
+    """Whether a result body of ``content_type`` can travel as a JSON string."""
+    if not content_type:
+        return False
+    mime = media_type(content_type)
+    return mime.startswith("text/") or mime in text_mime_types or mime.endswith(("+json", "+xml"))
+
+
+def travels_as_text(content_type: str | None, text_types: frozenset[str]) -> bool:
+    """Whether a gateway hands a request body of ``content_type`` to the function as text:
+    ``text/*`` and the gateway's own list; everything else, no type included, as base64."""
+    if not content_type:
+        return False
+    mime = media_type(content_type)
+    return mime.startswith("text/") or mime in text_types
+
+
+def is_binary_media_type(content_type: str | None, patterns: tuple[str, ...]) -> bool:
+    """Whether ``content_type`` is one of a REST API's ``binaryMediaTypes`` (``*/*`` and
+    ``image/*`` allowed)."""
+    if not content_type or not patterns:
+        return False
+    mime = media_type(content_type)
+    major = mime.partition("/")[0]
+    return any(p == "*/*" or p == mime or p == f"{major}/*" for p in patterns)

@@ -14,8 +14,7 @@ from functools import partial
 
 from ..lambda_limits import SYNC_RESPONSE_LIMIT
 from ..model import Request, Response
-from .base import EventSource
-from .gateway_context import DEFAULT_GATEWAY_CONTEXT, GatewayContext
+from .base import DEFAULT_GATEWAY_CONTEXT, EventSource, GatewayContext
 from .payload_v2 import (
     v2_event_to_request,
     v2_request_to_event,

@@ -14,11 +14,12 @@ from collections.abc import Mapping
 
 from ..model import Request, Response
 from .addressing import client_at, mount, scheme_and_server, stage_mount
-from .base import Options, request_time
+from .base import GatewayContext, Options, request_time
 from .encoding import (
     body_from_event,
     body_to_event,
     encode_path,
+    is_binary_media_type,
     query_from_multi_map,
     query_from_pairs,
     query_to_multi_map,
@@ -36,7 +37,6 @@ from .fields import (
     text,
     text_or,
 )
-from .gateway_context import GatewayContext
 from .headers import (
     forwarded_in_map,
     forwarded_in_multi_map,
@@ -45,7 +45,6 @@ from .headers import (
     headers_to_multi_map,
     render_headers,
 )
-from .media_types import is_binary_media_type
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

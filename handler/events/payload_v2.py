@@ -15,13 +15,14 @@ from collections.abc import Mapping
 from ..errors import ResultError
 from ..model import Request, Response
 from .addressing import client_at, mount, scheme_and_server, stage_mount
-from .base import Options, request_time
+from .base import GatewayContext, Options, request_time
 from .encoding import (
     body_from_event,
     body_to_event,
     encode_path,
     query_to_multi_map,
     raw_query,
+    travels_as_text,
     wire_path,
 )
 from .fields import (
@@ -35,9 +36,7 @@ from .fields import (
     text,
     text_or,
 )
-from .gateway_context import GatewayContext
 from .headers import headers_from_map, native, render_headers, take_set_cookie
-from .media_types import travels_as_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

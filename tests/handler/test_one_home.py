@@ -40,11 +40,11 @@ def code_only(text: str) -> str:
             r"6291556|6_291_556|6 \* 1024 \* 1024",
             "lambda_limits.py",
         ),
-        ("the account id", r"123456789012", "events/gateway_context.py"),
+        ("the account id", r"123456789012", "events/base.py"),
         (
             "reducing a Content-Type to its media type",
             r"partition\(';'\)\[0\]\.strip\(\)\.lower\(\)",
-            "events/media_types.py",
+            "events/encoding.py",
         ),
         ("reading LAMBGATE_INTERFACE", r"'LAMBGATE_INTERFACE'", "settings.py"),
     ],
