@@ -1,10 +1,13 @@
-"""What ``import lambgate`` adds to a cold start, against an interpreter that imports nothing.
+"""What ``import lambgate`` adds to a cold start.
 
-``python -c "import lambgate"`` and ``python -c pass`` run alternately, many times, and the
-medians are compared: the difference is what lambgate costs at init. Two interpreter setups:
-the project's venv as it is (``site`` runs and preloads what the venv's ``.pth`` files import),
-and ``-S``, where nothing is preloaded, the worst case. ``-X importtime`` then names the modules
-that cost most, and a last run checks that nothing heavy came in behind the scenes.
+``python -c "PRELOAD; import lambgate"`` and ``python -c "PRELOAD"`` run alternately, many
+times, and the medians are compared: the difference is what lambgate costs at init. The
+interpreter setups: the project's venv as it is (``site`` runs and preloads what the venv's
+``.pth`` files import), with and without ``.pyc`` files; ``-S``, where nothing is preloaded,
+the worst case; and ``-S`` after what the Lambda Python runtime has imported before it loads
+any handler (``json``, ``logging``, ``traceback``, ``decimal``, ``threading``: awslambdaric's
+bootstrap), which is what a function really pays. ``-X importtime`` then names the modules that
+cost most, and a last run checks that nothing heavy came in behind the scenes.
 
 Run: ``.venv/bin/python -m bench.import_time [--runs N]``
 """
@@ -40,8 +43,12 @@ class Setup:
     ever cached). With them, they are kept in a private ``pycache_prefix``, never in the repo.
     """
 
-    def __init__(self, flags: list[str], pyc: bool, cache_dir: str, task_root: str) -> None:
+    def __init__(
+        self, flags: list[str], pyc: bool, preload: str, cache_dir: str, task_root: str
+    ) -> None:
         self.flags = flags
+        #: Statements run before ``import lambgate`` and in the peer alike.
+        self.preload = preload
         self.task_root = task_root
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
         if pyc:
@@ -67,12 +74,14 @@ def _wall_ms(setup: Setup, code: str) -> float:
 
 
 def median_ms(setup: Setup, runs: int) -> tuple[float, float]:
-    """Medians of ``(import lambgate, pass)``, run alternately so that drift hits both."""
+    """Medians of ``(PRELOAD; import lambgate, PRELOAD)``, run alternately so that drift hits
+    both."""
+    ours_code = f"{setup.preload}; import lambgate"
+    _wall_ms(setup, ours_code)  # write .pyc files once, outside the measurement
     ours, peer = [], []
-    _wall_ms(setup, "import lambgate")  # write .pyc files once, outside the measurement
     for _ in range(runs):
-        ours.append(_wall_ms(setup, "import lambgate"))
-        peer.append(_wall_ms(setup, "pass"))
+        ours.append(_wall_ms(setup, ours_code))
+        peer.append(_wall_ms(setup, setup.preload))
     return statistics.median(ours), statistics.median(peer)
 
 
@@ -91,10 +100,11 @@ def _importtime(setup: Setup, code: str) -> dict[str, tuple[int, int]]:
 def offenders(setup: Setup, samples: int = 7, top: int = 12) -> list[tuple[str, int, int]]:
     """The modules ``import lambgate`` adds, costliest first by self time (best of
     ``samples`` runs each, which removes most of the noise of a single run)."""
-    preloaded = set(_importtime(setup, "pass"))
+    preloaded = set(_importtime(setup, setup.preload))
     best: dict[str, tuple[int, int]] = {}
     for _ in range(samples):
-        for name, (self_us, cumulative_us) in _importtime(setup, "import lambgate").items():
+        code = f"{setup.preload}; import lambgate"
+        for name, (self_us, cumulative_us) in _importtime(setup, code).items():
             if name in preloaded:
                 continue
             old = best.get(name)
@@ -108,25 +118,32 @@ def offenders(setup: Setup, samples: int = 7, top: int = 12) -> list[tuple[str, 
 
 
 _MODULES_CODE = """
-import sys, json
+import sys
+{preload}
 before = set(sys.modules)
 import lambgate
+import json
 print(json.dumps([sorted(set(sys.modules) - before), sorted(sys.modules)]))
 """
 
 
 def modules_after_import(setup: Setup) -> tuple[list[str], list[str]]:
     """``(modules import lambgate added, forbidden modules in sys.modules afterwards)``."""
-    proc = setup.run(_MODULES_CODE)
+    proc = setup.run(_MODULES_CODE.format(preload=setup.preload))
     added, everything = json.loads(proc.stdout)
     return added, [name for name in everything if name.partition(".")[0] in FORBIDDEN]
 
 
-#: ``label: (flags, pyc)``
+#: What the Lambda Python runtime (awslambdaric's bootstrap) has imported before it loads the
+#: function's handler.
+LAMBDA_RUNTIME_PRELOAD = "import json, logging, traceback, decimal, threading"
+
+#: ``label: (flags, pyc, preload)``
 SETUPS = {
-    "venv, .pyc": ([], True),
-    "venv, no .pyc": ([], False),
-    "-S (no site), .pyc": (["-S"], True),
+    "venv, .pyc": ([], True, "pass"),
+    "venv, no .pyc": ([], False, "pass"),
+    "-S (no site), .pyc": (["-S"], True, "pass"),
+    "-S, after the Lambda runtime's imports": (["-S"], True, LAMBDA_RUNTIME_PRELOAD),
 }
 
 
@@ -141,8 +158,8 @@ def run(runs: int = 30) -> list[Row]:
         # The package as Lambda sees it: handler/ as lambgate in the function's folder (the
         # working directory, first on sys.path), found also with -S, where no .pth file runs.
         os.symlink(ROOT / "handler", os.path.join(task_root, "lambgate"))
-        for label, (flags, pyc) in SETUPS.items():
-            rows.append(_row(label, Setup(flags, pyc, cache_dir, task_root), runs))
+        for label, (flags, pyc, preload) in SETUPS.items():
+            rows.append(_row(label, Setup(flags, pyc, preload, cache_dir, task_root), runs))
     return rows
 
 
@@ -158,7 +175,7 @@ def _row(label: str, setup: Setup, runs: int) -> Row:
         case=f"import lambgate, {label}",
         ours=ours,
         peer=peer,
-        peer_name="-c pass",
+        peer_name="preload" if setup.preload != "pass" else "-c pass",
         target=TARGET_ADDED_MS,
         target_is_added=True,
         unit="ms, median",

@@ -21,8 +21,9 @@ class Row:
     ours: float
     peer: float
     peer_name: str
-    #: The largest acceptable ``ours / peer``; or, with ``target_is_added``, ``ours - peer``.
-    target: float
+    #: The largest acceptable ``ours / peer``; or, with ``target_is_added``, ``ours - peer``;
+    #: ``None`` for a row shown for reference only.
+    target: float | None
     target_is_added: bool = False
     unit: str = "µs/event"
     note: str = ""
@@ -35,15 +36,25 @@ class Row:
 
     @property
     def passed(self) -> bool:
+        if self.target is None:
+            return True
         if self.target_is_added:
             return self.ours - self.peer <= self.target
         return self.ratio <= self.target
 
     @property
     def target_text(self) -> str:
+        if self.target is None:
+            return "-"
         if self.target_is_added:
             return f"+{self.target:g}"
         return f"<={self.target:g}x"
+
+    @property
+    def verdict(self) -> str:
+        if self.target is None:
+            return "info"
+        return "pass" if self.passed else "FAIL"
 
 
 def best_of(
@@ -78,8 +89,7 @@ def format_table(rows: list[Row]) -> str:
         lines.append(
             f"{row.case:<42} {row.ours:>12.2f} {row.peer:>12.2f} {row.peer_name:<10} "
             f"{row.ratio:>6.3f}x {row.target_text:>8}  "
-            f"{'pass' if row.passed else 'FAIL'}"
-            + (f"  ({row.unit}; {row.note})" if row.note else f"  ({row.unit})")
+            f"{row.verdict}" + (f"  ({row.unit}; {row.note})" if row.note else f"  ({row.unit})")
         )
     return "\n".join(lines)
 

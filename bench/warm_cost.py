@@ -1,9 +1,12 @@
-"""Warm cost per event: lambgate against the adapter people would otherwise use.
+"""Warm cost per event: lambgate against the adapter people would otherwise use, and ASGI
+against the asyncio floor.
 
-WSGI: ``make_handler`` against apig-wsgi's ``make_lambda_handler``; ASGI: ``make_handler``
-against ``mangum.Mangum`` with its defaults. Both sides get the same event, context and app,
-and the numbers are only ever read as a ratio between two contenders timed in the same run,
-interleaved repeat by repeat, so machine speed and drift cancel out.
+WSGI: ``make_handler`` against apig-wsgi's ``make_lambda_handler``. ASGI: ``make_handler``
+against the least any adapter can do, a bare ``loop.run_until_complete`` of the same app with
+a scope built beforehand (the floor), with ``mangum.Mangum`` (its defaults) for reference. Every
+contender gets the same event, context and app, and the numbers are only ever read as ratios
+between contenders timed in the same run, interleaved repeat by repeat, so machine speed and
+drift cancel out.
 
 Run: ``.venv/bin/python -m bench.warm_cost [--repeats N] [--min-loop-ms MS]``
 """
@@ -11,6 +14,7 @@ Run: ``.venv/bin/python -m bench.warm_cost [--repeats N] [--min-loop-ms MS]``
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import warnings
 from collections.abc import Callable
@@ -27,9 +31,14 @@ from bench.sample_events import (
     wsgi_hello,
 )
 
-__all__ = ["main", "run"]
+__all__ = ["ASGI_TARGET", "WSGI_TARGET", "main", "run"]
 
 Handler = Callable[[Any, Any], Any]
+
+#: lambgate's WSGI cost per event, at most this many times apig-wsgi's, on every event.
+WSGI_TARGET = 0.9
+#: lambgate's ASGI cost per event, at most this many times the asyncio floor's.
+ASGI_TARGET = 2.3
 
 
 def _wsgi_handlers() -> tuple[Handler, dict[str, Handler]]:
@@ -59,6 +68,27 @@ def _asgi_handlers() -> tuple[Handler, Handler]:
     return ours, peer
 
 
+def asgi_floor(event: dict[str, Any], context: Any) -> Callable[[], Any]:
+    """The asyncio floor for ``event``: the app run to completion on an event loop, with the
+    scope built beforehand (here by lambgate, so that it is the same scope) and receive/send
+    that do nothing but hand over the body. No adapter can do less per event."""
+    from lambgate.asgi import request_to_scope
+    from lambgate.events import DEFAULT_OPTIONS, detect
+
+    request = detect(event).event_to_request(event, context, DEFAULT_OPTIONS)
+    scope = request_to_scope(request, {})
+    message = {"type": "http.request", "body": request.body, "more_body": False}
+
+    async def receive() -> dict[str, Any]:
+        return message
+
+    async def send(message: dict[str, Any]) -> None:
+        return None
+
+    loop = asyncio.new_event_loop()  # a bare one: no lifespan, no watchdog
+    return lambda: loop.run_until_complete(asgi_hello(scope, receive, send))
+
+
 def _check(name: str, result: Any) -> None:
     """Both sides must really have served the request, or the comparison is meaningless."""
     if result.get("statusCode") != 200 or result.get("body") != "Hello":
@@ -70,7 +100,7 @@ EVENTS: dict[str, Callable[[], dict[str, Any]]] = {
     "http": http_post_event,
     "alb": alb_get_event,
 }
-_LABELS = {
+LABELS = {
     "rest": "REST GET",
     "http": "HTTP API 2.0 POST 1 KB JSON",
     "alb": "ALB GET (multi-value)",
@@ -78,40 +108,47 @@ _LABELS = {
 
 
 def run(repeats: int = 15, min_loop_ms: float = 50.0) -> list[Row]:
-    """Measure every case; returns one :class:`Row` per case."""
+    """Measure every case; returns the WSGI row, the ASGI row and mangum's, per event."""
     # Mangum logs lifespan progress at INFO on every event; keep the default (WARNING) level
     # so that no handler formats anything, as on a Lambda with default logging.
     logging.getLogger().setLevel(logging.WARNING)
     context = lambda_context()
     wsgi_ours, wsgi_peers = _wsgi_handlers()
-    asgi_ours, asgi_peer = _asgi_handlers()
+    asgi_ours, mangum = _asgi_handlers()
     rows = []
     for kind, build in EVENTS.items():
         event = build()
-        for interface, ours, peer, peer_name, target in (
-            ("WSGI", wsgi_ours, wsgi_peers[kind], "apig-wsgi", 0.5),
-            ("ASGI", asgi_ours, asgi_peer, "mangum", 0.2),
-        ):
-            ours_event, peer_event = fresh(event), fresh(event)
-            _check("lambgate", ours(ours_event, context))
-            _check(peer_name, peer(peer_event, context))
-            times = best_of(
-                {
-                    "lambgate": lambda h=ours, e=ours_event: h(e, context),
-                    peer_name: lambda h=peer, e=peer_event: h(e, context),
-                },
-                repeats,
-                min_loop_ms / 1000,
-            )
-            rows.append(
-                Row(
-                    case=f"{interface} {_LABELS[kind]}",
-                    ours=times["lambgate"] * 1e6,
-                    peer=times[peer_name] * 1e6,
-                    peer_name=peer_name,
-                    target=target,
-                )
-            )
+        events = {name: fresh(event) for name in ("wsgi", "apig", "asgi", "mangum")}
+        _check("lambgate WSGI", wsgi_ours(events["wsgi"], context))
+        _check("apig-wsgi", wsgi_peers[kind](events["apig"], context))
+        _check("lambgate ASGI", asgi_ours(events["asgi"], context))
+        _check("mangum", mangum(events["mangum"], context))
+        floor = asgi_floor(fresh(event), context)
+        times = best_of(
+            {
+                "lambgate WSGI": lambda e=events["wsgi"]: wsgi_ours(e, context),
+                "apig-wsgi": lambda h=wsgi_peers[kind], e=events["apig"]: h(e, context),
+                "lambgate ASGI": lambda e=events["asgi"]: asgi_ours(e, context),
+                "asyncio floor": floor,
+                "mangum": lambda e=events["mangum"]: mangum(e, context),
+            },
+            repeats,
+            min_loop_ms / 1000,
+        )
+        us = {name: seconds * 1e6 for name, seconds in times.items()}
+        label = LABELS[kind]
+        rows += [
+            Row(f"WSGI {label}", us["lambgate WSGI"], us["apig-wsgi"], "apig-wsgi", WSGI_TARGET),
+            Row(f"ASGI {label}", us["lambgate ASGI"], us["asyncio floor"], "floor", ASGI_TARGET),
+            Row(
+                f"ASGI {label}",
+                us["lambgate ASGI"],
+                us["mangum"],
+                "mangum",
+                target=None,
+                note="for reference",
+            ),
+        ]
     return rows
 
 

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from examples.fastapi_app.app import app as fastapi_app
 from examples.flask_app.app import app as flask_app
 from lambgate import Request, make_handler
-from lambgate.events import Invocation, get_source
+from lambgate.events import GatewayContext, get_source
 
 
 def main() -> None:
@@ -27,15 +27,15 @@ def main() -> None:
     request = Request(
         method="GET",
         path="/items",
-        raw_path=b"/items",
-        query_string=b"tag=a&tag=b%20c",
-        headers=[(b"host", host.encode()), (b"user-agent", b"lambgate-demo")],
+        raw_path="/items",
+        query_string="tag=a&tag=b%20c",
+        headers=[("host", host), ("user-agent", "lambgate-demo")],
         client=("203.0.113.9", 0),
         root_path="/prod",
     )
     for label, handle in handlers.items():
         for source in ("rest", "http"):
-            event = get_source(source).request_to_event(request, Invocation(stage="prod"))
+            event = get_source(source).request_to_event(request, GatewayContext(stage="prod"))
             result = handle(event, None)
             print(f"== {label} behind {source}: GET /prod/items?tag=a&tag=b%20c")
             print(json.dumps(result, indent=2))

@@ -9,34 +9,49 @@ order the spec allows, and its errors name the message and the state.
 from __future__ import annotations
 
 import asyncio
-import enum
+import contextvars
+from types import CoroutineType
 
 from .errors import AppTimeout, CompletedWithError, ProtocolError
-from .model import Request, Response
+from .model import Headers, Request, Response
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Awaitable, Callable
     from typing import Any
 
-    from .types import ASGIApp, Message, Scope
+    from .types import ASGIApp, LifespanMode, Message, Scope
 
 __all__ = ["ASGIRunner", "HTTPCycle", "request_to_scope"]
 
 _ASGI = {"version": "3.0", "spec_version": "2.4"}
 
+# Header names as ASGI wants them (lower-case bytes) by their spelling in the model,
+# remembered (bounded) since names repeat across requests.
+_NAMES: dict[str, bytes] = {}
+_NAMES_MAX = 1024
+
+
+def _name(name: str) -> bytes:
+    encoded = name.lower().encode("latin-1")
+    if len(_NAMES) < _NAMES_MAX:
+        _NAMES[name] = encoded
+    return encoded
+
 
 def request_to_scope(
     request: Request, state: dict[str, Any] | None, *, root_in_path: bool = True
 ) -> Scope:
-    """The HTTP connection scope. ``path`` and ``raw_path`` include ``root_path``: "PATH_INFO
-    can be derived by stripping root_path from path" (ASGI HTTP spec 2.5, as uvicorn >= 0.26
-    and Starlette >= 0.35 do), so routing strips it and ``url_for`` adds it back.
+    """The HTTP connection scope, where the request's text is encoded, once.
 
-    ``root_in_path=False`` is for frameworks that still read ``path`` as relative to
-    ``root_path`` (Falcon's ASGI app builds its URLs as ``root_path + path``).
+    ``path`` and ``raw_path`` include ``root_path``: "PATH_INFO can be derived by stripping
+    root_path from path" (ASGI HTTP spec 2.5, as uvicorn >= 0.26 and Starlette >= 0.35 do),
+    so routing strips it and ``url_for`` adds it back. ``root_in_path=False`` is for
+    frameworks that still read ``path`` as relative to ``root_path`` (Falcon's ASGI app builds
+    its URLs as ``root_path + path``).
     """
     root = request.root_path if root_in_path else ""
+    names = _NAMES
     scope: Scope = {
         "type": "http",
         "asgi": _ASGI,
@@ -44,10 +59,14 @@ def request_to_scope(
         "method": request.method,
         "scheme": request.scheme,
         "path": root + request.path if root else request.path,
-        "raw_path": root.encode("utf-8") + request.raw_path if root else request.raw_path,
-        "query_string": request.query_string,
+        "raw_path": (root + request.raw_path).encode("utf-8"),
+        "query_string": request.query_string.encode("latin-1"),
         "root_path": request.root_path,
-        "headers": request.headers,
+        # Model values are native strings: latin-1 gives back the bytes the client sent.
+        "headers": [
+            (names.get(name) or _name(name), value.encode("latin-1"))
+            for name, value in request.headers
+        ],
         "client": request.client,
         "server": request.server,
         "extensions": {},
@@ -60,10 +79,10 @@ def request_to_scope(
     return scope
 
 
-class _State(enum.Enum):
-    REQUEST = "before http.response.start"
-    BODY = "after http.response.start"
-    DONE = "after the final http.response.body"
+# The states of a cycle, named as its errors describe them.
+_REQUEST = "before http.response.start"
+_BODY = "after http.response.start"
+_DONE = "after the final http.response.body"
 
 
 class HTTPCycle:
@@ -73,9 +92,9 @@ class HTTPCycle:
 
     def __init__(self, body: bytes) -> None:
         self._body: bytes | None = body
-        self._state = _State.REQUEST
+        self._state = _REQUEST
         self._status = 0
-        self._headers: list[tuple[bytes, bytes]] = []
+        self._headers: Headers = []
         self._chunks: list[bytes] = []
         self._done: asyncio.Event | None = None
 
@@ -83,7 +102,7 @@ class HTTPCycle:
         if self._body is not None:
             body, self._body = self._body, None
             return {"type": "http.request", "body": body, "more_body": False}
-        if self._state is not _State.DONE:
+        if self._state is not _DONE:
             # Nothing more will come in: wait until the app has answered, like a client that
             # stays connected until the response ends.
             if self._done is None:
@@ -94,76 +113,94 @@ class HTTPCycle:
     async def send(self, message: Message) -> None:
         kind = message.get("type")
         state = self._state
-        if kind == "http.response.start" and state is _State.REQUEST:
+        if kind == "http.response.start" and state is _REQUEST:
             status = message.get("status")
             if not isinstance(status, int) or not 100 <= status <= 999:
                 raise ProtocolError(f"'http.response.start' has an invalid status: {status!r}")
             self._status = status
-            self._headers = [
-                (bytes(name), bytes(value)) for name, value in message.get("headers", ())
-            ]
-            self._state = _State.BODY
-        elif kind == "http.response.body" and state is _State.BODY:
-            body = message.get("body", b"")
-            if not isinstance(body, bytes | bytearray | memoryview):
+            try:
+                self._headers = [
+                    (name.decode("latin-1"), value.decode("latin-1"))
+                    for name, value in message.get("headers", ())
+                ]
+            except (AttributeError, TypeError, ValueError):
                 raise ProtocolError(
-                    f"'http.response.body' body must be bytes, got {type(body).__name__}"
-                )
+                    "'http.response.start' headers must be pairs of byte strings, got "
+                    f"{message.get('headers')!r}"
+                ) from None
+            self._state = _BODY
+        elif kind == "http.response.body" and state is _BODY:
+            body = message.get("body", b"")
             if body:
-                self._chunks.append(bytes(body))
+                if body.__class__ is not bytes:
+                    body = _body_bytes(body)
+                self._chunks.append(body)
+            elif body.__class__ is not bytes:
+                _body_bytes(body)
             if not message.get("more_body", False):
-                self._state = _State.DONE
+                self._state = _DONE
                 if self._done is not None:
                     self._done.set()
         else:
-            raise ProtocolError(f"ASGI app sent {kind!r} {state.value}")
+            raise ProtocolError(f"ASGI app sent {kind!r} {state}")
 
-    async def run(self, app: ASGIApp, scope: Scope) -> Response:
-        """Run ``app`` and return what it answered; a broken cycle is a ProtocolError."""
-        try:
-            await app(scope, self.receive, self.send)
-        except asyncio.CancelledError:
-            if self._state is not _State.DONE:
-                raise
-            # Cancelled at the deadline while finishing background work (a Starlette
-            # BackgroundTask): the response the app already gave stands.
-            return self.response()
-        except Exception as exc:
-            if self._state is not _State.DONE:
-                raise
-            # The response was complete: the client gets it; the caller only logs this.
-            raise CompletedWithError(self.response()) from exc
-        if self._state is _State.REQUEST:
+    def response(self) -> Response:
+        """What the app answered, once it has returned; a broken cycle is a ProtocolError."""
+        state = self._state
+        if state is _REQUEST:
             raise ProtocolError("ASGI app returned without sending 'http.response.start'")
-        if self._state is _State.BODY:
+        if state is _BODY:
             raise ProtocolError(
                 "ASGI app returned before the final 'http.response.body' (more_body=False)"
             )
-        return self.response()
-
-    def response(self) -> Response:
         chunks = self._chunks
         return Response(
-            status=self._status,
-            headers=self._headers,
-            body=chunks[0] if len(chunks) == 1 else b"".join(chunks),
+            self._status, self._headers, chunks[0] if len(chunks) == 1 else b"".join(chunks)
         )
+
+    @property
+    def complete(self) -> bool:
+        """Whether the final ``http.response.body`` has been sent."""
+        return self._state is _DONE
+
+
+async def _awaited(awaitable: Awaitable[None]) -> None:
+    """A coroutine around an app's awaitable that is not one (a task needs a coroutine)."""
+    await awaitable
+
+
+def _body_bytes(body: object) -> bytes:
+    if isinstance(body, bytearray | memoryview):
+        return bytes(body)
+    raise ProtocolError(f"'http.response.body' body must be bytes, got {type(body).__name__}")
 
 
 class ASGIRunner:
     """Runs an ASGI app for one execution environment: one persistent event loop, lifespan
-    started once on it, and every request run to completion on it.
+    started once on it, and every request run to completion on it, as a task of its own.
 
     A request is cancelled ``timeout_margin_ms`` before the invocation's deadline
     (``context.get_remaining_time_in_millis()``), so the caller can answer 504 instead of
-    Lambda killing the environment mid-request.
+    Lambda killing the environment mid-request. One watchdog timer does it for every request:
+    armed at the first request's deadline, it stays in the loop between invocations; the next
+    request's deadline is later (each is its start plus the function's timeout), so when the
+    watchdog fires it re-arms itself at the current request's deadline, or cancels the request
+    if that has come. Nothing is scheduled per request: most requests finish in their task's
+    first step, and a timer per request would cost them as much as the rest of the bridge.
+
+    For the same reason a request first gets one turn of the loop (``run_forever`` with a
+    ``stop`` queued behind the task's first step): one poll of the selector instead of the two
+    ``run_until_complete`` makes, whose second only stops the loop. A request still running
+    after it goes on with ``run_until_complete``. Callbacks the app leaves queued (a task it
+    does not await) run in the next turn, at the next invocation: Lambda freezes the
+    environment in between, as it does any work that outlives its request.
     """
 
     def __init__(
         self,
         app: ASGIApp,
         *,
-        lifespan: str,
+        lifespan: LifespanMode,
         timeout_margin_ms: int,
         root_in_path: bool | None = None,
     ) -> None:
@@ -177,6 +214,15 @@ class ASGIRunner:
         self.root_in_path = (
             not _reads_path_as_relative(app) if root_in_path is None else root_in_path
         )
+        # The request in flight and its deadline, read by the watchdog.
+        self._task: asyncio.Task[None] | None = None
+        self._remaining: Callable[[], int] | None = None
+        self._watchdog: asyncio.Handle | None = None
+        self._expired = False
+        # Queued once per request: bound once, and run in a context of its own rather than a
+        # copy of the caller's (stopping the loop reads no context variable).
+        self._stop = self.loop.stop
+        self._stop_context = contextvars.Context()
         try:
             self.lifespan = Lifespan(app, self.loop, mode=lifespan)
             self.lifespan.startup()
@@ -194,19 +240,29 @@ class ASGIRunner:
         cycle = HTTPCycle(request.body)
         scope = request_to_scope(request, self.lifespan.state, root_in_path=self.root_in_path)
         loop = self.loop
-        task = loop.create_task(cycle.run(self.app, scope))
-        remaining = getattr(request.context, "get_remaining_time_in_millis", None)
-        deadline = None
-        if remaining is not None:
-            deadline = _Deadline(loop, task, remaining, self.timeout_margin_ms)
-            # Most requests finish in the task's first step; the timer is armed only for one
-            # still waiting after it, which keeps the loop's timer heap (and a syscall-heavy
-            # select with a timeout) off the common path.
-            loop.call_soon(deadline.arm)
+        call = self.app(scope, cycle.receive, cycle.send)
+        if call.__class__ is not CoroutineType:
+            call = _awaited(call)
+        self._task = task = loop.create_task(call)
+        self._remaining = getattr(request.context, "get_remaining_time_in_millis", None)
+        if self._watchdog is None and self._remaining is not None:
+            # After the task's first step: by then most requests are answered.
+            self._watchdog = loop.call_soon(self._watch)
+        # One turn of the loop, in which the task takes its first step and, usually, ends;
+        # only a request still running after it is run on to its end.
+        loop.call_soon(self._stop, context=self._stop_context)
+        loop.run_forever()
         try:
-            return loop.run_until_complete(task)
+            if task.done():
+                task.result()
+            else:
+                loop.run_until_complete(task)
         except asyncio.CancelledError:
-            if deadline is not None and deadline.expired:
+            if cycle.complete:
+                # Cancelled at the deadline while finishing background work (a Starlette
+                # BackgroundTask): the response the app already gave stands.
+                return cycle.response()
+            if self._expired:
                 raise AppTimeout(
                     f"ASGI app cancelled {self.timeout_margin_ms} ms before the Lambda "
                     "deadline (context.get_remaining_time_in_millis())"
@@ -215,9 +271,30 @@ class ASGIRunner:
             raise ProtocolError(
                 "ASGI app raised CancelledError (not cancelled by lambgate)"
             ) from None
+        except Exception as exc:
+            if not cycle.complete:
+                raise
+            # The response was complete: the client gets it; the caller only logs this.
+            raise CompletedWithError(cycle.response()) from exc
         finally:
-            if deadline is not None:
-                deadline.disarm()
+            self._task = self._remaining = None
+            self._expired = False
+        return cycle.response()
+
+    def _watch(self) -> None:
+        """Cancel the request in flight if its deadline (less the margin) has come, and wait
+        for it, or for the deadline of a request to come, otherwise."""
+        self._watchdog = None
+        remaining = self._remaining
+        if remaining is None:  # no request, or one without a deadline: a later one re-arms
+            return
+        left_ms = remaining() - self.timeout_margin_ms
+        task = self._task
+        if left_ms <= 0 and task is not None and not task.done():
+            self._expired = True
+            task.cancel()
+        else:
+            self._watchdog = self.loop.call_later(max(left_ms, 0) / 1000, self._watch)
 
     def close(self) -> None:
         """Run lifespan shutdown and close the loop (the environment is ending), cancelling
@@ -225,6 +302,8 @@ class ASGIRunner:
         loop = self.loop
         if loop.is_closed():
             return
+        if self._watchdog is not None:
+            self._watchdog.cancel()
         self.lifespan.shutdown()
         leftovers = asyncio.all_tasks(loop)
         for task in leftovers:
@@ -250,36 +329,3 @@ def _reads_path_as_relative(app: object) -> bool:
         if app is None:
             return False
     return False
-
-
-class _Deadline:
-    """Cancels a request's task ``margin_ms`` before the invocation's deadline."""
-
-    __slots__ = ("expired", "loop", "margin_ms", "remaining", "task", "timer")
-
-    def __init__(
-        self,
-        loop: asyncio.AbstractEventLoop,
-        task: asyncio.Task[Response],
-        remaining: Callable[[], int],
-        margin_ms: int,
-    ) -> None:
-        self.loop = loop
-        self.task = task
-        self.remaining = remaining
-        self.margin_ms = margin_ms
-        self.expired = False
-        self.timer: asyncio.TimerHandle | None = None
-
-    def arm(self) -> None:
-        if not self.task.done():
-            delay = max(0, self.remaining() - self.margin_ms) / 1000
-            self.timer = self.loop.call_later(delay, self.expire)
-
-    def expire(self) -> None:
-        self.expired = True
-        self.task.cancel()
-
-    def disarm(self) -> None:
-        if self.timer is not None:
-            self.timer.cancel()

@@ -14,14 +14,15 @@ from collections.abc import Callable, Iterable, Mapping
 
 from .errors import AppTimeout, CompletedWithError, ConfigurationError, ProtocolError
 from .events import detect, get_source
-from .events.base import DEFAULT_TEXT_MIME_TYPES, EventSource, Options
+from .events.base import EventSource, Options
+from .events.encoding import DEFAULT_TEXT_MIME_TYPES, media_type
 from .model import Request, Response
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from .types import LambdaHandler
+    from .types import Interface, LambdaHandler, LifespanMode, SourceName
 
 __all__ = ["handler_from_environment", "is_asgi", "load_app", "make_handler"]
 
@@ -40,7 +41,7 @@ _LOG = _LambgateLog()
 
 _CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect at cold start
 
-_ERROR_HEADERS = [(b"content-type", b"text/plain; charset=utf-8")]
+_ERROR_HEADERS = [("content-type", "text/plain; charset=utf-8")]
 _INTERNAL_ERROR = Response(status=500, headers=_ERROR_HEADERS, body=b"Internal Server Error")
 _TIMEOUT = Response(status=504, headers=_ERROR_HEADERS, body=b"Gateway Timeout")
 _NO_BODY_STATUSES = frozenset({204, 304})
@@ -67,12 +68,12 @@ def is_asgi(app: Any) -> bool:
 def make_handler(
     app: Any,
     *,
-    interface: str = "auto",
-    lifespan: str = "auto",
+    interface: Interface = "auto",
+    lifespan: LifespanMode = "auto",
     base_path: str | None = None,
     text_mime_types: Iterable[str] | None = None,
     exclude_headers: Iterable[str] = (),
-    source: str | None = None,
+    source: SourceName | None = None,
     logger: Any = None,
     timeout_margin_ms: int = 500,
     root_in_path: bool | None = None,
@@ -96,10 +97,11 @@ def make_handler(
         interface = "asgi" if is_asgi(app) else "wsgi"
     run: Callable[[Request], Response]
     if interface == "wsgi":
+        from functools import partial
+
         from .wsgi import run_wsgi
 
-        def run(request: Request) -> Response:
-            return run_wsgi(app, request)
+        run = partial(run_wsgi, app)
 
     elif interface == "asgi":
         from .asgi import ASGIRunner
@@ -115,7 +117,7 @@ def make_handler(
     options = Options(
         base_path=f"/{base}" if base else "",
         text_mime_types=DEFAULT_TEXT_MIME_TYPES
-        | {mime.partition(";")[0].strip().lower() for mime in (text_mime_types or ())},
+        | {media_type(mime) for mime in (text_mime_types or ())},
         exclude_headers=frozenset(name.lower() for name in exclude_headers),
     )
     forced = get_source(source) if source else None
@@ -232,41 +234,20 @@ def load_app(spec: str) -> Any:
     return target
 
 
-def _words(text: str | None) -> list[str]:
-    return [word.strip() for word in (text or "").split(",") if word.strip()]
-
-
-def _flag(env: Mapping[str, str], name: str) -> bool | None:
-    text = env.get(name, "").strip().lower()
-    if not text:
-        return None
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off"):
-        return False
-    raise ConfigurationError(f"{name} must be true or false, not {text!r}")
-
-
 def handler_from_environment(environ: Mapping[str, str] | None = None) -> LambdaHandler:
     """The handler ``LAMBGATE_APP`` names, with every other ``make_handler`` option read from
-    its ``LAMBGATE_*`` variable (lists comma-separated), in this one place."""
-    env = os.environ if environ is None else environ
-    spec = env.get("LAMBGATE_APP")
-    if not spec:
-        raise ConfigurationError(
-            "lambgate.lambda_handler needs LAMBGATE_APP=package.module:attr in the environment"
-        )
-    margin = env.get("LAMBGATE_TIMEOUT_MARGIN_MS", "500")
-    if not margin.strip().isdigit():
-        raise ConfigurationError(f"LAMBGATE_TIMEOUT_MARGIN_MS must be milliseconds, not {margin!r}")
+    its ``LAMBGATE_*`` variable (:mod:`.settings`)."""
+    from .settings import read_settings  # the zero-code entry only, once per environment
+
+    settings = read_settings(os.environ if environ is None else environ)
     return make_handler(
-        load_app(spec),
-        interface=env.get("LAMBGATE_INTERFACE", "auto"),
-        lifespan=env.get("LAMBGATE_LIFESPAN", "auto"),
-        base_path=env.get("LAMBGATE_BASE_PATH") or None,
-        text_mime_types=_words(env.get("LAMBGATE_TEXT_MIME_TYPES")),
-        exclude_headers=_words(env.get("LAMBGATE_EXCLUDE_HEADERS")),
-        source=env.get("LAMBGATE_SOURCE") or None,
-        timeout_margin_ms=int(margin),
-        root_in_path=_flag(env, "LAMBGATE_ROOT_IN_PATH"),
+        load_app(settings.app),
+        interface=settings.interface,
+        lifespan=settings.lifespan,
+        base_path=settings.base_path,
+        text_mime_types=settings.text_mime_types,
+        exclude_headers=settings.exclude_headers,
+        source=settings.source,
+        timeout_margin_ms=settings.timeout_margin_ms,
+        root_in_path=settings.root_in_path,
     )

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import sys
 from io import BytesIO
+from itertools import chain
 from urllib.parse import unquote_to_bytes
 
 from .errors import ProtocolError
-from .model import Request, Response
+from .model import Headers, Request, Response
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -23,20 +24,50 @@ if TYPE_CHECKING:
 
 __all__ = ["request_to_environ", "run_wsgi"]
 
-# environ keys by header name, remembered (bounded) since names repeat across requests.
-# PEP 3333 names two headers CONTENT_TYPE / CONTENT_LENGTH rather than HTTP_*.
-_KEYS = {b"content-type": "CONTENT_TYPE", b"content-length": "CONTENT_LENGTH"}
+# environ keys by header-name spelling, remembered (bounded) since names repeat across
+# requests. PEP 3333 names two headers CONTENT_TYPE / CONTENT_LENGTH rather than HTTP_*.
+_KEYS = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
 _KEYS_MAX = 1024
 
 
-def _key(name: bytes) -> str:
+def _key(name: str) -> str:
     """``HTTP_NAME``, or ``""`` for a name with an underscore: ``X_Forwarded_For`` would land on
     the same key as the proxy's ``X-Forwarded-For`` and forge it, so such headers are dropped,
     as Werkzeug's server, gunicorn, nginx and Apache drop them."""
-    key = "" if b"_" in name else "HTTP_" + name.decode("latin-1").upper().replace("-", "_")
+    if "_" in name:
+        key = ""
+    else:
+        key = name.upper().replace("-", "_")
+        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            key = "HTTP_" + key
     if len(_KEYS) < _KEYS_MAX:
         _KEYS[name] = key
     return key
+
+
+#: Every environ's keys, in order, and the values that never change: copying this is cheaper
+#: than building a dict of twenty keys (and the copy is sized for them already).
+_ENVIRON: dict[str, Any] = {
+    "REQUEST_METHOD": "",
+    "SCRIPT_NAME": "",
+    "PATH_INFO": "",
+    "QUERY_STRING": "",
+    "SERVER_NAME": "",
+    "SERVER_PORT": "",
+    "SERVER_PROTOCOL": "HTTP/1.1",
+    "wsgi.version": (1, 0),
+    "wsgi.url_scheme": "",
+    "wsgi.input": None,
+    "wsgi.errors": None,
+    # One request at a time per execution environment, many environments at once, each
+    # reused for the next request.
+    "wsgi.multithread": False,
+    "wsgi.multiprocess": True,
+    "wsgi.run_once": False,
+    "wsgi.input_terminated": True,
+    "aws.event": None,
+    "aws.context": None,
+}
 
 
 def request_to_environ(request: Request) -> dict[str, Any]:
@@ -44,33 +75,25 @@ def request_to_environ(request: Request) -> dict[str, Any]:
 
     ``PATH_INFO`` and ``SCRIPT_NAME`` are the percent-decoded bytes read as latin-1, as PEP 3333
     asks of every native string, so an app that re-encodes them gets the exact bytes back.
-    Repeated headers are joined with ``,`` (``;`` for Cookie), as HTTP allows and CGI needs.
+    Header values are native strings in the model already.
     """
     raw_path = request.raw_path
-    if b"%" in raw_path:
-        raw_path = unquote_to_bytes(raw_path)
+    root = request.root_path
     server = request.server or ("localhost", 443 if request.scheme == "https" else 80)
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": request.method,
-        "SCRIPT_NAME": request.root_path.encode("utf-8").decode("latin-1"),
-        "PATH_INFO": raw_path.decode("latin-1"),
-        "QUERY_STRING": request.query_string.decode("latin-1"),
-        "SERVER_NAME": server[0],
-        "SERVER_PORT": str(server[1]),
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": request.scheme,
-        "wsgi.input": BytesIO(request.body),
-        "wsgi.errors": sys.stderr,
-        # One request at a time per execution environment, many environments at once, each
-        # reused for the next request.
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-        "wsgi.input_terminated": True,
-        "aws.event": request.event,
-        "aws.context": request.context,
-    }
+    environ = _ENVIRON.copy()
+    environ["REQUEST_METHOD"] = request.method
+    environ["SCRIPT_NAME"] = root if root.isascii() else root.encode("utf-8").decode("latin-1")
+    environ["PATH_INFO"] = (
+        unquote_to_bytes(raw_path).decode("latin-1") if "%" in raw_path else raw_path
+    )
+    environ["QUERY_STRING"] = request.query_string
+    environ["SERVER_NAME"] = server[0]
+    environ["SERVER_PORT"] = str(server[1])
+    environ["wsgi.url_scheme"] = request.scheme
+    environ["wsgi.input"] = BytesIO(request.body)
+    environ["wsgi.errors"] = sys.stderr
+    environ["aws.event"] = request.event
+    environ["aws.context"] = request.context
     if request.client:
         # Left out when the gateway names no client (an ALB health check): PEP 3333 allows
         # that, and a made-up loopback address would pass checks like Django's INTERNAL_IPS.
@@ -80,12 +103,11 @@ def request_to_environ(request: Request) -> dict[str, Any]:
         key = keys.get(name)
         if key is None:
             key = _key(name)
-        if not key:
-            continue
-        text = value.decode("latin-1")
-        if key in environ:
-            text = environ[key] + ("; " if key == "HTTP_COOKIE" else ",") + text
-        environ[key] = text
+        if key:
+            if key in environ:
+                # Repeats are joined, as HTTP allows and CGI needs ("; " for Cookie).
+                value = environ[key] + ("; " if key == "HTTP_COOKIE" else ",") + value
+            environ[key] = value
     if request.body:
         # The gateway read the whole body: its length is known even when the client sent it
         # chunked, and a GET with a body must still announce it.
@@ -100,7 +122,7 @@ class _Cycle:
 
     def __init__(self) -> None:
         self.status: int | None = None
-        self.headers: list[tuple[bytes, bytes]] = []
+        self.headers: Headers = []
         self.chunks: list[bytes] = []
         self.sent = False
 
@@ -116,8 +138,19 @@ class _Cycle:
                 raise exc_info[1].with_traceback(exc_info[2])
         elif self.status is not None:
             raise ProtocolError("start_response() called a second time without exc_info")
-        self.status = _parse_status(status)
-        self.headers = _encode_headers(headers)
+        code = _STATUS_CODES.get(status) if status.__class__ is str else None
+        self.status = code or _parse_status(status)
+        # The model keeps them as native strings, as given (copied: the app's list is its own).
+        # All at once in C: every name and value a string, and ASCII or else latin-1.
+        try:
+            text = "".join(chain.from_iterable(headers))
+            if not text.isascii():
+                text.encode("latin-1")
+        except (TypeError, ValueError):
+            raise ProtocolError(
+                f"WSGI headers must be (str, str) pairs encodable as latin-1, got {headers!r}"
+            ) from None
+        self.headers = list(headers)
         return self.write
 
     def write(self, data: bytes) -> None:
@@ -130,6 +163,11 @@ class _Cycle:
             self.chunks.append(data)
 
 
+# Status lines by their text, remembered (bounded): an app answers with a handful of them.
+_STATUS_CODES: dict[str, int] = {}
+_STATUS_CODES_MAX = 256
+
+
 def _parse_status(status: str) -> int:
     if not isinstance(status, str) or len(status) < 4 or status[3] != " ":
         raise ProtocolError(f"WSGI status must be like '200 OK', got {status!r}")
@@ -139,16 +177,9 @@ def _parse_status(status: str) -> int:
         raise ProtocolError(f"WSGI status must start with 3 digits, got {status!r}") from None
     if code < 100:
         raise ProtocolError(f"WSGI status code out of range: {status!r}")
+    if len(_STATUS_CODES) < _STATUS_CODES_MAX:
+        _STATUS_CODES[status] = code
     return code
-
-
-def _encode_headers(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
-    try:
-        return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
-    except (AttributeError, ValueError, TypeError):
-        raise ProtocolError(
-            f"WSGI headers must be (str, str) pairs encodable as latin-1, got {headers!r}"
-        ) from None
 
 
 def run_wsgi(app: WSGIApp, request: Request) -> Response:
@@ -166,14 +197,12 @@ def run_wsgi(app: WSGIApp, request: Request) -> Response:
                 cycle.sent = True
                 cycle.chunks.append(chunk)
     finally:
-        close = getattr(result, "close", None)
+        close = None if result.__class__ is list else getattr(result, "close", None)
         if close is not None:
             close()
     if cycle.status is None:
         raise ProtocolError("WSGI app returned without calling start_response()")
     chunks = cycle.chunks
     return Response(
-        status=cycle.status,
-        headers=cycle.headers,
-        body=chunks[0] if len(chunks) == 1 else b"".join(chunks),
+        cycle.status, cycle.headers, chunks[0] if len(chunks) == 1 else b"".join(chunks)
     )

@@ -1,14 +1,18 @@
 """Event sources: one module per AWS service, detected by one ordered table.
 
-The order of :data:`SOURCES` is the detection order, most specific shape first:
+Detection looks at the event's ``version`` first (``"2.0"``, ``"1.0"`` or none), then asks
+the sources of that version in the order of :data:`SOURCES`, most specific shape first:
 
 1. ``alb-multi`` before ``alb``: both carry ``requestContext.elb``; the multi-value maps
-   decide, and the result must answer in the same mode.
+   decide, and the result must answer in the same mode. ``rest`` comes last of the
+   versionless: it keys on ``httpMethod`` alone.
 2. ``url`` before ``http``: a function URL event is a payload 2.0 event whose
    ``requestContext.domainName`` is ``*.lambda-url.*``; their paths differ in encoding.
-3. ``http`` keys on ``version == "2.0"`` *and* ``routeKey``: VPC Lattice v2 events also say
-   ``"2.0"`` but carry no ``routeKey``; a Lattice row belongs before it.
-4. ``http-v1`` (``version == "1.0"``) before ``rest``, which has no ``version`` at all.
+3. ``http`` keys on ``routeKey``: VPC Lattice v2 events also say ``"2.0"`` but carry no
+   ``routeKey``; a Lattice row belongs before it.
+
+Events that look like requests but are not (API Gateway authorizers, WebSocket routes) match
+no source and are refused by name (:mod:`.lookalikes`).
 """
 
 from __future__ import annotations
@@ -17,18 +21,18 @@ from collections.abc import Mapping
 
 from ..errors import ConfigurationError, UnknownEventSource
 from . import alb, apigw_http, apigw_rest, function_url
-from .base import DEFAULT_INVOCATION, DEFAULT_OPTIONS, EventSource, Invocation, Options
+from .base import DEFAULT_GATEWAY_CONTEXT, DEFAULT_OPTIONS, EventSource, GatewayContext, Options
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
 __all__ = [
-    "DEFAULT_INVOCATION",
+    "DEFAULT_GATEWAY_CONTEXT",
     "DEFAULT_OPTIONS",
     "SOURCES",
     "EventSource",
-    "Invocation",
+    "GatewayContext",
     "Options",
     "detect",
     "get_source",
@@ -43,15 +47,28 @@ SOURCES: tuple[EventSource, ...] = (
     apigw_rest.SOURCE,
 )
 
-_BY_NAME = {source.name: source for source in SOURCES}
+_BY_NAME: dict[str, EventSource] = {source.name: source for source in SOURCES}
+_BY_VERSION: dict[str | None, tuple[EventSource, ...]] = {}
+for _source in SOURCES:
+    _BY_VERSION[_source.version] = (*_BY_VERSION.get(_source.version, ()), _source)
+del _source
 
 
 def detect(event: Any) -> EventSource:
     """The source whose shape ``event`` has; :class:`UnknownEventSource` names what it saw."""
-    if isinstance(event, Mapping):
-        for source in SOURCES:
+    if event.__class__ is dict or isinstance(event, Mapping):
+        try:
+            candidates = _BY_VERSION[event.get("version")]
+        except (KeyError, TypeError):  # another version, or not even a string
+            candidates = ()
+        for source in candidates:
             if source.matches(event):
                 return source
+        from .lookalikes import describe  # an event that is refused: imported when one comes
+
+        lookalike = describe(event)
+        if lookalike is not None:
+            raise UnknownEventSource(lookalike)
         seen = ", ".join(sorted(map(str, event))) or "none"
         what = f"an event with top-level keys [{seen}]"
     else:

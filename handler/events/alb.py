@@ -12,27 +12,45 @@ headers otherwise"); the request tells which.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 
-from ..errors import MalformedEvent, ResultError
+from ..errors import ResultError
 from ..model import Request, Response
-from .addressing import forwarded_headers, scheme_and_server
-from .base import DEFAULT_INVOCATION, EventSource, Invocation, Options
+from .addressing import scheme_and_server
+from .base import DEFAULT_GATEWAY_CONTEXT, EventSource, GatewayContext, Options
 from .encoding import (
     body_from_event,
     body_to_event,
-    body_to_result,
-    decode_path,
-    query_from_raw_map,
+    query_from_raw_multi_map,
+    query_from_raw_pairs,
     query_to_raw_pairs,
+    travels_as_text,
+    wire_path,
+)
+from .fields import (
+    FAILURES,
+    FieldError,
+    flag,
+    header_map,
+    list_of,
+    malformed,
+    map_of,
+    obj,
+    shown,
+    text,
+    text_or,
 )
 from .headers import (
     RenderedHeaders,
-    header_text,
+    forwarded_in_map,
+    forwarded_in_multi_map,
+    header_in_map,
+    headers_from_map,
+    headers_from_multi_map,
     headers_to_multi_map,
     render_headers,
-    single_or_multi,
+    take_set_cookie,
 )
-from .results import result_body, result_headers, result_mapping, result_status
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -43,68 +61,139 @@ __all__ = ["SOURCE", "SOURCE_MULTI"]
 #: "The maximum size of the response JSON that the Lambda function can send is 1 MB."
 ALB_RESULT_LIMIT = 1_048_576
 
-# ALB sends these as text and every other body base64 (same AWS page, "Receive events").
-_ALB_TEXT_TYPES = frozenset({"application/json", "application/javascript", "application/xml"})
+#: ALB sends request bodies of these types (and ``text/*``) as text and every other body
+#: base64 (same AWS page, "Receive events from the load balancer").
+REQUEST_TEXT_MIME_TYPES = frozenset(
+    {"application/json", "application/javascript", "application/xml"}
+)
+
+_NOTHING: Mapping[str, Any] = {}
+
+#: The fields of an ALB event the translation reads, in the types AWS sends them.
+FIELDS = obj(
+    httpMethod=text(required=True, ascii=True),
+    multiValueHeaders=header_map(list_of(text())),
+    headers=header_map(text()),
+    path=text(path=True),
+    multiValueQueryStringParameters=map_of(list_of(text())),
+    queryStringParameters=map_of(text()),
+    body=text(),
+    isBase64Encoded=flag(),
+)
 
 
 def matches(event: Mapping[str, Any]) -> bool:
-    return "elb" in (event.get("requestContext") or {})
+    context = event.get("requestContext")
+    return context.__class__ is dict and "elb" in context
 
 
 def matches_multi(event: Mapping[str, Any]) -> bool:
     # Multi-value mode sends the multi-value maps (the single ones absent or null), even when
     # empty: a health check must be answered in the target group's mode too.
-    return matches(event) and (
-        event.get("multiValueHeaders") is not None
-        or event.get("multiValueQueryStringParameters") is not None
+    context = event.get("requestContext")
+    return (
+        context.__class__ is dict
+        and "elb" in context
+        and (
+            event.get("multiValueHeaders") is not None
+            or event.get("multiValueQueryStringParameters") is not None
+        )
     )
 
 
-def event_to_request(event: Mapping[str, Any], context: Any, options: Options) -> Request:
-    method = event.get("httpMethod")
-    if not method or not isinstance(method, str):
-        raise MalformedEvent("ALB event has no httpMethod")
-    headers = single_or_multi(event.get("headers"), event.get("multiValueHeaders"))
-    scheme, server = scheme_and_server(*forwarded_headers(headers), None)
-    path, raw = decode_path(event.get("path") or "/")
-    query = event.get("multiValueQueryStringParameters") or event.get("queryStringParameters")
-    # ALB appends the peer it saw to X-Forwarded-For: the last entry is the only one it vouches
-    # for (health checks carry no headers at all).
-    client = None
-    for name, value in reversed(headers):
-        if name == b"x-forwarded-for":
-            client = (value.decode("latin-1").rpartition(",")[2].strip(), 0)
-            break
+def alb_event_to_request(
+    source: str, event: Mapping[str, Any], context: Any, options: Options
+) -> Request:
+    """A request from an ALB event, or :class:`MalformedEvent` naming ``source`` (the same
+    event in both header modes; the result is what differs) and the field."""
+    try:
+        return _event_to_request(event, context)
+    except FAILURES as failure:
+        raise malformed(source, FIELDS, event, failure) from None
+
+
+event_to_request = partial(alb_event_to_request, "alb")
+event_to_request_multi = partial(alb_event_to_request, "alb-multi")
+
+
+def _event_to_request(event: Mapping[str, Any], context: Any) -> Request:
+    method = event["httpMethod"]
+    if not method or not method.isascii():
+        raise ValueError("httpMethod")
+    multi = event.get("multiValueHeaders")
+    if multi is not None:
+        headers = headers_from_multi_map(multi)
+        host, proto, port = forwarded_in_multi_map(multi)
+        forwarded_for = _last(header_in_map(multi, "x-forwarded-for", "X-Forwarded-For"))
+    else:
+        single = event.get("headers")
+        if single is None:
+            single = _NOTHING
+        headers = headers_from_map(single)
+        host, proto, port = forwarded_in_map(single)
+        forwarded_for = header_in_map(single, "x-forwarded-for", "X-Forwarded-For")
+    scheme, server = scheme_and_server(host, proto, port, None)
+    path = event.get("path")
+    if path.__class__ is not str or not path:
+        path = text_or(path, "/")
+    if path[0] != "/":
+        raise ValueError("path")
+    multi_query = event.get("multiValueQueryStringParameters")
+    if multi_query is not None:
+        query_string = query_from_raw_multi_map(multi_query)
+    else:
+        single_query = event.get("queryStringParameters")
+        query_string = "" if single_query is None else query_from_raw_pairs(single_query.items())
+    body = event.get("body")
+    is_base64 = event.get("isBase64Encoded")
+    if is_base64 is False and body.__class__ is str:
+        body = body.encode("utf-8")
+    else:
+        body = body_from_event(body, is_base64)
+    # ALB appends the peer it saw to X-Forwarded-For: the last entry is the only one it
+    # vouches for (health checks carry no headers at all).
+    client = _client(forwarded_for) if forwarded_for else None
     return Request(
-        method=method,
-        path=path,
-        raw_path=raw,
-        query_string=query_from_raw_map(query) if query else b"",
-        headers=headers,
-        body=body_from_event(event.get("body"), event.get("isBase64Encoded")),
-        scheme=scheme,
-        server=server,
-        client=client,
-        event=event,
-        context=context,
-    )
+        method, wire_path(path), None, query_string, headers, body, scheme, server, client, "",
+        event, context,
+    )  # fmt: skip
+
+
+def _client(forwarded_for: str) -> tuple[str, int]:
+    address = forwarded_for.rpartition(",")[2].strip()
+    if not address.isascii():
+        raise FieldError(
+            "headers: X-Forwarded-For must end with the address ALB saw, got "
+            + shown(forwarded_for)
+        )
+    return address, 0
+
+
+def _last(values: list[str] | None) -> str | None:
+    return values[-1] if values else None
 
 
 def status_description(status: int) -> str:
     """``"200 OK"``: ALB wants the code and reason phrase "separated by a single space"."""
-    from http import HTTPStatus  # here, not at import: it builds an enum (cold start)
+    description = _DESCRIPTIONS.get(status)
+    if description is None:
+        from http import HTTPStatus  # here, not at import: it builds an enum (cold start)
 
-    try:
-        return f"{status} {HTTPStatus(status).phrase}"
-    except ValueError:
-        return f"{status} Unknown"
+        try:
+            description = f"{status} {HTTPStatus(status).phrase}"
+        except ValueError:
+            description = f"{status} Unknown"
+        _DESCRIPTIONS[status] = description
+    return description
+
+
+# Built on first use, one entry per status code answered (at most 900).
+_DESCRIPTIONS: dict[int, str] = {}
 
 
 def _result(response: Response, options: Options) -> tuple[dict[str, Any], RenderedHeaders]:
-    rendered = render_headers(response.headers, options.exclude_headers)
-    body, is_base64 = body_to_result(
-        response.body, rendered.content_type, rendered.content_encoding, options.text_mime_types
-    )
+    rendered = render_headers(response.headers, options)
+    body, is_base64 = body_to_event(response.body, rendered[3])
     result = {
         "statusCode": response.status,
         "statusDescription": status_description(response.status),
@@ -119,18 +208,19 @@ def response_to_result(response: Response, request: Request, options: Options) -
     names that differ only in case, which ALB passes on as separate headers; other repeats are
     joined with commas."""
     result, rendered = _result(response, options)
-    headers: dict[str, str] = {}
-    for name, values in rendered.groups.items():
-        if name.lower() == "set-cookie":
-            index = 0
-            for value in values:
-                # The app's own spelling may equal a later variant ("Set-cookie"): skip it.
-                while _case_variant(name, index) in headers:
-                    index += 1
-                headers[_case_variant(name, index)] = value
+    set_cookie = take_set_cookie(rendered)
+    headers, repeated, _, _ = rendered
+    for name, values in repeated.items():
+        headers[name] = ", ".join(values)
+    if set_cookie is not None:
+        name, values = set_cookie
+        index = 0
+        for value in values:
+            # The app's own spelling may equal a later variant ("Set-cookie"): skip it.
+            while _case_variant(name, index) in headers:
                 index += 1
-        else:
-            headers[name] = ", ".join(values)
+            headers[_case_variant(name, index)] = value
+            index += 1
     result["headers"] = headers
     return result
 
@@ -138,8 +228,10 @@ def response_to_result(response: Response, request: Request, options: Options) -
 def response_to_result_multi(
     response: Response, request: Request, options: Options
 ) -> dict[str, Any]:
-    result, rendered = _result(response, options)
-    result["multiValueHeaders"] = rendered.groups
+    result, (single, repeated, _, _) = _result(response, options)
+    result["multiValueHeaders"] = {
+        name: repeated.get(name) or [value] for name, value in single.items()
+    }
     return result
 
 
@@ -156,21 +248,17 @@ def _case_variant(name: str, index: int) -> str:
     return "".join(chars)
 
 
-def _request_to_event(request: Request, invocation: Invocation, multi: bool) -> dict[str, Any]:
-    content_type = header_text(request.headers, b"content-type")
-    mime = content_type.partition(";")[0].strip().lower() if content_type else ""
-    as_text = mime.startswith("text/") or mime in _ALB_TEXT_TYPES
+def _request_to_event(request: Request, gateway: GatewayContext, multi: bool) -> dict[str, Any]:
+    as_text = travels_as_text(request.header("content-type"), REQUEST_TEXT_MIME_TYPES)
     body, is_base64 = body_to_event(request.body, as_text)
-    multi_headers = headers_to_multi_map(
-        (name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers
-    )
+    multi_headers = headers_to_multi_map(request.headers)
     multi_query: dict[str, list[str]] = {}
     for key, value in query_to_raw_pairs(request.query_string):
         multi_query.setdefault(key, []).append(value)
     event: dict[str, Any] = {
-        "requestContext": {"elb": {"targetGroupArn": invocation.target_group_arn}},
+        "requestContext": {"elb": {"targetGroupArn": gateway.target_group_arn}},
         "httpMethod": request.method,
-        "path": request.raw_path.decode("ascii"),
+        "path": request.raw_path,
     }
     # "If you do not enable multi-value header syntax and a header or query parameter has
     # multiple values, the load balancer uses the last value that it receives."
@@ -186,21 +274,23 @@ def _request_to_event(request: Request, invocation: Invocation, multi: bool) -> 
 
 
 def request_to_event(
-    request: Request, invocation: Invocation = DEFAULT_INVOCATION
+    request: Request, gateway: GatewayContext = DEFAULT_GATEWAY_CONTEXT
 ) -> dict[str, Any]:
-    return _request_to_event(request, invocation, multi=False)
+    return _request_to_event(request, gateway, multi=False)
 
 
 def request_to_event_multi(
-    request: Request, invocation: Invocation = DEFAULT_INVOCATION
+    request: Request, gateway: GatewayContext = DEFAULT_GATEWAY_CONTEXT
 ) -> dict[str, Any]:
-    return _request_to_event(request, invocation, multi=True)
+    return _request_to_event(request, gateway, multi=True)
 
 
 def _result_to_response(result: Any, multi: bool) -> Response:
     """ALB answers 502 for a result without a numeric ``statusCode``, with ``null`` values, or
     with the header map of the other mode (awsdocs/elb-application-load-balancers-user-guide#33,
     aws/aws-lambda-dotnet#507; troubleshooting: "The target response is malformed")."""
+    from .results import result_body, result_headers, result_mapping, result_status
+
     mapping = result_mapping(result, None)
     if not isinstance(mapping.get("statusCode"), int):
         raise ResultError(f"statusCode must be a number, got {mapping.get('statusCode')!r}")
@@ -219,19 +309,20 @@ def _result_to_response(result: Any, multi: bool) -> Response:
 
 
 def result_to_response(
-    result: Any, request: Request, invocation: Invocation = DEFAULT_INVOCATION
+    result: Any, request: Request, gateway: GatewayContext = DEFAULT_GATEWAY_CONTEXT
 ) -> Response:
     return _result_to_response(result, multi=False)
 
 
 def result_to_response_multi(
-    result: Any, request: Request, invocation: Invocation = DEFAULT_INVOCATION
+    result: Any, request: Request, gateway: GatewayContext = DEFAULT_GATEWAY_CONTEXT
 ) -> Response:
     return _result_to_response(result, multi=True)
 
 
 SOURCE = EventSource(
     name="alb",
+    version=None,
     matches=matches,
     event_to_request=event_to_request,
     response_to_result=response_to_result,
@@ -242,8 +333,9 @@ SOURCE = EventSource(
 
 SOURCE_MULTI = EventSource(
     name="alb-multi",
+    version=None,
     matches=matches_multi,
-    event_to_request=event_to_request,
+    event_to_request=event_to_request_multi,
     response_to_result=response_to_result_multi,
     request_to_event=request_to_event_multi,
     result_to_response=result_to_response_multi,

@@ -3,13 +3,15 @@
 A source module owns its format in all four directions:
 
 - ``event_to_request(event, context, options)`` and ``response_to_result(response, request,
-  options)`` run inside Lambda;
-- ``request_to_event(request, invocation)`` and ``result_to_response(result, request,
-  invocation)`` are what AWS does around the function: the emulator, ``lambgate event`` and the
-  tests use them. ``result_to_response`` raises ``ResultError`` where the service would answer
-  its own error instead of the function's result.
+  options)`` run inside Lambda; ``event_to_request`` raises ``MalformedEvent``, naming the
+  source and the field, for an event its source would never send;
+- ``request_to_event(request, gateway)`` and ``result_to_response(result, request, gateway)``
+  are what AWS does around the function: the emulator, ``lambgate event`` and the tests use
+  them. ``result_to_response`` raises ``ResultError`` where the service would answer its own
+  error instead of the function's result.
 
-All four are pure functions of their arguments.
+All four are pure functions of their arguments. :class:`GatewayContext` carries what AWS
+knows about a request beyond its HTTP bytes, which ``request_to_event`` needs.
 """
 
 from __future__ import annotations
@@ -18,40 +20,30 @@ import time
 from collections.abc import Callable, Mapping
 
 from ..model import Request, Response
+from .encoding import DEFAULT_TEXT_MIME_TYPES, is_text_type
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from ..types import SourceName
+
 __all__ = [
-    "DEFAULT_INVOCATION",
+    "ACCOUNT_ID",
+    "DEFAULT_GATEWAY_CONTEXT",
     "DEFAULT_OPTIONS",
-    "DEFAULT_TEXT_MIME_TYPES",
+    "REGION",
     "EventSource",
-    "Invocation",
+    "GatewayContext",
     "Options",
     "request_time",
 ]
-
-#: Media types that go out as text whatever ``text_mime_types`` says; everything else is
-#: base64 (see ``encoding.body_to_result``).
-DEFAULT_TEXT_MIME_TYPES = frozenset(
-    {
-        "application/json",
-        "application/javascript",
-        "application/xml",
-        "application/ecmascript",
-        "application/x-www-form-urlencoded",
-        "application/graphql",
-        "image/svg+xml",
-    }
-)
 
 
 class Options:
     """Per-handler settings, fixed when the handler is made (treated as immutable)."""
 
-    __slots__ = ("base_path", "exclude_headers", "text_mime_types")
+    __slots__ = ("_text_types", "base_path", "exclude_headers", "text_mime_types")
 
     def __init__(
         self,
@@ -67,17 +59,39 @@ class Options:
         self.text_mime_types = text_mime_types
         #: Response header names (lower-case) never passed on to the gateway.
         self.exclude_headers = exclude_headers
+        # Content-Type values already judged: an app answers with a handful of them.
+        self._text_types: dict[str, bool] = {}
+
+    def sends_as_text(self, content_type: str | None, content_encoding: str | None) -> bool:
+        """Whether a result body with these headers travels as text rather than base64.
+
+        Any ``Content-Encoding`` other than ``identity`` means compressed bytes: those must go
+        out base64 whatever the media type, or the gateway mangles them.
+        """
+        if content_type is None or (
+            content_encoding and content_encoding.strip().lower() != "identity"
+        ):
+            return False
+        known = self._text_types.get(content_type)
+        if known is None:
+            known = is_text_type(content_type, self.text_mime_types)
+            if len(self._text_types) < 256:
+                self._text_types[content_type] = known
+        return known
 
 
 DEFAULT_OPTIONS = Options()
 
 
-class Invocation:
-    """What the gateway knows about a request beyond the HTTP bytes: used to build events.
+#: The account id AWS's own documentation uses in its examples, for the local account
+#: (e.g. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html).
+ACCOUNT_ID = "123456789012"
+#: The region events and ARNs name by default.
+REGION = "us-east-1"
 
-    Defaults describe a direct request to the service's own default domain, so that
-    ``request_to_event(request)`` alone gives a realistic event.
-    """
+
+class GatewayContext:
+    """The gateway's side of one request (treated as immutable)."""
 
     __slots__ = (
         "account_id",
@@ -102,9 +116,9 @@ class Invocation:
         *,
         request_id: str = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
         time_epoch_ms: int = 1_700_000_000_000,
-        account_id: str = "123456789012",
+        account_id: str = ACCOUNT_ID,
         api_id: str = "abcdef1234",
-        region: str = "us-east-1",
+        region: str = REGION,
         domain_name: str | None = None,
         stage: str | None = None,
         resource: str | None = None,
@@ -113,11 +127,11 @@ class Invocation:
         stage_variables: Mapping[str, str] | None = None,
         binary_media_types: tuple[str, ...] = (),
         target_group_arn: str = (
-            "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/lambgate/"
+            f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT_ID}:targetgroup/lambgate/"
             "6d0ecf831eec9f09"
         ),
         authorizer: Mapping[str, Any] | None = None,
-        header_names: Mapping[bytes, str] | None = None,
+        header_names: Mapping[str, str] | None = None,
     ) -> None:
         self.request_id = request_id
         self.time_epoch_ms = time_epoch_ms
@@ -146,12 +160,20 @@ class Invocation:
         #: them lower-cased. Missing names stay lower-case.
         self.header_names = header_names
 
+    def execute_api_domain(self) -> str:
+        """The execute-api domain API Gateway gives an API of its own."""
+        return f"{self.api_id}.execute-api.{self.region}.amazonaws.com"
 
-DEFAULT_INVOCATION = Invocation()
+
+DEFAULT_GATEWAY_CONTEXT = GatewayContext()
 
 
 class EventSource:
-    """One row of the detection table: a source's name and its four translators."""
+    """One row of the detection table: a source's name and its four translators.
+
+    ``version`` is the event's ``version`` key (``None`` for formats without one), which
+    detection looks at first; ``matches`` tells apart the sources that share a version.
+    """
 
     __slots__ = (
         "event_to_request",
@@ -161,20 +183,23 @@ class EventSource:
         "response_to_result",
         "result_limit",
         "result_to_response",
+        "version",
     )
 
     def __init__(
         self,
         *,
-        name: str,
+        name: SourceName,
+        version: str | None,
         matches: Callable[[Mapping[str, Any]], bool],
         event_to_request: Callable[[Mapping[str, Any], Any, Options], Request],
         response_to_result: Callable[[Response, Request, Options], dict[str, Any]],
-        request_to_event: Callable[[Request, Invocation], dict[str, Any]],
-        result_to_response: Callable[[Any, Request, Invocation], Response],
+        request_to_event: Callable[[Request, GatewayContext], dict[str, Any]],
+        result_to_response: Callable[[Any, Request, GatewayContext], Response],
         result_limit: int,
     ) -> None:
         self.name = name
+        self.version = version
         self.matches = matches
         self.event_to_request = event_to_request
         self.response_to_result = response_to_result

@@ -10,16 +10,17 @@ Unlike HTTP APIs, function URLs keep the path percent-encoded in ``rawPath`` and
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 
+from ..lambda_limits import SYNC_RESPONSE_LIMIT
 from ..model import Request, Response
-from .apigw_http import (
-    response_to_result,
+from .base import DEFAULT_GATEWAY_CONTEXT, EventSource, GatewayContext
+from .payload_v2 import (
     v2_event_to_request,
     v2_request_to_event,
+    v2_response_to_result,
     v2_result_to_response,
 )
-from .apigw_rest import LAMBDA_RESULT_LIMIT
-from .base import DEFAULT_INVOCATION, EventSource, Invocation, Options
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -29,29 +30,23 @@ __all__ = ["SOURCE"]
 
 
 def matches(event: Mapping[str, Any]) -> bool:
-    if event.get("version") != "2.0":
-        return False
-    domain = (event.get("requestContext") or {}).get("domainName") or ""
-    return ".lambda-url." in domain
+    context = event.get("requestContext")
+    domain = context.get("domainName") if context.__class__ is dict else None
+    return domain.__class__ is str and ".lambda-url." in domain
 
 
-def event_to_request(event: Mapping[str, Any], context: Any, options: Options) -> Request:
-    return v2_event_to_request(event, context, options, path_is_decoded=False)
+#: The 2.0 payload, its path as the client sent it.
+event_to_request = partial(v2_event_to_request, "url", False)
 
 
 def request_to_event(
-    request: Request, invocation: Invocation = DEFAULT_INVOCATION
+    request: Request, gateway: GatewayContext = DEFAULT_GATEWAY_CONTEXT
 ) -> dict[str, Any]:
     # The URL id is 32 lower-case characters; the API id stands in for it.
-    url_id = invocation.api_id.lower().ljust(32, "0")[:32]
-    domain = invocation.domain_name or f"{url_id}.lambda-url.{invocation.region}.on.aws"
+    url_id = gateway.api_id.lower().ljust(32, "0")[:32]
+    domain = gateway.domain_name or f"{url_id}.lambda-url.{gateway.region}.on.aws"
     event = v2_request_to_event(
-        request,
-        invocation,
-        domain=domain,
-        api_id=url_id,
-        stage="$default",
-        path=request.raw_path.decode("ascii"),
+        request, gateway, domain=domain, api_id=url_id, stage="$default", path=request.raw_path
     )
     cookies = event.get("cookies")
     if cookies:
@@ -60,7 +55,7 @@ def request_to_event(
 
 
 def result_to_response(
-    result: Any, request: Request, invocation: Invocation = DEFAULT_INVOCATION
+    result: Any, request: Request, gateway: GatewayContext = DEFAULT_GATEWAY_CONTEXT
 ) -> Response:
     # Function URLs infer a missing statusCode exactly as HTTP API payload 2.0 does.
     return v2_result_to_response(result)
@@ -68,10 +63,11 @@ def result_to_response(
 
 SOURCE = EventSource(
     name="url",
+    version="2.0",
     matches=matches,
     event_to_request=event_to_request,
-    response_to_result=response_to_result,
+    response_to_result=v2_response_to_result,
     request_to_event=request_to_event,
     result_to_response=result_to_response,
-    result_limit=LAMBDA_RESULT_LIMIT,
+    result_limit=SYNC_RESPONSE_LIMIT,
 )

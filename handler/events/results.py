@@ -7,12 +7,12 @@ gateway would log, so the emulator can answer as AWS does and say why in plain w
 
 from __future__ import annotations
 
-from base64 import b64decode
+from binascii import a2b_base64
 from collections.abc import Mapping
 
 from ..errors import ResultError
 from ..model import Headers
-from .headers import as_latin1
+from .headers import native
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -42,10 +42,13 @@ def result_status(result: Mapping[str, Any]) -> int:
     return status
 
 
-def _header_value(name: str, value: Any) -> bytes:
+def _header_value(name: str, value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise ResultError(f"header {name!r} has a {type(value).__name__} value, not a string")
-    return as_latin1(str(value))
+    try:
+        return native(str(value))
+    except UnicodeEncodeError:
+        raise ResultError(f"header {name!r} holds a lone surrogate") from None
 
 
 def result_headers(result: Mapping[str, Any], *, multi: bool, single: bool = True) -> Headers:
@@ -65,11 +68,11 @@ def result_headers(result: Mapping[str, Any], *, multi: bool, single: bool = Tru
     seen = {name.lower() for name in multi_map} if multi_map else set()
     for name, value in (single_map or {}).items():
         if name.lower() not in seen:
-            headers.append((name.encode("latin-1"), _header_value(name, value)))
+            headers.append((native(name), _header_value(name, value)))
     for name, values in (multi_map or {}).items():
         if not isinstance(values, list):
             raise ResultError(f"multiValueHeaders[{name!r}] is not a list")
-        headers.extend((name.encode("latin-1"), _header_value(name, value)) for value in values)
+        headers.extend((native(name), _header_value(name, value)) for value in values)
     return headers
 
 
@@ -82,7 +85,7 @@ def result_body(result: Mapping[str, Any], *, decode_base64: bool = True) -> byt
         raise ResultError(f"body is a {type(body).__name__}, not a string")
     if result.get("isBase64Encoded") and decode_base64:
         try:
-            return b64decode(body, validate=True)
-        except ValueError:
+            return a2b_base64(body, strict_mode=True)
+        except ValueError:  # binascii.Error, and non-ASCII text
             raise ResultError("isBase64Encoded is true but body is not valid base64") from None
     return body.encode("utf-8")

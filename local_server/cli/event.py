@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from urllib.parse import quote, unquote, urlsplit
 
-from lambgate.events import SOURCES, Invocation, get_source
+from lambgate.events import SOURCES, GatewayContext, get_source
 from lambgate.model import Request
 
 __all__ = ["add_arguments", "run", "sample_event"]
@@ -29,7 +29,7 @@ def sample_event(
     method: str = "GET",
     path: str = "/",
     query: str = "",
-    headers: Sequence[tuple[bytes, bytes]] = (),
+    headers: Sequence[tuple[str, str]] = (),
     body: bytes = b"",
     stage: str | None = None,
 ) -> dict[str, object]:
@@ -42,20 +42,20 @@ def sample_event(
     # A client's usual headers, and those every front adds (gateway.gateway.ADDED_HEADERS) for
     # a client over HTTPS, but X-Amzn-Trace-Id: random, it would change every event.
     added = {
-        b"host": b"abcdef1234.execute-api.us-east-1.amazonaws.com",
-        b"user-agent": b"curl/8.5.0",
-        b"x-forwarded-for": CLIENT_IP.encode("ascii"),
-        b"x-forwarded-port": b"443",
-        b"x-forwarded-proto": b"https",
+        "host": "abcdef1234.execute-api.us-east-1.amazonaws.com",
+        "user-agent": "curl/8.5.0",
+        "x-forwarded-for": CLIENT_IP,
+        "x-forwarded-port": "443",
+        "x-forwarded-proto": "https",
     }
     if body:
-        added[b"content-length"] = str(len(body)).encode("ascii")
+        added["content-length"] = str(len(body))
     all_headers[:0] = [(name, value) for name, value in added.items() if name not in given]
     request = Request(
         method=method.upper(),
         path=unquote(raw_path),
-        raw_path=raw_path.encode("ascii"),
-        query_string=(query or split.query).lstrip("?").encode("latin-1"),
+        raw_path=raw_path,
+        query_string=(query or split.query).lstrip("?"),
         headers=all_headers,
         body=body,
         client=(CLIENT_IP, 0),
@@ -63,19 +63,19 @@ def sample_event(
         # live capture apigwv1-request.json: "/live/capture/..." on stage "live").
         root_path=f"/{stage}" if kind == "rest" and stage else "",
     )
-    invocation = Invocation(stage=stage)
+    invocation = GatewayContext(stage=stage)
     if kind == "rest" and raw_path == "/":
         # A greedy /{proxy+} never takes the root: AWS routes it to the "/" resource, which
         # has no path parameters.
-        invocation = Invocation(stage=stage, resource="/")
+        invocation = GatewayContext(stage=stage, resource="/")
     return source.request_to_event(request, invocation)
 
 
-def _header(text: str) -> tuple[bytes, bytes]:
+def _header(text: str) -> tuple[str, str]:
     name, sep, value = text.partition(":")
     if not sep or not name.strip():
         raise argparse.ArgumentTypeError(f"a header is NAME:VALUE, got {text!r}")
-    return name.strip().lower().encode("latin-1"), value.strip().encode("latin-1")
+    return name.strip().lower(), value.strip()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -46,7 +46,7 @@ ERROR_BODIES: dict[int, bytes] = {
 
 # Framing is the server's job: a Lambda result has one whole body, so Content-Length is
 # computed here and whatever framing the function named is dropped.
-_FRAMING_HEADERS = frozenset({b"content-length", b"transfer-encoding"})
+_FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding"})
 
 #: What a wire frames: status, headers (framing included) and the body bytes to send.
 Framed = tuple[int, list[tuple[bytes, bytes]], bytes]
@@ -132,16 +132,17 @@ class ReceivedRequest(Request):
     def __init__(self, *, raw_names: list[bytes], **fields: Any) -> None:
         super().__init__(**fields)
         self._raw_names = raw_names
-        self._spellings: dict[bytes, str] | None = None
+        self._spellings: dict[str, str] | None = None
 
     @property
-    def header_spellings(self) -> dict[bytes, str]:
+    def header_spellings(self) -> dict[str, str]:
         """Lower-case name → the client's first spelling of it (worked out when first read:
         only REST API events need it)."""
         if self._spellings is None:
-            spellings: dict[bytes, str] = {}
-            for name in self._raw_names:
-                spellings.setdefault(name.lower(), name.decode("latin-1"))
+            spellings: dict[str, str] = {}
+            for raw in self._raw_names:
+                name = raw.decode("latin-1")
+                spellings.setdefault(name.lower(), name)
             self._spellings = spellings
         return self._spellings
 
@@ -160,9 +161,10 @@ def request_from_head(
         method=head.method,
         # As ASGI's path: percent-decoded, then UTF-8 (invalid sequences replaced).
         path=unquote_to_bytes(raw_path).decode("utf-8", "replace"),
-        raw_path=raw_path,
-        query_string=query_string,
-        headers=head.headers,
+        raw_path=raw_path.decode("latin-1"),
+        query_string=query_string.decode("latin-1"),
+        # The model carries header text as PEP 3333's native strings, one character per byte.
+        headers=[(name.decode("latin-1"), value.decode("latin-1")) for name, value in head.headers],
         body=body,
         scheme="http",
         server=server,
@@ -181,14 +183,16 @@ def response_framing(
     describes the GET body) but sends no body; 204 and 304 carry neither.
     """
     headers = [
-        (name, value) for name, value in response.headers if name.lower() not in _FRAMING_HEADERS
+        (name.encode("latin-1"), value.encode("latin-1"))
+        for name, value in response.headers
+        if name.lower() not in _FRAMING_HEADERS
     ]
     body = response.body
     if response.status in (204, 304):
         body = b""
     elif method == "HEAD":
-        declared = [value for name, value in response.headers if name.lower() == b"content-length"]
-        headers.append((b"content-length", declared[0] if declared else str(len(body)).encode()))
+        declared = [value for name, value in response.headers if name.lower() == "content-length"]
+        headers.append((b"content-length", (declared[0] if declared else str(len(body))).encode()))
         body = b""
     else:
         headers.append((b"content-length", str(len(body)).encode()))
@@ -204,7 +208,7 @@ def internal_error() -> Response:
     pipeline, not an AWS answer, so plain text, and the traceback goes only to the log."""
     return Response(
         status=500,
-        headers=[(b"content-type", b"text/plain; charset=utf-8")],
+        headers=[("content-type", "text/plain; charset=utf-8")],
         body=b"Internal Server Error",
     )
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from lambgate.events import EventSource, Invocation, get_source
+from lambgate.events import EventSource, GatewayContext, get_source
 from lambgate.local.template.specs import DEFAULT_ROUTE_PATH, ApiKind, ApiSpec, RouteSpec
 from lambgate.model import Request
 
@@ -40,7 +40,7 @@ class Destination:
 
     function: str
     source: EventSource
-    invocation: Invocation
+    invocation: GatewayContext
     #: Seconds the front waits for the function; ``None``: as long as the function runs.
     integration_timeout: float | None
     #: How the route is named in log lines (``GET /items/{id}``, ``$default``).
@@ -66,7 +66,7 @@ class DestinationResolver(Protocol):
         *,
         request_id: str,
         epoch_ms: int,
-        header_spellings: Mapping[bytes, str] | None = None,
+        header_spellings: Mapping[str, str] | None = None,
     ) -> Destination | GatewayAnswer: ...
 
 
@@ -99,12 +99,12 @@ class ApiRoutes:
         *,
         request_id: str,
         epoch_ms: int,
-        header_spellings: Mapping[bytes, str] | None = None,
+        header_spellings: Mapping[str, str] | None = None,
     ) -> Destination | GatewayAnswer:
         # HTTP APIs decode the path twice: a "%" the first decoding leaves must start an
         # escape, or the request is refused (hotsock/voker ingress-paths.json).
         undecodable = _UNDECODABLE.search(request.path) is not None
-        found = self._match(request.method, request.raw_path.decode("latin-1"))
+        found = self._match(request.method, request.raw_path)
         if found is None:
             if undecodable and self.api_kind == "http":
                 return BAD_REQUEST
@@ -114,7 +114,7 @@ class ApiRoutes:
         if undecodable and api.kind == "http":
             return BAD_REQUEST
         route = match.route
-        invocation = Invocation(
+        invocation = GatewayContext(
             request_id=request_id,
             time_epoch_ms=epoch_ms,
             api_id=served.api_id,
@@ -186,9 +186,11 @@ class SingleFunction:
         *,
         request_id: str,
         epoch_ms: int,
-        header_spellings: Mapping[bytes, str] | None = None,
+        header_spellings: Mapping[str, str] | None = None,
     ) -> Destination | GatewayAnswer:
-        invocation = Invocation(request_id=request_id, time_epoch_ms=epoch_ms, api_id=self.api_id)
+        invocation = GatewayContext(
+            request_id=request_id, time_epoch_ms=epoch_ms, api_id=self.api_id
+        )
         return Destination(
             function=self.function,
             source=self.source,

@@ -31,10 +31,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from lambgate.errors import ResultError
+from lambgate.lambda_limits import SYNC_REQUEST_LIMIT
 from lambgate.local.front.messages import ReceivedRequest
 from lambgate.local.lambda_service.function import InvocationResult
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
-from lambgate.local.lambda_service.quotas import MAX_SYNC_PAYLOAD_BYTES
 from lambgate.local.lambda_service.tracing import new_request_id, trace_root
 from lambgate.local.lambda_service.waiting import first_done
 from lambgate.model import Request, Response
@@ -56,17 +56,17 @@ ALB_MAX_REQUEST_BODY = 1024 * 1024
 #: (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/x-forwarded-headers.html);
 #: API Gateway and function URLs send the same four.
 ADDED_HEADERS = ("X-Amzn-Trace-Id", "X-Forwarded-For", "X-Forwarded-Port", "X-Forwarded-Proto")
-_ADDED_NAMES = frozenset(name.lower().encode("ascii") for name in ADDED_HEADERS)
+_ADDED_NAMES = frozenset(name.lower() for name in ADDED_HEADERS)
 
 #: How API Gateway spells the headers it adds or rewrites in a REST event, whatever the
 #: client sent: the example event in https://docs.aws.amazon.com/apigateway/latest/
 #: developerguide/set-up-lambda-proxy-integrations.html and hotsock/voker's live captures.
-AWS_HEADER_SPELLINGS: dict[bytes, str] = {
-    name.lower().encode("ascii"): name for name in ("Host", "User-Agent", *ADDED_HEADERS)
+AWS_HEADER_SPELLINGS: dict[str, str] = {
+    name.lower(): name for name in ("Host", "User-Agent", *ADDED_HEADERS)
 }
 
 
-def header_spellings(request: Request) -> dict[bytes, str]:
+def header_spellings(request: Request) -> dict[str, str]:
     """The names a REST event spells out: the client's own, and AWS's for the ones it adds."""
     client = request.header_spellings if isinstance(request, ReceivedRequest) else {}
     return client | AWS_HEADER_SPELLINGS
@@ -84,27 +84,27 @@ def forwarded(request: Request, destination: Destination) -> Request:
     """
     peer = request.client[0] if request.client else "127.0.0.1"
     port = request.server[1] if request.server else 80
-    headers: list[tuple[bytes, bytes]] = []
-    chain: list[bytes] = []
-    trace: bytes | None = None
+    headers: list[tuple[str, str]] = []
+    chain: list[str] = []
+    trace: str | None = None
     for name, value in request.headers:
-        if name == b"x-forwarded-for":
+        if name == "x-forwarded-for":
             chain.append(value)
-        elif name == b"x-amzn-trace-id":
+        elif name == "x-amzn-trace-id":
             trace = value
         elif name not in _ADDED_NAMES:  # proto and port: the front's own replace them
             headers.append((name, value))
-    chain.append(peer.encode("ascii"))
+    chain.append(peer)
     headers += [
-        (b"x-amzn-trace-id", trace or trace_root().encode("ascii")),
-        (b"x-forwarded-for", b", ".join(chain)),
-        (b"x-forwarded-port", str(port).encode("ascii")),
-        (b"x-forwarded-proto", request.scheme.encode("ascii")),
+        ("x-amzn-trace-id", trace or trace_root()),
+        ("x-forwarded-for", ", ".join(chain)),
+        ("x-forwarded-port", str(port)),
+        ("x-forwarded-proto", request.scheme),
     ]
     path, raw_path, root_path = request.path, request.raw_path, request.root_path
     if destination.stage_prefix:
         cut = len(destination.stage_prefix)  # ASCII: the same length encoded or not
-        path, raw_path = path[cut:] or "/", raw_path[cut:] or b"/"
+        path, raw_path = path[cut:] or "/", raw_path[cut:] or "/"
         root_path += destination.root_path
     return Request(
         method=request.method,
@@ -121,8 +121,7 @@ def forwarded(request: Request, destination: Destination) -> Request:
 
 
 def answer_to_response(answer: GatewayAnswer) -> Response:
-    headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers]
-    return Response(status=answer.status, headers=headers, body=answer.body)
+    return Response(status=answer.status, headers=list(answer.headers), body=answer.body)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,8 +152,8 @@ class Gateway:
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
         request_id = new_request_id()
-        query = b"?" + request.query_string if request.query_string else b""
-        asked = (request.raw_path + query).decode("latin-1")
+        query = "?" + request.query_string if request.query_string else ""
+        asked = request.raw_path + query
         # Only REST events spell header names out (an API port serving any REST API is "rest").
         spellings = header_spellings(request) if self.kind == "rest" else None
         target = self.resolver.resolve(
@@ -174,7 +173,7 @@ class Gateway:
         response = outcome.response
         request_id_header = FRONT_ERRORS[kind].request_id_header
         if request_id_header is not None:
-            response.headers.append((request_id_header.encode("ascii"), request_id.encode("ascii")))
+            response.headers.append((request_id_header, request_id))
         self.log.request(
             method=request.method,
             target=asked,
@@ -192,10 +191,10 @@ class Gateway:
             return _Outcome(answer_to_response(errors.invoke_refused), None)
         event = target.source.request_to_event(request, target.invocation)
         payload = json.dumps(event).encode("utf-8")
-        if len(payload) > MAX_SYNC_PAYLOAD_BYTES:
+        if len(payload) > SYNC_REQUEST_LIMIT:
             self._explain(
                 target,
-                f"the event is {len(payload)} bytes, over Lambda's {MAX_SYNC_PAYLOAD_BYTES}-byte "
+                f"the event is {len(payload)} bytes, over Lambda's {SYNC_REQUEST_LIMIT}-byte "
                 "limit for a synchronous invocation, so Lambda refused to run the function",
             )
             return _Outcome(answer_to_response(errors.invoke_refused), None)

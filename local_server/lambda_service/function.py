@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from lambgate.events.base import ACCOUNT_ID, REGION
+
 __all__ = [
-    "ACCOUNT_ID",
     "DEFAULT_REGION",
     "FunctionConfig",
     "LATEST",
@@ -23,8 +24,8 @@ __all__ = [
     "function_arn",
 ]
 
-DEFAULT_REGION = "us-east-1"
-ACCOUNT_ID = "123456789012"
+#: The region the emulator's ARNs name, the same as its events' (``ACCOUNT_ID`` too).
+DEFAULT_REGION = REGION
 #: The one version of a function the emulator runs: the unpublished ``$LATEST``
 #: (https://docs.aws.amazon.com/lambda/latest/dg/configuration-versions.html).
 LATEST = "$LATEST"

@@ -28,12 +28,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
+from lambgate.lambda_limits import ASYNC_REQUEST_LIMIT, SYNC_REQUEST_LIMIT
 from lambgate.local.front.server import HTTPServer, Limits, start_server
 from lambgate.model import Request, Response
 
 from .function import DEFAULT_REGION, LATEST, InvocationResult, function_arn
 from .function_pool import FunctionRuntime
-from .quotas import MAX_ASYNC_PAYLOAD_BYTES, MAX_SYNC_PAYLOAD_BYTES
 
 __all__ = ["InvokeAPI", "InvokeServer", "start_invoke_api"]
 
@@ -70,9 +70,9 @@ class ServiceError(Exception):
         status, message_key = SERVICE_ERRORS[self.error_type]
         body = json.dumps({"Type": "User", message_key: self.message}).encode()
         headers = [
-            (b"content-type", b"application/json"),
-            (b"x-amzn-requestid", request_id.encode()),
-            (b"x-amzn-errortype", self.error_type.encode()),
+            ("content-type", "application/json"),
+            ("x-amzn-requestid", request_id),
+            ("x-amzn-errortype", self.error_type),
         ]
         return Response(status=status, headers=headers, body=body)
 
@@ -97,7 +97,7 @@ class InvokeAPI:
         if match is None or request.method != "POST":
             raise ServiceError("UnknownOperationException", "Unknown operation")
         runtime = self._function(match["name"], request.query_string)
-        invocation_type = _header(request, b"x-amz-invocation-type") or "RequestResponse"
+        invocation_type = _header(request, "x-amz-invocation-type") or "RequestResponse"
         if invocation_type not in INVOCATION_TYPES:
             raise ServiceError(
                 "InvalidParameterValueException",
@@ -107,7 +107,7 @@ class InvokeAPI:
             )
         payload = _payload(request, invocation_type)
         client_context = _client_context(request)
-        headers = [(b"x-amzn-requestid", request_id.encode())]
+        headers = [("x-amzn-requestid", request_id)]
         if invocation_type == "DryRun":
             return Response(status=204, headers=headers)
         if invocation_type == "Event":
@@ -121,18 +121,18 @@ class InvokeAPI:
             payload, request_id=request_id, client_context=client_context
         )
         headers += [
-            (b"content-type", b"application/json"),
-            (b"x-amz-executed-version", LATEST.encode()),
+            ("content-type", "application/json"),
+            ("x-amz-executed-version", LATEST),
         ]
         if invocation.function_error is not None:
-            headers.append((b"x-amz-function-error", invocation.function_error.encode()))
-        if _header(request, b"x-amz-log-type") == "Tail":
-            headers.append((b"x-amz-log-result", base64.b64encode(invocation.log_tail)))
+            headers.append(("x-amz-function-error", invocation.function_error))
+        if _header(request, "x-amz-log-type") == "Tail":
+            headers.append(("x-amz-log-result", base64.b64encode(invocation.log_tail).decode()))
         return Response(status=200, headers=headers, body=invocation.payload)
 
-    def _function(self, raw_name: str, query_string: bytes) -> FunctionRuntime:
+    def _function(self, raw_name: str, query_string: str) -> FunctionRuntime:
         match = FUNCTION_NAME.fullmatch(raw_name)
-        qualifier = parse_qs(query_string.decode("latin-1")).get("Qualifier", [None])[-1]
+        qualifier = parse_qs(query_string).get("Qualifier", [None])[-1]
         name = match["name"] if match else raw_name
         qualifier = qualifier or (match["qualifier"] if match else None)
         runtime = self.functions.get(name)
@@ -156,13 +156,12 @@ class InvokeAPI:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def _header(request: Request, name: bytes) -> str | None:
-    value = request.header(name)
-    return value.decode("latin-1") if value is not None else None
+def _header(request: Request, name: str) -> str | None:
+    return request.header(name)
 
 
 def _payload(request: Request, invocation_type: str) -> bytes:
-    limit = MAX_ASYNC_PAYLOAD_BYTES if invocation_type == "Event" else MAX_SYNC_PAYLOAD_BYTES
+    limit = ASYNC_REQUEST_LIMIT if invocation_type == "Event" else SYNC_REQUEST_LIMIT
     if len(request.body) > limit:
         raise ServiceError(
             "RequestTooLargeException",
@@ -183,7 +182,7 @@ def _payload(request: Request, invocation_type: str) -> bytes:
 
 def _client_context(request: Request) -> str | None:
     """``X-Amz-Client-Context`` is base64 JSON; the runtime receives the JSON itself."""
-    raw = request.header(b"x-amz-client-context")
+    raw = request.header("x-amz-client-context")
     if raw is None:
         return None
     try:
@@ -223,6 +222,6 @@ async def start_invoke_api(
     api = InvokeAPI(functions, region=region)
     # Payloads over 6 MB must reach us to be refused with Lambda's own 413.
     server = await start_server(
-        api.handle, host=host, port=port, limits=Limits(max_body=2 * MAX_SYNC_PAYLOAD_BYTES)
+        api.handle, host=host, port=port, limits=Limits(max_body=2 * SYNC_REQUEST_LIMIT)
     )
     return InvokeServer(api, server)

@@ -30,9 +30,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from lambgate.events.headers import native
+from lambgate.lambda_limits import SYNC_RESPONSE_LIMIT
 from lambgate.model import Request, Response
-
-from .quotas import MAX_SYNC_PAYLOAD_BYTES
 
 __all__ = [
     "MAX_RESPONSE_BYTES",
@@ -41,13 +41,12 @@ __all__ = [
     "RuntimeReply",
 ]
 
-#: Largest synchronous response Lambda accepts from a runtime: the 6 MB payload quota + 100
-#: bytes. Larger posts get 413 and the caller sees ``Function.ResponseSizeTooLarge``
-#: (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
-MAX_RESPONSE_BYTES = MAX_SYNC_PAYLOAD_BYTES + 100
+#: Largest synchronous response Lambda accepts from a runtime; larger posts get 413 and the
+#: caller sees ``Function.ResponseSizeTooLarge``.
+MAX_RESPONSE_BYTES = SYNC_RESPONSE_LIMIT
 
-ERROR_TYPE_HEADER = b"lambda-runtime-function-error-type"
-JSON = [(b"content-type", b"application/json")]
+ERROR_TYPE_HEADER = "lambda-runtime-function-error-type"
+JSON = [("content-type", "application/json")]
 
 ReplyKind = Literal["response", "error", "too_large"]
 
@@ -178,16 +177,16 @@ class RuntimeAPI:
             in_flight.delivered.set_result(self._loop.time())
         event = in_flight.request
         headers = [
-            (b"content-type", b"application/json"),
-            (b"lambda-runtime-aws-request-id", event.request_id.encode()),
-            (b"lambda-runtime-deadline-ms", str(event.deadline_ms).encode()),
-            (b"lambda-runtime-invoked-function-arn", event.invoked_function_arn.encode()),
-            (b"lambda-runtime-trace-id", event.trace_id.encode()),
+            ("content-type", "application/json"),
+            ("lambda-runtime-aws-request-id", event.request_id),
+            ("lambda-runtime-deadline-ms", str(event.deadline_ms)),
+            ("lambda-runtime-invoked-function-arn", event.invoked_function_arn),
+            ("lambda-runtime-trace-id", event.trace_id),
         ]
         if event.client_context is not None:
-            headers.append((b"lambda-runtime-client-context", event.client_context.encode()))
+            headers.append(("lambda-runtime-client-context", native(event.client_context)))
         if event.cognito_identity is not None:
-            headers.append((b"lambda-runtime-cognito-identity", event.cognito_identity.encode()))
+            headers.append(("lambda-runtime-cognito-identity", native(event.cognito_identity)))
         return Response(status=200, headers=headers, body=event.payload)
 
     def _reply(self, request: Request, match: re.Match[str]) -> Answer:
@@ -223,8 +222,7 @@ class RuntimeAPI:
 
 
 def _error_type(request: Request) -> str | None:
-    value = request.header(ERROR_TYPE_HEADER)
-    return value.decode("latin-1") if value is not None else None
+    return request.header(ERROR_TYPE_HEADER)
 
 
 NEXT_PATH = "/2018-06-01/runtime/invocation/next"

@@ -16,6 +16,8 @@ import shlex
 from collections.abc import Mapping
 from typing import Any
 
+from lambgate.events.base import ACCOUNT_ID, REGION
+
 from .specs import TemplateError
 from .values import scalar_text
 
@@ -29,11 +31,11 @@ __all__ = [
 #: Values SAM CLI gives the pseudo parameters locally; each can be overridden with
 #: ``--parameter-overrides AWS::Region=eu-west-1`` as in SAM.
 PSEUDO_PARAMETERS: dict[str, Any] = {
-    "AWS::Region": "us-east-1",
-    "AWS::AccountId": "123456789012",
+    "AWS::Region": REGION,
+    "AWS::AccountId": ACCOUNT_ID,
     "AWS::StackName": "local",
     "AWS::StackId": (
-        "arn:aws:cloudformation:us-east-1:123456789012:stack/local/"
+        f"arn:aws:cloudformation:{REGION}:{ACCOUNT_ID}:stack/local/"
         "51af3dc0-da77-11e4-872e-1234567db123"
     ),
     "AWS::Partition": "aws",

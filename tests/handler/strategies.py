@@ -7,8 +7,9 @@ share, because every gateway does it to every request:
 - ``Host``, ``X-Forwarded-Proto``, ``X-Forwarded-Port`` and ``X-Forwarded-For`` are present
   (the gateway adds them), so ``scheme`` and ``server`` are the ones they name.
 - The client address is an IP with port 0: events carry the source IP but never its port.
-- Header names are lower-case (as the model keeps them) and values have no outer whitespace,
-  which HTTP servers strip before any gateway sees them.
+- Header names are lower-case (as 2.0 events deliver them, so that every source can carry
+  them) and values have no outer whitespace, which HTTP servers strip before any gateway sees
+  them; values are native strings (latin-1 characters), as the model keeps them.
 """
 
 from __future__ import annotations
@@ -56,9 +57,10 @@ class Carriage:
     """What one source carries whole, each field tied to the AWS behaviour that limits it."""
 
     #: REST, function URLs and ALB pass the path on percent-encoded, so ``raw_path`` keeps any
-    #: encoding (``%2F`` included). HTTP APIs hand the function the *decoded* path (F21 in
-    #: AWS_FACTS.md; ``/slash%2Fvalue`` arrives as ``/slash/value``): the raw path is rebuilt
-    #: by encoding, so only the canonical re-encoding of a path without ``%2F`` round-trips.
+    #: encoding (``%2F`` included). HTTP APIs hand the function the *decoded* path (live
+    #: captures in hotsock/voker ``ingress-paths.json``: ``/slash%2Fvalue`` arrives as
+    #: ``/slash/value``): the raw path is rebuilt by encoding, so only the canonical
+    #: re-encoding of a path without ``%2F`` round-trips.
     path_kept_encoded: bool
     #: REST and HTTP APIs (1.0) hand over ``multiValueQueryStringParameters``, decoded and
     #: grouped by key: the query comes back grouped, in lambgate's canonical encoding. Payload
@@ -169,15 +171,15 @@ _DECODED_SEGMENTS = st.lists(
 
 
 @st.composite
-def _path(draw: st.DrawFn, carriage: Carriage) -> tuple[str, bytes]:
+def _path(draw: st.DrawFn, carriage: Carriage) -> tuple[str, str]:
     """``(path, raw_path)``: Unicode, spaces, ``%``, empty segments and a trailing slash."""
     if carriage.path_kept_encoded:
         # A segment may hold "/" (sent as %2F) and "?" or "#" (sent escaped).
         segments = draw(_SEGMENTS)
         raw = "/" + "/".join(_encoded(s, _PATH_LITERALS, draw(_ESCAPE_MASKS)) for s in segments)
-        return "/" + "/".join(segments), raw.encode("ascii")
+        return "/" + "/".join(segments), raw
     path = "/" + "/".join(draw(_DECODED_SEGMENTS))
-    return path, quote(path, safe="/:@!$&'()*+,;=-._~").encode("ascii")
+    return path, quote(path, safe="/:@!$&'()*+,;=-._~")
 
 
 _QUERY_KEYS = st.lists(st.text(_URL_TEXT_CHARS, min_size=1, max_size=5), unique=True, max_size=4)
@@ -191,7 +193,7 @@ _SOME_VALUES = st.lists(_QUERY_VALUE, min_size=1, max_size=3)
 
 
 @st.composite
-def _query(draw: st.DrawFn, carriage: Carriage) -> bytes:
+def _query(draw: st.DrawFn, carriage: Carriage) -> str:
     """Every key has an ``=``: the gateways' maps turn ``?flag`` into ``flag=``."""
     keys = draw(_QUERY_KEYS)
     per_key = _SOME_VALUES if carriage.query_repeats else _ONE_VALUE
@@ -201,7 +203,7 @@ def _query(draw: st.DrawFn, carriage: Carriage) -> bytes:
     if carriage.query_decoded:
         # API Gateway decodes the maps, so the client's encoding is gone: the query comes back
         # in lambgate's canonical form, every reserved character escaped.
-        return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs).encode()
+        return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs)
     # A raw key is encoded once and spelled the same at each repeat, as ALB groups by the
     # undecoded key; values may use "+" or "%20" for a space.
     raw_keys = {key: _encoded(key, _QUERY_LITERALS, draw(_ESCAPE_MASKS)) for key in keys}
@@ -209,15 +211,10 @@ def _query(draw: st.DrawFn, carriage: Carriage) -> bytes:
         raw_keys[k] + "=" + _encoded(v, _QUERY_LITERALS, draw(_ESCAPE_MASKS), plus_for_space=True)
         for k, v in pairs
     ]
-    return "&".join(parts).encode("ascii")
+    return "&".join(parts)
 
 
-_FIELD_VALUE = (
-    st.text(_FIELD_CHARS, min_size=1, max_size=12)
-    .map(str.strip)
-    .filter(bool)
-    .map(lambda value: value.encode("latin-1"))
-)
+_FIELD_VALUE = st.text(_FIELD_CHARS, min_size=1, max_size=12).map(str.strip).filter(bool)
 _ONE_FIELD_VALUE = st.lists(_FIELD_VALUE, min_size=1, max_size=1)
 _SOME_FIELD_VALUES = st.lists(_FIELD_VALUE, min_size=1, max_size=3)
 _HEADER_NAMES = st.lists(
@@ -254,21 +251,21 @@ def requests_for(draw: st.DrawFn, source: str) -> Request:
     scheme = draw(_SCHEMES)
     port = draw(_PORTS)
     forwarded_for = draw(_FORWARDED_FOR)
-    groups: list[tuple[bytes, list[bytes]]] = [
-        (b"host", [host.encode()]),
-        (b"x-forwarded-proto", [scheme.encode()]),
-        (b"x-forwarded-port", [str(port).encode()]),
+    groups: list[tuple[str, list[str]]] = [
+        ("host", [host]),
+        ("x-forwarded-proto", [scheme]),
+        ("x-forwarded-port", [str(port)]),
         # The gateway appends the peer it saw; ALB reads the client from this header.
-        (b"x-forwarded-for", [", ".join(forwarded_for).encode()]),
+        ("x-forwarded-for", [", ".join(forwarded_for)]),
     ]
     content_type = draw(_CONTENT_TYPE_CHOICES)
     if content_type:
-        groups.append((b"content-type", [content_type.encode()]))
+        groups.append(("content-type", [content_type]))
     per_name = _SOME_FIELD_VALUES if carriage.header_repeats else _ONE_FIELD_VALUE
-    groups.extend((name.encode(), draw(per_name)) for name in draw(_HEADER_NAMES))
+    groups.extend((name, draw(per_name)) for name in draw(_HEADER_NAMES))
     groups = draw(st.permutations(groups))
     cookies = draw(_COOKIES)
-    cookie_group = (b"cookie", ["; ".join(cookies).encode()])
+    cookie_group = ("cookie", ["; ".join(cookies)])
     if cookies and carriage.cookie_last:
         groups.append(cookie_group)
     elif cookies:
@@ -301,9 +298,7 @@ _RESPONSE_NAME_LISTS = st.lists(_RESPONSE_HEADER_NAMES, unique_by=str.lower, max
 _STATUSES = st.sampled_from([200, 201, 204, 301, 304, 400, 404, 418, 429, 500, 503, 599])
 _CONTENT_TYPE_CHOICES = st.sampled_from(_CONTENT_TYPES)
 # Apps spell the name every way; the AWS ALB example itself writes "Set-cookie".
-_SET_COOKIE_SPELLINGS = st.sampled_from(
-    [b"Set-Cookie", b"set-cookie", b"Set-cookie", b"SET-COOKIE"]
-)
+_SET_COOKIE_SPELLINGS = st.sampled_from(["Set-Cookie", "set-cookie", "Set-cookie", "SET-COOKIE"])
 
 
 @st.composite
@@ -312,9 +307,7 @@ def responses_for(draw: st.DrawFn, source: str) -> Response:
     always several ``Set-Cookie`` headers, which every source must keep apart (REST and 1.0 in
     ``multiValueHeaders``, 2.0 in ``cookies``, ALB single-value mode by varying the case)."""
     per_name = _SOME_FIELD_VALUES if source in _RESPONSE_REPEATS else _ONE_FIELD_VALUE
-    headers = [
-        (name.encode(), value) for name in draw(_RESPONSE_NAME_LISTS) for value in draw(per_name)
-    ]
+    headers = [(name, value) for name in draw(_RESPONSE_NAME_LISTS) for value in draw(per_name)]
     content_type = draw(_CONTENT_TYPE_CHOICES)
     # REST turns a base64 body back into bytes only when the Content-Type (or the first
     # Accept type) is a binary media type; without one the client gets the base64 text.
@@ -322,21 +315,21 @@ def responses_for(draw: st.DrawFn, source: str) -> Response:
     if source == "rest" and content_type is None:
         content_type = "application/octet-stream"
     if content_type:
-        headers.append((b"Content-Type", content_type.encode()))
+        headers.append(("Content-Type", content_type))
     if draw(st.booleans()):
-        headers.append((b"Content-Encoding", b"gzip"))
+        headers.append(("Content-Encoding", "gzip"))
     cookies = draw(_COOKIES)
     spelling = draw(_SET_COOKIE_SPELLINGS)
-    headers.extend((spelling, f"{c}; Path=/; HttpOnly".encode()) for c in cookies)
+    headers.extend((spelling, f"{c}; Path=/; HttpOnly") for c in cookies)
     headers = draw(st.permutations(headers))
     body = draw(_BODIES)
     return Response(status=draw(_STATUSES), headers=headers, body=body)
 
 
-def grouped_headers(headers: Sequence[tuple[bytes, bytes]]) -> dict[bytes, list[bytes]]:
+def grouped_headers(headers: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
     """Header values per lower-case name, in order: what survives a JSON header map, where the
     order *between* names is the map's and HTTP gives it no meaning."""
-    grouped: dict[bytes, list[bytes]] = {}
+    grouped: dict[str, list[str]] = {}
     for name, value in headers:
         grouped.setdefault(name.lower(), []).append(value)
     return grouped

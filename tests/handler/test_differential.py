@@ -259,7 +259,7 @@ ASGI_REQUEST_DIFFERENCES = [
     Difference(
         "ASGI raw_path is the path as received (encoded, %2F intact); mangum sends None, so an "
         "app cannot tell /items/a%2Fb from /items/a/b. HTTP APIs decode the path, so there "
-        "lambgate can only re-encode it (AWS_FACTS F21).",
+        "lambgate can only re-encode it (live captures: hotsock/voker ingress-paths.json).",
         EVERY_SOURCE,
         lambda view, source: view | {"raw_path": RAW_PATHS.get(source, CLIENT_PATH)},
     ),
@@ -298,7 +298,8 @@ WSGI_REQUEST_DIFFERENCES = [
         with_fields(url=EXECUTE_API + "/prod" + DECODED_PATH, script_root="/prod"),
     ),
     Difference(
-        "HTTP APIs hand over the path decoded (AWS_FACTS F21); apig-wsgi puts that text in "
+        "HTTP APIs hand over the path decoded (hotsock/voker ingress-paths.json); apig-wsgi "
+        "puts that text in "
         "PATH_INFO as if it were Latin-1 bytes, so 'café' reaches Flask as 'caf\\ufffd', and "
         "keeps the named stage there. lambgate mounts the app under the stage, PATH_INFO "
         "holding the path's UTF-8 bytes as PEP 3333 asks.",

@@ -15,6 +15,7 @@ from lambgate.events import SOURCES, get_source
 from tests.factories import (
     TARGET_GROUP_ARN,
     make_alb_event,
+    make_http_v1_event,
     make_http_v2_event,
     make_lambda_context,
     make_rest_event,
@@ -106,7 +107,7 @@ class TestConsoleTestEvents:
         with pytest.raises(MalformedEvent) as caught:
             make_handler(echo_app)(event, None)
 
-        assert str(caught.value) == "payload 2.0 event has no requestContext.http.method"
+        assert str(caught.value) == "http event: requestContext must be an object, got null"
 
 
 class TestALBHealthChecks:
@@ -212,6 +213,16 @@ class TestNotAnHTTPEvent:
 
         assert f"lambgate cannot serve a {kind} event" in str(caught.value)
 
+    @pytest.mark.parametrize("source", [source.name for source in SOURCES])
+    @pytest.mark.parametrize("event", [[{"httpMethod": "GET"}], None, "{}", {}])
+    def test_a_forced_source_names_what_its_event_lacks(self, source: str, event: Any) -> None:
+        with pytest.raises(MalformedEvent) as caught:
+            make_handler(echo_app, source=source)(event, None)  # type: ignore[arg-type]
+
+        what = "the event must be a JSON object" if not isinstance(event, dict) else "is missing"
+        assert str(caught.value).startswith(f"{source} event: ")
+        assert what in str(caught.value)
+
     def test_event_errors_are_value_errors_with_a_400_hint(self) -> None:
         # Callers that catch ValueError keep working, and the emulator shows a 400.
         with pytest.raises(ValueError) as caught:
@@ -219,6 +230,86 @@ class TestNotAnHTTPEvent:
 
         assert isinstance(caught.value, UnknownEventSource)
         assert caught.value.status_hint == 400
+
+
+def _rest_authorizer() -> dict[str, Any]:
+    event = make_rest_event(path="/items", headers=[("Authorization", "Bearer t")])
+    arn = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET/items"
+    return {"type": "REQUEST", "methodArn": arn, **event}
+
+
+def _rest_token_authorizer() -> dict[str, Any]:
+    arn = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET/items"
+    return {"type": "TOKEN", "authorizationToken": "Bearer t", "methodArn": arn}
+
+
+def _http_authorizer_v1() -> dict[str, Any]:
+    event = make_http_v1_event(path="/items", headers=[("Authorization", "Bearer t")])
+    arn = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/$default/GET/items"
+    return {"type": "REQUEST", "methodArn": arn, "identitySource": "Bearer t", **event}
+
+
+def _http_authorizer_v2() -> dict[str, Any]:
+    event = make_http_v2_event(path="/items", headers=[("authorization", "Bearer t")])
+    arn = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/$default/GET/items"
+    return {"type": "REQUEST", "routeArn": arn, "identitySource": ["Bearer t"], **event}
+
+
+class TestAuthorizerEvents:
+    """An API Gateway Lambda authorizer gets the request's method, path and headers, and must
+    answer with a policy (or ``isAuthorized``): served as a request, the app's answer is not
+    one, and the authorizer denies every client.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-input.html
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html
+    """
+
+    @pytest.mark.parametrize(
+        ("make_event", "kind"),
+        [
+            (_rest_authorizer, "REQUEST"),
+            (_rest_token_authorizer, "TOKEN"),
+            (_http_authorizer_v1, "REQUEST"),
+            (_http_authorizer_v2, "REQUEST"),
+        ],
+        ids=["rest-request", "rest-token", "http-payload-1.0", "http-payload-2.0"],
+    )
+    def test_is_refused_by_name_and_never_reaches_the_app(
+        self, make_event: Callable[[], dict[str, Any]], kind: str
+    ) -> None:
+        called = []
+
+        def app(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+            called.append(environ)
+            return echo_app(environ, start_response)
+
+        with pytest.raises(UnknownEventSource) as caught:
+            make_handler(app)(make_event(), make_lambda_context())
+
+        assert str(caught.value) == (
+            f"lambgate cannot serve an API Gateway Lambda authorizer event (type {kind}): "
+            "lambgate serves HTTP requests, and an authorizer must answer with a policy, not an "
+            "HTTP response: give the authorizer a handler of its own"
+        )
+        assert called == []
+
+    def test_websocket_event_is_refused_by_name(self) -> None:
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-route-keys-connect-disconnect.html
+        event = {
+            "headers": {"Host": "abcdef1234.execute-api.us-east-1.amazonaws.com"},
+            "multiValueHeaders": {"Host": ["abcdef1234.execute-api.us-east-1.amazonaws.com"]},
+            "requestContext": {
+                "routeKey": "$connect",
+                "eventType": "CONNECT",
+                "connectionId": "L0SM9cOFvHcCIhw=",
+                "stage": "prod",
+            },
+            "isBase64Encoded": False,
+        }
+
+        with pytest.raises(UnknownEventSource) as caught:
+            make_handler(echo_app)(event, None)
+
+        assert str(caught.value).startswith("lambgate cannot serve an API Gateway WebSocket event")
 
 
 @pytest.mark.parametrize(
@@ -231,11 +322,14 @@ def test_body_marked_base64_that_is_not_base64_is_malformed(
 ) -> None:
     event = make_event(method="POST", body="plain text, not base64!")
     event["isBase64Encoded"] = True
+    source = make_event.__name__.removeprefix("make_").removesuffix("_event").removesuffix("_v2")
 
     with pytest.raises(MalformedEvent) as caught:
         make_handler(echo_app)(event, None)
 
-    assert str(caught.value).startswith("isBase64Encoded is true but body is not base64")
+    assert str(caught.value).startswith(
+        f"{source} event: body is not base64, though isBase64Encoded is true"
+    )
 
 
 class TestForcedSource:

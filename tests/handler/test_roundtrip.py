@@ -15,42 +15,48 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lambgate.events import DEFAULT_INVOCATION, DEFAULT_OPTIONS, Invocation, detect, get_source
+from lambgate.events import (
+    DEFAULT_GATEWAY_CONTEXT,
+    DEFAULT_OPTIONS,
+    GatewayContext,
+    detect,
+    get_source,
+)
 from lambgate.model import Request, Response
 from tests.handler.strategies import SOURCE_NAMES, grouped_headers, requests_for, responses_for
 
 #: REST base64-encodes a request body only for a binary media type; ``*/*`` makes every body
 #: travel as bytes, so binary bodies round-trip (without it AWS would mangle them).
 #: https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-payload-encodings-workflow.html
-INVOCATIONS = {"rest": Invocation(binary_media_types=("*/*",))}
+GATEWAYS = {"rest": GatewayContext(binary_media_types=("*/*",))}
 
 #: ``too_slow`` is off because the first Unicode text drawn in a fresh checkout makes
 #: Hypothesis build its character-category table (about a second, once per machine).
 ROUND_TRIP = settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 
 
-def invocation_for(source: str) -> Invocation:
-    return INVOCATIONS.get(source, DEFAULT_INVOCATION)
+def gateway_for(source: str) -> GatewayContext:
+    return GATEWAYS.get(source, DEFAULT_GATEWAY_CONTEXT)
 
 
 def through_event(request: Request, source: str) -> Request:
     kind = get_source(source)
-    event = kind.request_to_event(request, invocation_for(source))
+    event = kind.request_to_event(request, gateway_for(source))
     return kind.event_to_request(event, None, DEFAULT_OPTIONS)
 
 
 def through_result(response: Response, request: Request, source: str) -> Response:
     kind = get_source(source)
     result = kind.response_to_result(response, request, DEFAULT_OPTIONS)
-    return kind.result_to_response(result, request, invocation_for(source))
+    return kind.result_to_response(result, request, gateway_for(source))
 
 
 def request(
     *,
     path: str,
-    raw_path: bytes,
-    query_string: bytes = b"",
-    headers: list[tuple[bytes, bytes]] | None = None,
+    raw_path: str,
+    query_string: str = "",
+    headers: list[tuple[str, str]] | None = None,
     body: bytes = b"",
     root_path: str = "",
     host: str = "abcdef1234.execute-api.us-east-1.amazonaws.com",
@@ -62,10 +68,10 @@ def request(
         raw_path=raw_path,
         query_string=query_string,
         headers=[
-            (b"host", host.encode()),
-            (b"x-forwarded-for", b"203.0.113.7"),
-            (b"x-forwarded-port", b"443"),
-            (b"x-forwarded-proto", b"https"),
+            ("host", host),
+            ("x-forwarded-for", "203.0.113.7"),
+            ("x-forwarded-port", "443"),
+            ("x-forwarded-proto", "https"),
             *(headers or []),
         ],
         body=body,
@@ -75,7 +81,7 @@ def request(
     )
 
 
-PLAIN = request(path="/", raw_path=b"/")
+PLAIN = request(path="/", raw_path="/")
 
 
 @pytest.mark.parametrize("source", SOURCE_NAMES)
@@ -91,7 +97,7 @@ def test_request_survives_its_event(source: str, data: st.DataObject) -> None:
 @given(data=st.data())
 def test_event_is_detected_as_its_source(source: str, data: st.DataObject) -> None:
     request = data.draw(requests_for(source))
-    event = get_source(source).request_to_event(request, invocation_for(source))
+    event = get_source(source).request_to_event(request, gateway_for(source))
     assert detect(event).name == source
 
 
@@ -111,24 +117,22 @@ def test_response_survives_its_result(source: str, data: st.DataObject) -> None:
 
 # The cases hypothesis might not reach in 200 examples, pinned for each source that can
 # carry them.
-ENCODED_SLASH = request(path="/files/a/b λ", raw_path=b"/files/a%2Fb%20%CE%BB")
-DECODED_UNICODE = request(
-    path="/files/λ 世界#1", raw_path=b"/files/%CE%BB%20%E4%B8%96%E7%95%8C%231"
-)
+ENCODED_SLASH = request(path="/files/a/b λ", raw_path="/files/a%2Fb%20%CE%BB")
+DECODED_UNICODE = request(path="/files/λ 世界#1", raw_path="/files/%CE%BB%20%E4%B8%96%E7%95%8C%231")
 AWKWARD_QUERY = request(
     path="/",
-    raw_path=b"/",
-    query_string=b"next=%2Fa%3Fb%3D1%26c&next=x&sum=1%2B1%3D2&pct=100%25&q=x%20y",
+    raw_path="/",
+    query_string="next=%2Fa%3Fb%3D1%26c&next=x&sum=1%2B1%3D2&pct=100%25&q=x%20y",
 )
-STAGED = request(path="/items/", raw_path=b"/items/", root_path="/prod")
+STAGED = request(path="/items/", raw_path="/items/", root_path="/prod")
 BINARY = request(
     path="/upload",
-    raw_path=b"/upload",
-    headers=[(b"content-type", b"application/octet-stream")],
+    raw_path="/upload",
+    headers=[("content-type", "application/octet-stream")],
     body=bytes(range(256)),
 )
 REPEATED_HEADERS = request(
-    path="/", raw_path=b"/", headers=[(b"accept", b"text/html"), (b"accept", b"*/*")]
+    path="/", raw_path="/", headers=[("accept", "text/html"), ("accept", "*/*")]
 )
 
 
@@ -150,10 +154,10 @@ def test_pinned_request_survives_its_event(source: str, original: Request) -> No
 @pytest.mark.parametrize("source", ["http", "http-v1"])
 def test_http_api_cannot_carry_an_encoded_slash(source: str) -> None:
     # HTTP APIs decode the path before the function sees it ("/capture/slash%2Fvalue" arrives
-    # as "/capture/slash/value": hotsock/voker ingress-paths.json, AWS_FACTS F21), so the app
+    # as "/capture/slash/value": hotsock/voker ingress-paths.json), so the app
     # sees two segments where the client sent one.
     back = through_event(ENCODED_SLASH, source)
-    assert (back.path, back.raw_path) == ("/files/a/b λ", b"/files/a/b%20%CE%BB")
+    assert (back.path, back.raw_path) == ("/files/a/b λ", "/files/a/b%20%CE%BB")
 
 
 def test_alb_single_value_mode_keeps_the_last_repeat() -> None:
@@ -161,14 +165,14 @@ def test_alb_single_value_mode_keeps_the_last_repeat() -> None:
     # multiple values, the load balancer uses the last value that it receives."
     # https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html
     back = through_event(REPEATED_HEADERS, "alb")
-    assert back.header(b"accept") == b"*/*"
-    assert [name for name, _ in back.headers].count(b"accept") == 1
+    assert back.header("accept") == "*/*"
+    assert [name for name, _ in back.headers].count("accept") == 1
     back = through_event(AWKWARD_QUERY, "alb")
-    assert back.query_string == b"next=x&sum=1%2B1%3D2&pct=100%25&q=x%20y"
+    assert back.query_string == "next=x&sum=1%2B1%3D2&pct=100%25&q=x%20y"
 
 
 def test_payload_2_joins_repeated_headers_with_commas() -> None:
     # "Duplicate headers are combined with commas and included in the headers field."
     # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
     for source in ("http", "url"):
-        assert through_event(REPEATED_HEADERS, source).header(b"accept") == b"text/html,*/*"
+        assert through_event(REPEATED_HEADERS, source).header("accept") == "text/html,*/*"

@@ -17,7 +17,7 @@ import flask
 import pytest
 
 from lambgate import make_handler
-from tests.factories import SOURCE_IP, execute_api_domain, make_rest_event
+from tests.factories import SOURCE_IP, execute_api_domain, make_http_v2_event, make_rest_event
 
 StartResponse = Callable[..., Callable[[bytes], object]]
 Environ = dict[str, Any]
@@ -420,3 +420,23 @@ def test_handler_serves_the_next_request_after_a_broken_one() -> None:
     assert lambda_handler(make_rest_event(path="/bad"), None) == REST_INTERNAL_ERROR
     assert lambda_handler(make_rest_event(path="/good"), None) == rest_ok("fine")
     assert calls == ["/bad", "/good"]
+
+
+def test_header_text_travels_between_event_and_app_unconverted() -> None:
+    """Events and results are JSON text, and PEP 3333's environ and ``start_response`` are
+    text: an ASCII header value is handed on as the very string it arrived as, both ways,
+    where it used to be encoded to bytes for the model and decoded back."""
+    seen: list[str] = []
+    answered = "max-age=60"
+
+    def app(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        seen.append(environ["HTTP_X_TRACE"])
+        start_response("200 OK", [("Cache-Control", answered)])
+        return [b"ok"]
+
+    event = make_http_v2_event(headers=[("x-trace", "abc-123")])
+
+    result = make_handler(app)(event, None)
+
+    assert seen == ["abc-123"] and seen[0] is event["headers"]["x-trace"]
+    assert result["headers"]["Cache-Control"] is answered

@@ -158,7 +158,8 @@ def test_http_api_event_is_payload_2_with_lowercase_headers_and_cookies(
     assert event["version"] == "2.0"
     assert (event["routeKey"], context["routeKey"]) == ("GET /echo/{item}", "GET /echo/{item}")
     assert context["stage"] == "$default"
-    # HTTP APIs decode the path (F21 in AWS_FACTS.md); the query string stays as sent.
+    # HTTP APIs decode the path (live captures: hotsock/voker ingress-paths.json); the query
+    # string stays as sent.
     assert event["rawPath"] == "/echo/a b"
     assert event["pathParameters"] == {"item": "a b"}
     assert event["rawQueryString"] == "tag=x&tag=y&q=%2F"

@@ -140,7 +140,8 @@ def test_lambda_handler_behind_an_alb_gets_alb_events(serving: list[RunningEmula
     running = serve_app(serving, "plain_handlers:echo", format="alb")
     event = httpx.get(f"{running.url('App')}/p?a=%20", timeout=30).json()["event"]
     assert "elb" in event["requestContext"]
-    # ALB passes the query undecoded (F17 in AWS_FACTS.md).
+    # "If the query parameters are URL-encoded, the load balancer does not decode them."
+    # https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html
     assert event["queryStringParameters"] == {"a": "%20"}
     # "HTTP 413: The target is a Lambda function and the request body exceeds 1 MB."
     # (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-troubleshooting.html)
