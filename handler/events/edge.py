@@ -182,7 +182,9 @@ def _event_type(event: Any) -> str:
         kind = event["Records"][0]["cf"]["config"]["eventType"]
     except (LookupError, TypeError):
         return "viewer-request"
-    return kind if kind in GENERATED_RESPONSE_LIMITS else "viewer-request"
+    if kind.__class__ is str and kind in GENERATED_RESPONSE_LIMITS:
+        return kind
+    return "viewer-request"
 
 
 def event_to_request(event: Mapping[str, Any], context: Any, options: Options) -> Request:
@@ -255,14 +257,20 @@ def _headers(header_map: Mapping[str, Any]) -> Headers:
         if lower.lower() == TRUNCATED_HEADER:
             continue
         if not is_header_name(lower):
-            raise FieldError(f"headers has a name that is not an HTTP header name: {shown(lower)}")
+            raise FieldError(
+                "Records[0].cf.request.headers has a name that is not an HTTP header name: "
+                + shown(lower)
+            )
         if entries.__class__ is not list:
             raise TypeError("headers")
         for entry in entries:
-            name = entry.get("key") or lower
+            name = entry.get("key")
+            if name is None or name == "":
+                name = lower
             if not is_header_name(name):
                 raise FieldError(
-                    f"headers[{lower!r}] has a key that is not an HTTP header name: {shown(name)}"
+                    f"Records[0].cf.request.headers[{lower!r}] has a key that is not an HTTP "
+                    f"header name: {shown(name)}"
                 )
             value = entry["value"]
             headers.append((name, value if value.isascii() else native(value)))
@@ -276,7 +284,9 @@ def _body(field: Mapping[str, Any]) -> bytes:
         return body_from_event(data, True)
     if encoding is None or encoding == "text":
         return body_from_event(data, False)
-    raise FieldError(f"body.encoding must be 'base64' or 'text', got {encoding!r}")
+    raise FieldError(
+        f"Records[0].cf.request.body.encoding must be 'base64' or 'text', got {encoding!r}"
+    )
 
 
 def response_to_result(response: Response, request: Request, options: Options) -> dict[str, Any]:

@@ -176,7 +176,9 @@ def _as_lists(values: Mapping[str, Any]) -> Mapping[str, list[str]]:
 
 
 def _last(values: Any) -> Any:
-    return values[-1] if values.__class__ is list and values else values
+    if values.__class__ is list:
+        return values[-1] if values else None
+    return values
 
 
 def _event_to_request_v2(event: Mapping[str, Any], context: Any) -> Request:
