@@ -283,3 +283,27 @@ def test_a_malformed_lattice_event_names_the_source_and_field() -> None:
 
     with pytest.raises(MalformedEvent, match=r"^lattice-v2 event: headers\['accept'\]\[0\]"):
         HANDLER(event, make_lambda_context())
+
+
+def test_the_readme_flask_guard_passes_signed_in_viewers_on_to_the_origin() -> None:
+    from flask import Flask, redirect, request
+
+    app = Flask(__name__)
+
+    @app.before_request
+    def guard() -> Any:
+        if "session" in request.cookies:
+            return "", 200, {"X-Lambgate-Forward": "origin"}
+        return redirect("/login")
+
+    handler = make_handler(app)
+    event = aws_event("aws-lambda-go-cloudfront-request.json")
+    anonymous = handler(event, make_lambda_context())
+    event["Records"][0]["cf"]["request"]["headers"]["cookie"] = [
+        {"key": "Cookie", "value": "session=1"}
+    ]
+    signed_in = handler(event, make_lambda_context())
+
+    assert anonymous["status"] == "302"
+    assert anonymous["headers"]["location"] == [{"key": "Location", "value": "/login"}]
+    assert signed_in == event["Records"][0]["cf"]["request"]
