@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -307,3 +308,101 @@ def test_the_readme_flask_guard_passes_signed_in_viewers_on_to_the_origin() -> N
     assert anonymous["status"] == "302"
     assert anonymous["headers"]["location"] == [{"key": "Location", "value": "/login"}]
     assert signed_in == event["Records"][0]["cf"]["request"]
+
+
+# --- against mangum, the one peer that serves Lambda@Edge --------------------------------
+
+
+async def _starlette_answer(request: Any) -> Any:
+    from starlette.responses import Response as StarletteResponse
+
+    response = StarletteResponse(b"\x89PNG\r\n", media_type="image/png")
+    response.headers.append("Set-Cookie", "a=1")
+    response.headers.append("Set-Cookie", "b=2")
+    return response
+
+
+async def _starlette_echo(request: Any) -> Any:
+    from starlette.responses import JSONResponse
+
+    return JSONResponse({"path": request.url.path, "query": request.url.query})
+
+
+def _starlette_app() -> Any:
+    from starlette.applications import Starlette
+    from starlette.routing import Route
+
+    return Starlette(
+        routes=[
+            Route("/answer", _starlette_answer),
+            Route("/{rest:path}", _starlette_echo, methods=["GET", "POST"]),
+        ]
+    )
+
+
+def _mangum_to_lambgate(result: dict[str, Any]) -> dict[str, Any]:
+    """mangum's Lambda@Edge result changed by each difference lambgate makes on purpose."""
+    changed = dict(result)
+    # 1. CloudFront documents status as a string, with a statusDescription.
+    changed["status"] = str(result["status"])
+    changed["statusDescription"] = HTTPStatus(result["status"]).phrase
+    # 2. The encoding key is bodyEncoding ("text" | "base64"); isBase64Encoded is not read.
+    changed["bodyEncoding"] = "base64" if changed.pop("isBase64Encoded") else "text"
+    headers = dict(result["headers"])
+    # 3. Content-Length is read-only to edge functions: CloudFront frames the body.
+    headers.pop("content-length", None)
+    # 4. Every Set-Cookie reaches the viewer; mangum keeps only the last.
+    if "set-cookie" in headers:
+        headers["set-cookie"] = [
+            {"key": "set-cookie", "value": "a=1"},
+            {"key": "set-cookie", "value": "b=2"},
+        ]
+    changed["headers"] = headers
+    return changed
+
+
+@pytest.mark.parametrize(
+    ("request_", "path_difference"),
+    [
+        ({"path": "/answer"}, None),
+        # 5. ASGI's path is percent-decoded; mangum hands over the encoded uri.
+        (
+            {"method": "POST", "path": "/a%20b", "raw_query": "x=1", "body": "hi"},
+            ("/a%20b", "/a b"),
+        ),
+    ],
+)
+def test_edge_results_match_mangum_but_for_the_named_differences(
+    request_: dict[str, Any], path_difference: tuple[str, str] | None
+) -> None:
+    from mangum import Mangum
+
+    from tests.factories import make_edge_event
+
+    app = _starlette_app()
+    event = make_edge_event(**request_)
+    ours = make_handler(app, lifespan="off")(event, make_lambda_context())
+    theirs = _mangum_to_lambgate(Mangum(app, lifespan="off")(event, make_lambda_context()))
+    if path_difference is not None:
+        assert json.loads(theirs["body"])["path"] == path_difference[0]
+        theirs["body"] = theirs["body"].replace(*path_difference)
+    assert ours == theirs
+
+
+@pytest.mark.parametrize(
+    ("name", "failure"),
+    [
+        # Version 1 matches none of mangum's handlers.
+        ("powertools-vpcLatticeEvent.json", RuntimeError),
+        # Version 2 is taken for HTTP API 2.0, whose requestContext.http it then reads.
+        ("powertools-vpcLatticeV2EventWithHeaders.json", KeyError),
+    ],
+)
+def test_mangum_fails_on_lattice_events_so_there_is_nothing_to_compare(
+    name: str, failure: type[Exception]
+) -> None:
+    from mangum import Mangum
+
+    with pytest.raises(failure):
+        Mangum(_starlette_app(), lifespan="off")(aws_event(name), make_lambda_context())
+    assert HANDLER(aws_event(name), make_lambda_context())["statusCode"] == 200
