@@ -133,8 +133,11 @@ _NOTHING: Mapping[str, Any] = {}
 
 #: The fields of an edge event the translation reads, in the types CloudFront sends them.
 FIELDS = obj(
-    Records=list_of(
-        obj(
+    Records=Spec(
+        "list",
+        required=True,
+        items=obj(
+            required=True,
             cf=obj(
                 required=True,
                 config=obj(distributionDomainName=text()),
@@ -147,8 +150,8 @@ FIELDS = obj(
                     headers=header_map(list_of(obj(key=text(), value=Spec("text", required=True)))),
                     body=obj(data=text(), encoding=text(), inputTruncated=flag()),
                 ),
-            )
-        )
+            ),
+        ),
     ),
 )
 
