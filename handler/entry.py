@@ -86,7 +86,8 @@ def make_handler(
     ``text_mime_types``: media types sent as text in addition to the defaults.
     ``exclude_headers``: response headers never passed to the gateway.
     ``source``: force an event source (``rest``, ``http-v1``, ``http``, ``alb``,
-    ``alb-multi``, ``url``) instead of detecting it per event.
+    ``alb-multi``, ``url``, ``edge``, ``lattice``, ``lattice-v2``) instead of detecting it
+    per event.
     ``logger``: an aws-lambda-powertools ``Logger``: every log line of a request carries its
     request id and the cold-start flag.
     ``timeout_margin_ms``: an ASGI request is cancelled this long before the Lambda deadline.

@@ -30,6 +30,9 @@ _KIND_NAMES = {
     "url": "function URL",
     "alb": "ALB",
     "alb-multi": "ALB, multi-value headers",
+    "edge": "Lambda@Edge, viewer request",
+    "lattice": "VPC Lattice, event version 1",
+    "lattice-v2": "VPC Lattice, event version 2",
 }
 
 

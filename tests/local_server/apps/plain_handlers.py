@@ -20,6 +20,12 @@ def echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
         "aws_request_id": context.aws_request_id,
         "function_name": context.function_name,
     }
+    if "Records" in event:  # Lambda@Edge answers in CloudFront's shape
+        return {
+            "status": "200",
+            "headers": {"content-type": [{"key": "Content-Type", "value": "application/json"}]},
+            "body": json.dumps(body),
+        }
     result: dict[str, Any] = {"statusCode": 200, "body": json.dumps(body)}
     # An ALB target group in multi-value mode accepts only multiValueHeaders, and says so by
     # sending them (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/
