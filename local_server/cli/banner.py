@@ -19,10 +19,12 @@ from .workers import banner_lines
 if TYPE_CHECKING:
     from .serve import Emulator
 
-__all__ = ["INVOKE_API", "banner"]
+__all__ = ["INSPECTOR", "INVOKE_API", "banner"]
 
 #: The Invoke API's name in the banner and in ``Emulator.ports``.
 INVOKE_API = "Invoke API"
+#: The inspector page's, likewise.
+INSPECTOR = "Inspector"
 
 _KIND_NAMES = {
     "rest": "REST API",
@@ -61,6 +63,12 @@ def banner(emulator: Emulator) -> str:
         lines.append(
             f"  {INVOKE_API} http://{emulator.host}:{emulator.invoke.port} (boto3 endpoint_url): "
             f"{names}{_moved(emulator.invoke_moved_from)}"
+        )
+    inspector = emulator.inspector_url()
+    if inspector is not None:
+        lines.append(
+            f"  {INSPECTOR} {inspector} (every request, its event, result and log; replay)"
+            f"{_moved(emulator.inspector_moved_from)}"
         )
     if emulator.watcher is not None:
         lines.append(f"  --reload: watching {emulator.watcher.describe()}")
