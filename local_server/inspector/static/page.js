@@ -137,11 +137,15 @@ async function replay(number) {
 function listen() {
   const live = document.getElementById("live");
   const source = new EventSource(`api/events?after=${newest}`);
+  const on = (yes) => { live.textContent = yes ? "live" : "disconnected"; live.classList.toggle("on", yes); };
+  on(true);
   source.addEventListener("invocations", (message) => {
-    live.textContent = "live"; live.classList.add("on");
+    on(true);
     for (const row of JSON.parse(message.data)) if (row.number > newest) addRow(row);
   });
-  source.onerror = () => { live.textContent = "reconnecting…"; live.classList.remove("on"); };
+  // Each answer ends its response and EventSource asks again at once (retry: 0): only a
+  // closed source, or an error with no answer since, means the emulator is gone.
+  source.onerror = () => { if (source.readyState === EventSource.CLOSED) on(false); };
 }
 
 function chart(times) {
