@@ -75,7 +75,15 @@ def banner(emulator: Emulator) -> str:
     options = {name: runtime.options for name, runtime in emulator.runtimes.items()}
     lines += banner_lines(emulator.plan.functions, options)
     warning = warn_if_exposed(emulator.host)
-    lines += [f"  warning: {text}" for text in (*emulator.plan.warnings, warning) if text]
+    exposed_page = None
+    if emulator.inspector is not None:
+        exposed_page = warn_if_exposed(emulator.inspector.server.host)
+        if exposed_page is not None:
+            exposed_page = "the inspector page shows every request, event and log line: " + (
+                exposed_page
+            )
+    warnings = (*emulator.plan.warnings, warning, exposed_page)
+    lines += [f"  warning: {text}" for text in warnings if text]
     return "\n".join(lines)
 
 

@@ -255,6 +255,15 @@ def test_the_banner_names_the_page_on_loopback_whatever_host_says() -> None:
         url = running.emulator.inspector_url()
         assert url is not None and url.startswith("http://127.0.0.1:")
         assert f"Inspector {url}" in running.emulator.banner()
+        assert "the inspector page shows" not in running.emulator.banner()
+    finally:
+        running.stop()
+
+
+def test_an_inspector_reachable_from_elsewhere_is_warned_about() -> None:
+    running = RunningEmulator(template=APPS / "template.yaml", inspect_host="0.0.0.0")
+    try:
+        assert "warning: the inspector page shows every request" in running.emulator.banner()
     finally:
         running.stop()
 
