@@ -133,6 +133,8 @@ class _Outcome:
     event: bytes | None = None
     invocation: InvocationResult | None = None
     reason: str | None = None
+    #: The invocation still running after the front stopped waiting (integration timeout).
+    running: asyncio.Task[InvocationResult] | None = None
 
 
 class Gateway:
@@ -206,24 +208,26 @@ class Gateway:
         """Hand the inspector references to what this request made; nothing is copied."""
         assert self.observer is not None
         destination = target if isinstance(target, Destination) else None
-        self.observer(
-            Exchange(
-                started=time.time() - duration_ms / 1000,
-                request_id=request_id,
-                front=self.name,
-                kind=destination.kind if destination else self.kind,
-                request=request,
-                replay=self.handle,
-                function=destination.function if destination else None,
-                route=destination.route if destination else None,
-                stage=destination.invocation.stage if destination else None,
-                event=outcome.event,
-                invocation=outcome.invocation,
-                response=outcome.response,
-                reason=outcome.reason,
-                duration_ms=duration_ms,
-            )
+        exchange = Exchange(
+            started=time.time() - duration_ms / 1000,
+            request_id=request_id,
+            front=self.name,
+            kind=destination.kind if destination else self.kind,
+            request=request,
+            replay=self.handle,
+            function=destination.function if destination else None,
+            route=destination.route if destination else None,
+            stage=destination.invocation.stage if destination else None,
+            event=outcome.event,
+            invocation=outcome.invocation,
+            response=outcome.response,
+            reason=outcome.reason,
+            duration_ms=duration_ms,
         )
+        self.observer(exchange)
+        if outcome.running is not None:
+            # Its log lines and REPORT, for the page, once the function is done after all.
+            outcome.running.add_done_callback(lambda done: _late_invocation(exchange, done))
 
     async def _call(self, target: Destination, request: Request) -> _Outcome:
         errors = FRONT_ERRORS[target.kind]
@@ -260,7 +264,12 @@ class Gateway:
                 "the function keeps running, as in AWS",
             )
             return _Outcome(
-                answer_to_response(errors.integration_timeout), None, payload, None, timed_out
+                answer_to_response(errors.integration_timeout),
+                None,
+                payload,
+                None,
+                timed_out,
+                running=task,
             )
         invoked = task.result()
         response, why = self._judge(target, request, invoked)
@@ -313,6 +322,11 @@ class Gateway:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _late_invocation(exchange: Exchange, done: asyncio.Task[InvocationResult]) -> None:
+    if not done.cancelled() and done.exception() is None:
+        exchange.invocation = done.result()
 
 
 def _error_summary(payload: bytes) -> str:

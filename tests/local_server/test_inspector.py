@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -294,3 +295,25 @@ def test_big_bodies_are_kept_capped_with_their_size_shown() -> None:
         assert len(record.exchange.request.body) == 1000
     finally:
         big.stop()
+
+
+def test_an_integration_timeout_shows_the_log_once_the_function_finishes() -> None:
+    """The front answered 503/504 without the function; the page still shows what it did."""
+    running = RunningEmulator(
+        template=APPS / "template.yaml", parameter_overrides={"IntegrationTimeout": "300"}
+    )
+    try:
+        with httpx.Client(timeout=30) as client:
+            client.get(f"{running.url(HTTP)}/slow/sleep?seconds=1")
+            base = running.emulator.inspector_url()
+            row = client.get(f"{base}api/invocations").json()[0]
+            assert "no answer within the integration timeout of 0.3 s" in row["reason"]
+            deadline = time.monotonic() + 10
+            document = client.get(f"{base}api/invocations/{row['number']}").json()
+            while "report" not in document and time.monotonic() < deadline:
+                time.sleep(0.1)
+                document = client.get(f"{base}api/invocations/{row['number']}").json()
+            assert document["report"].startswith("REPORT RequestId: ")
+            assert json.loads(document["result"]["json"])["body"] == "slept"
+    finally:
+        running.stop()
