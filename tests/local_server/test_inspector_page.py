@@ -63,7 +63,7 @@ def page(emulator: RunningEmulator) -> Iterator[object]:
                 executable_path=CHROMIUM,
                 args=CHROMIUM_ARGS,
                 headless=True,
-                viewport={"width": 1400, "height": 900},
+                viewport={"width": 1800, "height": 1000},
             )
             try:
                 tab = browser.new_page()
