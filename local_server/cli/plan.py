@@ -138,6 +138,16 @@ class ServeOptions:
     debug_port: int | None = None
     debug_function: str | None = None
 
+    #: The inspector page (:mod:`lambgate.local.inspector`): ``--no-inspect`` turns it off;
+    #: ``--inspect-port`` (``None``: :data:`.ports.DEFAULT_INSPECT_PORT`, moved when taken),
+    #: ``--inspect-host`` (loopback whatever ``--host`` says), ``--inspect-history``,
+    #: ``--inspect-redact``.
+    inspect: bool = True
+    inspect_port: int | None = None
+    inspect_host: str = "127.0.0.1"
+    inspect_history: int = 500
+    inspect_redact: tuple[str, ...] = ()
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FrontPlan:

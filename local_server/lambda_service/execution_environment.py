@@ -87,6 +87,11 @@ class ExecutionEnvironment:
         self.retired = False
         self.max_memory_mb = 0
         self.memory: PeakMemory | None = None
+        #: What the inspector's environments view shows: when the worker started (wall
+        #: clock), how many invocations it has served, whether one runs now.
+        self.started_at: float | None = None
+        self.invocations = 0
+        self.busy = False
 
     @property
     def pid(self) -> int | None:
@@ -108,6 +113,7 @@ class ExecutionEnvironment:
             coalesce_pipelined=True,
         )
         self.log = WorkerLog(self.sink, on_control=self._control)
+        self.started_at = time.time()
         variables = runtime_variables(
             self.config, f"127.0.0.1:{self.server.port}", log_stream_name()
         )
@@ -131,6 +137,14 @@ class ExecutionEnvironment:
         return started
 
     async def invoke(self, request: InvocationRequest) -> InvocationResult:
+        self.busy = True
+        self.invocations += 1
+        try:
+            return await self._invoke(request)
+        finally:
+            self.busy = False
+
+    async def _invoke(self, request: InvocationRequest) -> InvocationResult:
         loop = asyncio.get_running_loop()
         self.debugging = self.options.debug_port is not None
         cold = self.process is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from typing import Any
 
@@ -52,6 +53,11 @@ def behave(event: dict[str, Any], context: Any) -> Any:
         return {"statusCode": 200, "body": {"not": "a string"}}
     if action == "no-status":
         return {"hello": "world"}
+    if action == "say":
+        # Log lines the inspector must file under this invocation's request id.
+        print(f"saying {query.get('word')}")
+        print(f"said {query.get('word')}", file=sys.stderr)
+        return {"statusCode": 200, "body": f"said {query.get('word')}"}
     if action == "sleep":
         time.sleep(float(query["seconds"]))
         return {"statusCode": 200, "body": "slept"}
