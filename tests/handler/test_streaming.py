@@ -24,7 +24,9 @@ FASTAPI = "tests.handler.apps.streaming_apps:fastapi_app"
 FLASK = "tests.handler.apps.streaming_apps:flask_app"
 
 
-async def _invoke(app: str, event: dict[str, Any]) -> RuntimeReply:
+async def _invoke(
+    app: str, event: dict[str, Any], deadline_s: float = 30
+) -> tuple[RuntimeReply, str]:
     api = RuntimeAPI()
     server = await start_server(
         api.handle, limits=Limits(max_body=RUNTIME_API_MAX_BODY, idle_timeout=60)
@@ -39,27 +41,35 @@ async def _invoke(app: str, event: dict[str, Any]) -> RuntimeReply:
     }
     # As Lambda runs a wrapper: the interpreter, then the managed runtime's own arguments.
     process = await asyncio.create_subprocess_exec(
-        str(WRAPPER), sys.executable, "/var/runtime/bootstrap.py", env=env, cwd=ROOT
+        str(WRAPPER),
+        sys.executable,
+        "/var/runtime/bootstrap.py",
+        env=env,
+        cwd=ROOT,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         _, reply = api.submit(
             InvocationRequest(
                 request_id="8f507cfc-0000-4000-8000-000000000001",
                 payload=json.dumps(event).encode(),
-                deadline_ms=int(time.time() * 1000) + 30_000,
+                deadline_ms=int((time.time() + deadline_s) * 1000),
                 invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:streaming",
                 trace_id="Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1",
             )
         )
-        return await asyncio.wait_for(reply, 60)
+        answer = await asyncio.wait_for(reply, 60)
     finally:
         process.kill()
+        assert process.stderr is not None
+        log = (await process.stderr.read()).decode()
         await process.wait()
         await server.close()
+    return answer, log
 
 
-def invoke(app: str, event: dict[str, Any]) -> RuntimeReply:
-    return asyncio.run(_invoke(app, event))
+def invoke(app: str, event: dict[str, Any], deadline_s: float = 30) -> RuntimeReply:
+    return asyncio.run(_invoke(app, event, deadline_s))[0]
 
 
 def streamed(reply: RuntimeReply) -> tuple[int, list[tuple[str, str]], bytes]:
@@ -93,12 +103,25 @@ def test_a_body_over_the_buffered_6_mb_limit_streams_whole() -> None:
 
 
 def test_an_error_after_the_first_chunk_ends_the_stream_with_lambda_error_trailers() -> None:
-    reply = invoke(FASTAPI, make_function_url_event(path="/boom"))
+    reply, log = asyncio.run(_invoke(FASTAPI, make_function_url_event(path="/boom")))
     _, _, body = streamed(reply)
     assert body == b"partial"
     assert reply.error_type == "Runtime.Unhandled"
     assert reply.stream_error is not None
     assert json.loads(reply.stream_error)["errorMessage"] == "the model went away"
+    assert "GET /boom: app raised after the stream began" in log
+
+
+def test_the_deadline_ends_an_endless_stream_cleanly_with_a_timeout_error() -> None:
+    started = time.monotonic()
+    reply, log = asyncio.run(_invoke(FASTAPI, make_function_url_event(path="/forever"), 2.5))
+    took = time.monotonic() - started
+    _, _, body = streamed(reply)
+    assert body.startswith(b"tick\n") and body.endswith(b"tick\n")
+    # Ended by lambgate's margin (500 ms) before Lambda's deadline, not by Lambda killing it.
+    assert reply.error_type == "Sandbox.Timedout"
+    assert took < 2.5 + 5
+    assert "GET /forever timed out" in log and "the stream was ended" in log
 
 
 def test_an_error_before_the_first_byte_answers_500() -> None:
@@ -119,7 +142,8 @@ def test_a_flask_generator_streams() -> None:
 
 
 def test_an_http_api_event_gets_a_buffered_result_since_http_apis_cannot_stream() -> None:
-    reply = invoke(FASTAPI, make_http_v2_event(path="/cookies"))
+    reply, log = asyncio.run(_invoke(FASTAPI, make_http_v2_event(path="/cookies")))
+    assert "the http event source cannot stream" in log
     assert reply.kind == "response" and not reply.streamed
     result = json.loads(reply.body)
     assert result["statusCode"] == 201

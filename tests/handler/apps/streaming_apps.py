@@ -61,6 +61,16 @@ async def fails_early() -> StreamingResponse:
     raise RuntimeError("before any byte")
 
 
+@fastapi_app.get("/forever")
+async def forever() -> StreamingResponse:
+    async def body() -> AsyncIterator[bytes]:
+        while True:
+            yield b"tick\n"
+            await asyncio.sleep(0.1)
+
+    return StreamingResponse(body(), media_type="text/plain")
+
+
 @fastapi_app.get("/plain")
 async def plain() -> PlainTextResponse:
     return PlainTextResponse("not streamed", headers={"x-kind": "plain"})
