@@ -21,6 +21,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from lambgate.lambda_limits import STREAMED_RESPONSE_LIMIT
 from lambgate.local.front.server import HTTPServer, Limits, start_server
 
 from .function import LATEST, FunctionConfig, InvocationResult
@@ -45,7 +46,7 @@ __all__ = ["KILL_WAIT_S", "MAX_TIMEOUT_S", "RUNTIME_API_MAX_BODY", "ExecutionEnv
 MAX_TIMEOUT_S = 900.0
 
 #: The largest body the Runtime API endpoint reads before its own 413 takes over.
-RUNTIME_API_MAX_BODY = 128 * 1024 * 1024
+RUNTIME_API_MAX_BODY = STREAMED_RESPONSE_LIMIT + 1024 * 1024
 
 #: How long a worker gets to exit after SIGKILL before we stop waiting for it.
 KILL_WAIT_S = 5.0
