@@ -35,6 +35,7 @@ from .progress import ProgressBar
 __all__ = [
     "LAMBDA_UNZIPPED_LIMIT",
     "LAMBDA_ZIPPED_LIMIT",
+    "PACKAGE_DATA",
     "PackageError",
     "PackageOptions",
     "PackageResult",
@@ -104,6 +105,19 @@ SOURCE_EXCLUDES = (
 SOURCE_ROOT_EXCLUDES = frozenset({"dist"})
 #: lambgate's subpackages that never run in Lambda: the emulator and the deploy code.
 LAMBGATE_TOOLS = ("local", "deploy")
+#: The files besides modules that the wheel installs in lambgate, by their path in the zip
+#: (pyproject's ``[tool.setuptools.package-data]``, which ``tests/infra/test_package.py``
+#: holds this to): the streaming runtime's wrapper script must be in a Lambda package for
+#: ``AWS_LAMBDA_EXEC_WRAPPER`` to name it, and the inspector's page in a whole one.
+PACKAGE_DATA = frozenset(
+    {
+        "lambgate/py.typed",
+        "lambgate/streaming/exec-wrapper",
+        "lambgate/local/inspector/static/page.html",
+        "lambgate/local/inspector/static/page.css",
+        "lambgate/local/inspector/static/page.js",
+    }
+)
 
 
 class PackageError(Exception):
@@ -267,15 +281,16 @@ def lambgate_entries(*, whole: bool) -> list[ArchiveEntry]:
             patterns=CACHES,
             root_patterns=left_out if prefix == "lambgate" else frozenset(),
         )
-        if _is_package_file(relative, file)
+        if f"{prefix}/{relative}" in PACKAGE_DATA or _is_package_module(relative, file)
     ]
 
 
-def _is_package_file(relative: str, file: Path) -> bool:
-    """What the wheel installs of a package folder: its modules and ``py.typed``, in folders
-    that are packages. An editable install's folders hold more (``infra/`` keeps the Terraform
-    module, and a user's state and providers beside it), none of which is lambgate's code."""
-    return (file.suffix == ".py" or file.name == "py.typed") and all(
+def _is_package_module(relative: str, file: Path) -> bool:
+    """Whether the wheel installs ``file`` as a module: a ``.py`` file in folders that are
+    packages. An editable install's folders hold more (``infra/`` keeps the Terraform module,
+    and a user's state and providers beside it), none of which is lambgate's code; its data
+    files are :data:`PACKAGE_DATA`."""
+    return file.suffix == ".py" and all(
         (file.parents[depth] / "__init__.py").is_file() for depth in range(relative.count("/") + 1)
     )
 

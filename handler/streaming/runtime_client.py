@@ -103,8 +103,12 @@ class ResponseStream:
                     self.write(b"")
                 trailer = b""
                 if error is not None:
-                    body = base64.b64encode(json.dumps(error_document(error)).encode())
-                    kind = (error_type or type(error).__name__).encode("latin-1", "replace")
+                    # The type in the trailer and in the body agree, as in a buffered error.
+                    document = error_document(error)
+                    if error_type:
+                        document["errorType"] = error_type
+                    body = base64.b64encode(json.dumps(document).encode())
+                    kind = str(document["errorType"]).encode("latin-1", "replace")
                     trailer = b"%s: %s\r\n%s: %s\r\n" % (
                         ERROR_TYPE.encode(),
                         kind,

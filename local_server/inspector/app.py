@@ -16,11 +16,18 @@ waits until something new is recorded (or :data:`PUSH_WAIT_S` passes), is answer
 events and a ``retry`` of zero, and the browser's ``EventSource`` asks again at once with the
 ``Last-Event-ID`` it got: every invocation reaches the page as it is recorded, with no
 polling interval and nothing lost between two answers.
+
+The page shows what the functions received, credentials included, so only the page itself may
+read it: a request whose ``Host`` is a name other than ``localhost`` (what a DNS-rebinding
+site sends) or whose ``Origin`` is another site is refused with 403, and a replay must carry
+the ``X-Lambgate-Inspector`` header, which no cross-site form can send without a CORS
+preflight the inspector never allows.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -49,6 +56,9 @@ _STATIC_TYPES = {
 _ONE = re.compile(r"/api/invocations/(?P<number>\d+)(?P<rest>/[a-z./]+)?")
 
 Route = Callable[[Request, Record], Awaitable[Response] | Response]
+#: The header the page sends with a replay (see the module's docstring).
+REPLAY_HEADER = "x-lambgate-inspector"
+_AUTHORITY = re.compile(r"(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<host>[^:]*))(?::\d*)?")
 
 
 def _json(document: Any, status: int = 200) -> Response:
@@ -93,6 +103,9 @@ class InspectorApp:
         self.replays: set[asyncio.Task[Response]] = set()
 
     def handle(self, request: Request) -> Awaitable[Response] | Response:
+        refusal = _foreign(request)
+        if refusal is not None:
+            return _json({"message": refusal}, 403)
         path = request.path
         if path in self.pages and request.method == "GET":
             name = self.pages[path]
@@ -120,12 +133,16 @@ class InspectorApp:
 
     async def events(self, request: Request) -> Response:
         seen = _last_seen(request)
+        if seen is not None and seen > self.recorder.count:
+            # A page left open across a restart of the emulator counts from its old numbers:
+            # send it everything this one recorded, under this one's numbering.
+            seen = 0
         news: list[Record] = []
         if seen is not None:
             if seen >= self.recorder.count:
                 await self.recorder.wait_for_news(PUSH_WAIT_S)
             news = self.recorder.after(seen)
-        latest = max(self.recorder.count, seen or 0)
+        latest = self.recorder.count
         rows = [summary(record, self.redactor) for record in news]
         data = json.dumps(rows, ensure_ascii=False)
         body = f"retry: 0\nid: {latest}\nevent: invocations\ndata: {data}\n\n".encode()
@@ -144,13 +161,28 @@ class InspectorApp:
         return Response(200, headers, (text + "\n").encode("utf-8"))
 
     def request_body(self, request: Request, record: Record) -> Response:
-        return _download(record.exchange.request.body, record, "request")
+        return self._download(record.exchange.request.body, record, "request")
 
     def response_body(self, request: Request, record: Record) -> Response:
         response = record.exchange.response
-        return _download(response.body if response else b"", record, "response")
+        return self._download(response.body if response else b"", record, "response")
+
+    def _download(self, body: bytes, record: Record, part: str) -> Response:
+        """A body as sent, but with the secret values masked that the page masks elsewhere."""
+        redactor = self.redactor.for_headers(record.exchange.request.headers)
+        if redactor.values:
+            text = body.decode("utf-8", "surrogateescape")
+            body = redactor.text(text).encode("utf-8", "surrogateescape")
+        name = f"{part}-body-{record.exchange.request_id}.bin"
+        headers = [
+            ("content-type", "application/octet-stream"),
+            ("content-disposition", f'attachment; filename="{name}"'),
+        ]
+        return Response(200, headers, body)
 
     async def replay(self, request: Request, record: Record) -> Response:
+        if request.header(REPLAY_HEADER) is None:
+            return _json({"message": f"a replay carries the {REPLAY_HEADER} header"}, 403)
         if record.cut and "request" in record.cut:
             return _json({"message": "its body was over the size kept; it cannot be replayed"}, 409)
         before = self.recorder.count
@@ -166,13 +198,33 @@ class InspectorApp:
         return _json({"status": response.status, "number": replayed})
 
 
-def _download(body: bytes, record: Record, part: str) -> Response:
-    name = f"{part}-body-{record.exchange.request_id}.bin"
-    headers = [
-        ("content-type", "application/octet-stream"),
-        ("content-disposition", f'attachment; filename="{name}"'),
-    ]
-    return Response(200, headers, body)
+def _foreign(request: Request) -> str | None:
+    """Why ``request`` may come from another site (see the module's docstring), or ``None``."""
+    host = request.header("host")
+    if host is not None and not _local_authority(host):
+        return f"the inspector answers its own page only, not host {host!r}"
+    origin = request.header("origin")
+    if origin is not None and origin != "null":
+        authority = origin.partition("://")[2]
+        if not _local_authority(authority):
+            return f"the inspector answers its own page only, not pages from {origin!r}"
+    return None
+
+
+def _local_authority(authority: str) -> bool:
+    """Whether ``host[:port]`` names this machine by address or as ``localhost``: a DNS name
+    may be rebound to 127.0.0.1 by any site, an address cannot."""
+    match = _AUTHORITY.fullmatch(authority)
+    if match is None:
+        return False
+    host = match["ipv6"] or match["host"] or ""
+    if host.lower() == "localhost":
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _last_seen(request: Request) -> int | None:

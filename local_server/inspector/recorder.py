@@ -2,7 +2,9 @@
 
 Recording is on the request path, so it only counts, caps and appends: a body, event or result
 over :data:`BODY_CAP` is cut there (one slice of the cap's size, only for big ones), so memory
-stays bounded by ``history × cap`` whatever the traffic; everything else is a reference to
+stays bounded by ``history × 4 × cap`` (request body, event, result, response body each
+capped; 500 MiB at the defaults in the worst case, a few MiB in practice) whatever the
+traffic; everything else is a reference to
 what the gateway built anyway. Formatting waits for :mod:`.views`.
 """
 

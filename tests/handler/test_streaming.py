@@ -108,7 +108,8 @@ def test_an_error_after_the_first_chunk_ends_the_stream_with_lambda_error_traile
     assert body == b"partial"
     assert reply.error_type == "Runtime.Unhandled"
     assert reply.stream_error is not None
-    assert json.loads(reply.stream_error)["errorMessage"] == "the model went away"
+    error = json.loads(reply.stream_error)
+    assert (error["errorMessage"], error["errorType"]) == ("the model went away", reply.error_type)
     assert "GET /boom: app raised after the stream began" in log
 
 

@@ -18,6 +18,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import tomllib
 import venv
 import zipfile
 from pathlib import Path
@@ -38,6 +39,7 @@ from lambgate.deploy.dependencies import (
 from lambgate.deploy.package import (
     LAMBDA_UNZIPPED_LIMIT,
     LAMBDA_ZIPPED_LIMIT,
+    PACKAGE_DATA,
     PackageError,
     PackageOptions,
     PackageTooLarge,
@@ -885,7 +887,30 @@ def test_whole_lambgate_ships_the_emulator_and_deploy_code_and_says_so(
     # What the wheel would install, also from an editable install, whose infra/ folder holds
     # the Terraform module (and a user's state and providers) beside the code.
     shipped = {name for name in names if name.startswith("lambgate/") and name[-1] != "/"}
-    assert shipped == {n for n in shipped if n.endswith((".py", "/py.typed"))}
+    assert shipped == {n for n in shipped if n.endswith(".py")} | PACKAGE_DATA
+
+
+def test_package_data_is_what_the_wheel_installs_beside_the_modules() -> None:
+    """``PACKAGE_DATA`` repeats pyproject's list (the zip cannot read pyproject): hold them
+    equal, so a data file added to the wheel is not missing from the Lambda package."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    declared = {
+        f"{package.replace('.', '/')}/{name}"
+        for package, names in pyproject["tool"]["setuptools"]["package-data"].items()
+        for name in names
+    }
+    assert declared == PACKAGE_DATA
+
+
+def test_the_streaming_wrapper_ships_executable_in_the_lambda_package(tmp_path: Path) -> None:
+    """``AWS_LAMBDA_EXEC_WRAPPER=/var/task/lambgate/streaming/exec-wrapper`` must find the
+    script, and Lambda runs it: it has to be in the zip, with its execute bits."""
+    project = write_serverless_project(tmp_path / "project")
+    output = tmp_path / "lambda.zip"
+    assert _cli("--source", str(project), "--output", str(output), "--quiet") == 0
+    with zipfile.ZipFile(output) as archive:
+        wrapper = archive.getinfo("lambgate/streaming/exec-wrapper")
+    assert (wrapper.external_attr >> 16) & 0o111 == 0o111
 
 
 def test_a_lambgate_installed_into_the_source_ships_its_lambda_part_only(

@@ -24,6 +24,8 @@ from .running_emulator import APPS, RunningEmulator
 HTTP = "ServerlessHttpApi"
 REST = "ServerlessRestApi"
 SECRET = "sekrit-value-42"
+#: What the page sends with a replay; a cross-site form cannot.
+REPLAYING = {"X-Lambgate-Inspector": "replay"}
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +153,9 @@ def test_replay_sends_the_request_again_and_curl_reproduces_it(
         headers={"X-Tag": "t1", "Content-Type": "text/plain"},
     )
     row = newest(emulator, client)
-    replayed = client.post(f"{inspector(emulator)}api/invocations/{row['number']}/replay")
+    replayed = client.post(
+        f"{inspector(emulator)}api/invocations/{row['number']}/replay", headers=REPLAYING
+    )
     assert replayed.json()["status"] == 200
     again = newest(emulator, client)
     assert again["number"] == replayed.json()["number"] > row["number"]
@@ -175,6 +179,63 @@ def test_secrets_are_masked_in_events_and_curl(
     text = json.dumps(opened(emulator, client, row["number"]))
     assert SECRET not in text
     assert "********" in text
+
+
+def test_a_downloaded_body_masks_the_secret_too(
+    emulator: RunningEmulator, client: httpx.Client
+) -> None:
+    """The echo function puts the key in its answer: the download is masked as the page is."""
+    answer = client.get(f"{emulator.url(HTTP)}/echo/x", headers={"X-Api-Key": SECRET})
+    assert SECRET in answer.text
+    row = newest(emulator, client)
+    download = client.get(f"{inspector(emulator)}api/invocations/{row['number']}/body/response")
+    assert download.status_code == 200
+    assert SECRET not in download.text and "********" in download.text
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Host": "attacker.example:4040"},  # a DNS name rebound to 127.0.0.1
+        {"Origin": "https://attacker.example"},  # a script on another site
+    ],
+)
+def test_another_site_can_neither_read_nor_replay(
+    emulator: RunningEmulator, client: httpx.Client, headers: dict[str, str]
+) -> None:
+    client.get(f"{emulator.url(HTTP)}/echo/x", headers={"Authorization": "Bearer t0ken"})
+    number = newest(emulator, client)["number"]
+    base = inspector(emulator)
+    read = client.get(f"{base}api/invocations/{number}", headers=headers)
+    replay = client.post(f"{base}api/invocations/{number}/replay", headers=REPLAYING | headers)
+    assert (read.status_code, replay.status_code) == (403, 403)
+    assert "t0ken" not in read.text
+    assert newest(emulator, client)["number"] == number, "nothing was replayed"
+
+
+def test_a_replay_without_the_pages_header_is_refused(
+    emulator: RunningEmulator, client: httpx.Client
+) -> None:
+    """A cross-site form can POST with no CORS preflight, but not with a header of its own."""
+    client.get(f"{emulator.url(HTTP)}/echo/x")
+    number = newest(emulator, client)["number"]
+    refused = client.post(f"{inspector(emulator)}api/invocations/{number}/replay")
+    assert refused.status_code == 403
+    assert newest(emulator, client)["number"] == number
+
+
+def test_a_page_open_across_a_restart_gets_the_new_invocations(
+    emulator: RunningEmulator, client: httpx.Client
+) -> None:
+    """Its Last-Event-ID counts from the old emulator's numbers, past this one's."""
+    client.get(f"{emulator.url(HTTP)}/echo/after-restart")
+    latest = newest(emulator, client)["number"]
+    answer = client.get(
+        f"{inspector(emulator)}api/events", headers={"Last-Event-ID": str(latest + 1000)}
+    )
+    fields = dict(line.split(": ", 1) for line in answer.text.strip().splitlines())
+    assert int(fields["id"]) == latest
+    assert "/echo/after-restart" in [row["path"] for row in json.loads(fields["data"])]
 
 
 def test_the_list_is_a_ring_of_the_last_n_and_old_ones_are_forgotten(
@@ -289,7 +350,9 @@ def test_big_bodies_are_kept_capped_with_their_size_shown() -> None:
             assert len(document["request"]["body"]["text"]) == 1000
             assert document["event"]["truncated"] is True and document["event"]["json"] is None
             assert document["replayable"] is False
-            refused = client.post(f"{base}api/invocations/{row['number']}/replay")
+            refused = client.post(
+                f"{base}api/invocations/{row['number']}/replay", headers=REPLAYING
+            )
             assert refused.status_code == 409
         (record,) = big.emulator.recorder.records
         assert len(record.exchange.request.body) == 1000

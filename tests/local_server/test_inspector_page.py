@@ -3,8 +3,9 @@ against a real ``lambgate serve`` on 127.0.0.1.
 
 What a developer does: sends requests with an HTTP client and watches them appear without
 reloading, opens one to read its event and its log lines, replays it, and reads why a
-malformed result became a 502. The run saves a screenshot of the page (``docs/inspector.png``,
-shown in the README).
+malformed result became a 502. The run saves a screenshot of the page in
+``build/screenshots/inspector.png`` (ignored by git, so a test run leaves the tree clean); the
+README shows one taken this way, copied to ``docs/inspector.png``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from .running_emulator import APPS, RunningEmulator
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "inspector.png"
+SCREENSHOT = Path(__file__).resolve().parents[2] / "build" / "screenshots" / "inspector.png"
 HTTP = "ServerlessHttpApi"
 REST = "ServerlessRestApi"
 #: Chromium as root in a container, with nothing of its own going to the network.
@@ -120,7 +121,7 @@ def test_a_502_from_a_malformed_result_shows_its_reason(
     reason.wait_for(timeout=WAIT_MS)
     row.click()
     tab.locator("#reason", has_text="malformed Lambda proxy response").wait_for(timeout=WAIT_MS)
-    SCREENSHOT.parent.mkdir(exist_ok=True)
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     tab.screenshot(path=str(SCREENSHOT), full_page=False)
     assert SCREENSHOT.stat().st_size > 10_000
 

@@ -129,7 +129,10 @@ async function open(number) {
 }
 
 async function replay(number) {
-  const answer = await fetch(`api/invocations/${number}/replay`, { method: "POST" });
+  const answer = await fetch(`api/invocations/${number}/replay`, {
+    method: "POST",
+    headers: { "X-Lambgate-Inspector": "replay" },
+  });
   const doc = await answer.json();
   if (doc.number) open(doc.number);
 }
