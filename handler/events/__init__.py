@@ -5,13 +5,14 @@ the sources of that version in the order of :data:`SOURCES`, most specific shape
 
 1. ``alb-multi`` before ``alb``: both carry ``requestContext.elb``; the multi-value maps
    decide, and the result must answer in the same mode. ``rest`` comes last of the
-   versionless: it keys on ``httpMethod`` alone.
+   versionless: it keys on ``httpMethod`` alone, and ``websocket`` (``eventType`` and
+   ``connectionId``) comes before it.
 2. ``url`` before ``http``: a function URL event is a payload 2.0 event whose
    ``requestContext.domainName`` is ``*.lambda-url.*``; their paths differ in encoding.
 3. ``http`` keys on ``routeKey``: VPC Lattice v2 events also say ``"2.0"`` but carry no
    ``routeKey``; a Lattice row belongs before it.
 
-Events that look like requests but are not (API Gateway authorizers, WebSocket routes) match
+Events that look like requests but are not (API Gateway authorizers) match
 no source and are refused by name (:mod:`.lookalikes`).
 """
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..errors import ConfigurationError, UnknownEventSource
-from . import alb, apigw_http, apigw_rest, function_url
+from . import alb, apigw_http, apigw_rest, apigw_websocket, function_url
 from .base import DEFAULT_GATEWAY_CONTEXT, DEFAULT_OPTIONS, EventSource, GatewayContext, Options
 
 TYPE_CHECKING = False
@@ -44,6 +45,7 @@ SOURCES: tuple[EventSource, ...] = (
     function_url.SOURCE,
     apigw_http.SOURCE,
     apigw_http.SOURCE_V1,
+    apigw_websocket.SOURCE,
     apigw_rest.SOURCE,
 )
 
