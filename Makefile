@@ -11,7 +11,7 @@ REQUIREMENTS ?= examples/requirements.txt
 OUTPUT ?= dist/lambgate-examples.zip
 LAMBGATE_PACKAGE = $(PYTHON) -m lambgate package --source . --requirements "$(REQUIREMENTS)" \
 	--python 3.12 --arch arm64 \
-	--exclude handler --exclude local_server --exclude infra --exclude tests --exclude bench \
+	--exclude handler --exclude local_server --exclude infra --exclude tests --exclude bench --exclude docs \
 	--exclude build --exclude '.*' --exclude '*.egg-info' --exclude '*.md' --exclude '*.toml' \
 	--exclude '*.yaml' --exclude Makefile
 

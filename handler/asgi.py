@@ -18,9 +18,19 @@ from .model import Headers, Request, Response
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
-    from typing import Any
+    from typing import Any, Protocol
 
     from .types import ASGIApp, LifespanMode, Message, Scope
+
+    class Cycle(Protocol):
+        """What :meth:`ASGIRunner.run` drives: the app's ``receive``/``send`` for one request."""
+
+        @property
+        def complete(self) -> bool: ...
+        async def receive(self) -> Message: ...
+        async def send(self, message: Message) -> None: ...
+        def response(self) -> Response: ...
+
 
 __all__ = ["ASGIRunner", "HTTPCycle", "request_to_scope"]
 
@@ -238,6 +248,12 @@ class ASGIRunner:
 
     def __call__(self, request: Request) -> Response:
         cycle = HTTPCycle(request.body)
+        self.run(request, cycle)
+        return cycle.response()
+
+    def run(self, request: Request, cycle: Cycle) -> None:
+        """Run the app for ``request`` through ``cycle`` (buffered, or one that streams) on
+        this environment's loop, under the deadline watchdog."""
         scope = request_to_scope(request, self.lifespan.state, root_in_path=self.root_in_path)
         loop = self.loop
         call = self.app(scope, cycle.receive, cycle.send)
@@ -261,7 +277,7 @@ class ASGIRunner:
             if cycle.complete:
                 # Cancelled at the deadline while finishing background work (a Starlette
                 # BackgroundTask): the response the app already gave stands.
-                return cycle.response()
+                return
             if self._expired:
                 raise AppTimeout(
                     f"ASGI app cancelled {self.timeout_margin_ms} ms before the Lambda "
@@ -279,7 +295,6 @@ class ASGIRunner:
         finally:
             self._task = self._remaining = None
             self._expired = False
-        return cycle.response()
 
     def _watch(self) -> None:
         """Cancel the request in flight if its deadline (less the margin) has come, and wait

@@ -87,7 +87,8 @@ def make_handler(
     ``text_mime_types``: media types sent as text in addition to the defaults.
     ``exclude_headers``: response headers never passed to the gateway.
     ``source``: force an event source (``rest``, ``http-v1``, ``http``, ``alb``,
-    ``alb-multi``, ``url``, ``websocket``) instead of detecting it per event.
+    ``alb-multi``, ``url``, ``edge``, ``lattice``, ``lattice-v2``, ``websocket``) instead of
+    detecting it per event.
     ``logger``: an aws-lambda-powertools ``Logger``: every log line of a request carries its
     request id and the cold-start flag.
     ``timeout_margin_ms``: an ASGI request is cancelled this long before the Lambda deadline.
@@ -99,9 +100,10 @@ def make_handler(
     if interface == "auto":
         interface = "asgi" if is_asgi(app) else "wsgi"
     run: Callable[[Request], Response]
-    if interface == "wsgi":
-        from functools import partial
+    runner: Any = None
+    from functools import partial  # loaded already by the events package
 
+    if interface == "wsgi":
         from .wsgi import run_wsgi
 
         run = partial(run_wsgi, app)
@@ -147,10 +149,31 @@ def make_handler(
             response = _completed_or_500(exc, request, log)
         return render(kind, response, request, options, log)
 
+    def stream(event: Any, context: Any, open_stream: Callable[[], Any]) -> dict[str, Any] | None:
+        # The streaming runtime's entry (lambgate.streaming), imported only when it runs.
+        from .streaming.invocation import STREAMING_SOURCES, log_buffering_once, serve_streamed
+
+        kind = forced or detect(event)
+        if kind.name not in STREAMING_SOURCES:
+            log_buffering_once(kind.name)
+            return handle(event, context)
+        request = kind.event_to_request(event, context, options)
+        if interface == "asgi":
+            from .streaming.asgi_stream import stream_asgi
+
+            serve_streamed(partial(stream_asgi, runner), request, open_stream())
+        else:
+            from .streaming.wsgi_stream import stream_wsgi
+
+            serve_streamed(partial(stream_wsgi, app), request, open_stream())
+        return None
+
+    entry = handle
     if logger is not None and hasattr(logger, "inject_lambda_context"):
         # Powertools adds the request id and cold_start to every line logged during the call.
-        return logger.inject_lambda_context(handle)  # type: ignore[no-any-return]
-    return handle
+        entry = logger.inject_lambda_context(handle)
+    entry.lambgate_stream = stream  # type: ignore[attr-defined]
+    return entry
 
 
 def _websocket_runner(

@@ -33,7 +33,10 @@ Interface = Literal["auto", "asgi", "wsgi"]
 #: ``make_handler(lifespan=...)`` for ASGI apps.
 LifespanMode = Literal["auto", "on", "off"]
 #: ``make_handler(source=...)``: the event sources, by name.
-SourceName = Literal["rest", "http-v1", "http", "alb", "alb-multi", "url", "websocket"]
+SourceName = Literal[
+    "rest", "http-v1", "http", "alb", "alb-multi", "url", "edge", "lattice", "lattice-v2",
+    "websocket",
+]
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 StartResponse = Callable[..., Callable[[bytes], object]]

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from .types import ExcInfo, WSGIApp
 
-__all__ = ["request_to_environ", "run_wsgi"]
+__all__ = ["WSGICycle", "request_to_environ", "run_wsgi"]
 
 # environ keys by header-name spelling, remembered (bounded) since names repeat across
 # requests. PEP 3333 names two headers CONTENT_TYPE / CONTENT_LENGTH rather than HTTP_*.
@@ -115,7 +115,7 @@ def request_to_environ(request: Request) -> dict[str, Any]:
     return environ
 
 
-class _Cycle:
+class WSGICycle:
     """One call of the app: tracks start_response and what has been "sent"."""
 
     __slots__ = ("chunks", "headers", "sent", "status")
@@ -185,7 +185,7 @@ def _parse_status(status: str) -> int:
 def run_wsgi(app: WSGIApp, request: Request) -> Response:
     """Call ``app`` for ``request``; errors propagate (the caller answers 500), but the
     app's iterable is closed whatever happens, as PEP 3333 requires."""
-    cycle = _Cycle()
+    cycle = WSGICycle()
     result = app(request_to_environ(request), cycle.start_response)
     try:
         for chunk in result:

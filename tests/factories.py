@@ -39,6 +39,8 @@ __all__ = [
     "SOURCE_IP",
     "LambdaContext",
     "make_alb_event",
+    "make_edge_event",
+    "make_lattice_event",
     "make_function_url_event",
     "make_http_v1_event",
     "make_http_v2_event",
@@ -559,6 +561,131 @@ def make_alb_event(
     event["body"] = _body(body, is_base64) or ""
     event["isBase64Encoded"] = is_base64
     return event
+
+
+EDGE_HOST = "d111111abcdef8.cloudfront.net"
+_LATTICE_ARN = f"arn:aws:vpc-lattice:{REGION}:{ACCOUNT_ID}"
+LATTICE_HOST = "lattice-svc-027b423199122da5f.7d67968.vpc-lattice-svcs.us-east-1.on.aws"
+
+
+def make_edge_event(
+    *,
+    method: str = "GET",
+    path: str = "/",
+    query: Pairs | None = None,
+    raw_query: str | None = None,
+    headers: Pairs | None = None,
+    body: str | bytes | None = None,
+    is_base64: bool = True,
+    event_type: str = "viewer-request",
+    host: str = EDGE_HOST,
+    source_ip: str = SOURCE_IP,
+) -> dict[str, Any]:
+    """A Lambda@Edge request event with "include body", after aws/aws-lambda-go's captured
+    ``events/testdata/cloudfront-request.json``: headers listed under their lower-case names
+    as ``{key, value}``, the query as sent, the client in ``clientIp``. CloudFront shows an
+    edge function neither X-Forwarded-Proto nor X-Forwarded-Port (disallowed headers), and
+    ``is_base64`` is kept for the factories' common signature: CloudFront sends base64."""
+    listed: dict[str, list[dict[str, str]]] = {"host": [{"key": "Host", "value": host}]}
+    for name, value in [*(headers or ()), *_content_length(body)]:
+        if name.lower() == "host":
+            continue
+        listed.setdefault(name.lower(), []).append({"key": name, "value": value})
+    data = body.encode("utf-8") if isinstance(body, str) else (body or b"")
+    return {
+        "Records": [
+            {
+                "cf": {
+                    "config": {
+                        "distributionDomainName": EDGE_HOST,
+                        "distributionId": "EDFDVBD6EXAMPLE",
+                        "eventType": event_type,
+                        "requestId": "MRVMF7KydIvxMWfJIglgwHQwZsbG2IhRJ07sn9AkKUFSHS9EXAMPLE==",
+                    },
+                    "request": {
+                        "body": {
+                            "action": "read-only",
+                            "data": base64.b64encode(data).decode("ascii"),
+                            "encoding": "base64",
+                            "inputTruncated": False,
+                        },
+                        "clientIp": source_ip,
+                        "querystring": _encode_query(query, raw_query),
+                        "uri": path,
+                        "method": method,
+                        "headers": listed,
+                    },
+                }
+            }
+        ]
+    }
+
+
+def make_lattice_event(
+    *,
+    version: int = 2,
+    method: str = "GET",
+    path: str = "/",
+    query: Pairs | None = None,
+    raw_query: str | None = None,
+    headers: Pairs | None = None,
+    body: str | bytes | None = None,
+    is_base64: bool = False,
+    host: str = LATTICE_HOST,
+    source_ip: str = SOURCE_IP,
+) -> dict[str, Any]:
+    """A VPC Lattice event, after aws-powertools' captures ``tests/events/vpcLatticeEvent.json``
+    (version 1: snake_case, one string per header with repeats joined by commas, the last
+    value of a parameter, a base64 body) and ``vpcLatticeV2EventWithHeaders.json`` (version 2:
+    lists of values). Parameters arrive decoded; the peer is appended to X-Forwarded-For.
+    https://docs.aws.amazon.com/vpc-lattice/latest/ug/lambda-functions.html"""
+    forwarded = [("host", host)]
+    client = list(headers or ())
+    sent_for = [value for name, value in client if name.lower() == "x-forwarded-for"]
+    forwarded.append(("x-forwarded-for", ", ".join([*sent_for, source_ip])))
+    forwarded += [(n.lower(), v) for n, v in client if n.lower() not in ("host", "x-forwarded-for")]
+    forwarded += _content_length(body)
+    multi_headers = _grouped(forwarded)
+    params = _grouped(
+        [
+            (unquote_plus_text(k), unquote_plus_text(v))
+            for k, v in _raw_query_pairs(_encode_query(query, raw_query))
+        ]
+    )
+    if version == 1:
+        return {
+            "raw_path": path,
+            "method": method,
+            "headers": {name: ",".join(values) for name, values in multi_headers.items()},
+            "query_string_parameters": {key: values[-1] for key, values in params.items()},
+            "body": _body(body, True) or "",
+            "is_base64_encoded": True,
+        }
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "path": path,
+        "method": method,
+        "headers": multi_headers,
+    }
+    if params:
+        event["queryStringParameters"] = params
+    event |= {
+        "body": _body(body, is_base64) or "",
+        "isBase64Encoded": is_base64,
+        "requestContext": {
+            "serviceNetworkArn": f"{_LATTICE_ARN}:servicenetwork/sn-0bf3f2882e9cc805a",
+            "serviceArn": f"{_LATTICE_ARN}:service/svc-0a40eebed65f8d69c",
+            "targetGroupArn": f"{_LATTICE_ARN}:targetgroup/tg-6d0ecf831eec9f09",
+            "identity": {"type": "NONE"},
+            "region": REGION,
+            "timeEpoch": str(TIME_EPOCH_MS * 1000),
+        },
+    }
+    return event
+
+
+def unquote_plus_text(text: str) -> str:
+    return unquote(text.replace("+", " "))
 
 
 class LambdaContext:

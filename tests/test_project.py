@@ -200,6 +200,10 @@ def test_the_wheel_installs_one_import_name(tmp_path: Path) -> None:
         "lambgate/events/__init__.py",
         "lambgate/local/cli/main.py",
         "lambgate/deploy/package.py",
+        # The inspector's page, served from the installed package (no build step, no CDN).
+        "lambgate/local/inspector/static/page.html",
+        "lambgate/local/inspector/static/page.css",
+        "lambgate/local/inspector/static/page.js",
     } <= set(names)
     # Every module of the three folders is in it (pyproject.toml lists the packages by name).
     places = {"handler": "lambgate", "local_server": "lambgate/local", "infra": "lambgate/deploy"}

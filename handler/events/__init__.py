@@ -9,8 +9,13 @@ the sources of that version in the order of :data:`SOURCES`, most specific shape
    ``connectionId``) comes before it.
 2. ``url`` before ``http``: a function URL event is a payload 2.0 event whose
    ``requestContext.domainName`` is ``*.lambda-url.*``; their paths differ in encoding.
-3. ``http`` keys on ``routeKey``: VPC Lattice v2 events also say ``"2.0"`` but carry no
-   ``routeKey``; a Lattice row belongs before it.
+3. ``http`` keys on ``routeKey`` (and ``url`` on its domain); ``lattice-v2`` events also say
+   ``"2.0"`` but carry no ``routeKey`` and a top-level ``method``, which no payload 2.0 event
+   has: each of the three rules out the others.
+4. ``edge`` keys on ``Records[0].cf.request``; ``lattice`` (version 1) on ``raw_path`` with
+   ``method``: shapes no other source has.
+5. ``websocket`` keys on ``requestContext.eventType`` with ``connectionId``; it comes before
+   ``rest``, which a captured CONNECT event (it has ``httpMethod``) would otherwise match.
 
 Events that look like requests but are not (API Gateway authorizers) match
 no source and are refused by name (:mod:`.lookalikes`).
@@ -21,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..errors import ConfigurationError, UnknownEventSource
-from . import alb, apigw_http, apigw_rest, apigw_websocket, function_url
+from . import alb, apigw_http, apigw_rest, apigw_websocket, edge, function_url, vpc_lattice
 from .base import DEFAULT_GATEWAY_CONTEXT, DEFAULT_OPTIONS, EventSource, GatewayContext, Options
 
 TYPE_CHECKING = False
@@ -44,7 +49,10 @@ SOURCES: tuple[EventSource, ...] = (
     alb.SOURCE,
     function_url.SOURCE,
     apigw_http.SOURCE,
+    vpc_lattice.SOURCE_V2,
     apigw_http.SOURCE_V1,
+    edge.SOURCE,
+    vpc_lattice.SOURCE,
     apigw_websocket.SOURCE,
     apigw_rest.SOURCE,
 )

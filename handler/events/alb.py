@@ -42,6 +42,7 @@ from .fields import (
 )
 from .headers import (
     RenderedHeaders,
+    case_variant,
     forwarded_in_map,
     forwarded_in_multi_map,
     header_in_map,
@@ -51,6 +52,7 @@ from .headers import (
     render_headers,
     take_set_cookie,
 )
+from .reason_phrases import reason_phrase
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -175,20 +177,7 @@ def _last(values: list[str] | None) -> str | None:
 
 def status_description(status: int) -> str:
     """``"200 OK"``: ALB wants the code and reason phrase "separated by a single space"."""
-    description = _DESCRIPTIONS.get(status)
-    if description is None:
-        from http import HTTPStatus  # here, not at import: it builds an enum (cold start)
-
-        try:
-            description = f"{status} {HTTPStatus(status).phrase}"
-        except ValueError:
-            description = f"{status} Unknown"
-        _DESCRIPTIONS[status] = description
-    return description
-
-
-# Built on first use, one entry per status code answered (at most 900).
-_DESCRIPTIONS: dict[int, str] = {}
+    return f"{status} {reason_phrase(status)}"
 
 
 def _result(response: Response, options: Options) -> tuple[dict[str, Any], RenderedHeaders]:
@@ -217,9 +206,9 @@ def response_to_result(response: Response, request: Request, options: Options) -
         index = 0
         for value in values:
             # The app's own spelling may equal a later variant ("Set-cookie"): skip it.
-            while _case_variant(name, index) in headers:
+            while case_variant(name, index) in headers:
                 index += 1
-            headers[_case_variant(name, index)] = value
+            headers[case_variant(name, index)] = value
             index += 1
     result["headers"] = headers
     return result
@@ -233,19 +222,6 @@ def response_to_result_multi(
         name: repeated.get(name) or [value] for name, value in single.items()
     }
     return result
-
-
-def _case_variant(name: str, index: int) -> str:
-    """The ``index``-th spelling of ``name`` by upper-casing letters in binary counting order:
-    distinct for up to 2**letters repeats (1024 for ``set-cookie``)."""
-    if index == 0:
-        return name
-    chars = list(name.lower())
-    letters = [i for i, char in enumerate(chars) if char.isalpha()]
-    for bit, position in enumerate(letters):
-        if index >> bit & 1:
-            chars[position] = chars[position].upper()
-    return "".join(chars)
 
 
 def _request_to_event(request: Request, gateway: GatewayContext, multi: bool) -> dict[str, Any]:

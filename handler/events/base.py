@@ -99,6 +99,7 @@ class GatewayContext:
         "authorizer",
         "binary_media_types",
         "domain_name",
+        "edge_event_type",
         "header_names",
         "path_parameters",
         "region",
@@ -132,6 +133,7 @@ class GatewayContext:
         ),
         authorizer: Mapping[str, Any] | None = None,
         header_names: Mapping[str, str] | None = None,
+        edge_event_type: str = "viewer-request",
     ) -> None:
         self.request_id = request_id
         self.time_epoch_ms = time_epoch_ms
@@ -159,6 +161,9 @@ class GatewayContext:
         #: REST passes names in the case the client sent them, where ``Request.headers`` has
         #: them lower-cased. Missing names stay lower-case.
         self.header_names = header_names
+        #: The CloudFront trigger a Lambda@Edge event is for: ``viewer-request`` or
+        #: ``origin-request`` (their limits and read-only headers differ).
+        self.edge_event_type = edge_event_type
 
     def execute_api_domain(self) -> str:
         """The execute-api domain API Gateway gives an API of its own."""

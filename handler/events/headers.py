@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "RenderedHeaders",
     "as_latin1",
+    "case_variant",
     "forwarded_in_map",
     "forwarded_in_multi_map",
     "header_in_map",
@@ -205,3 +206,18 @@ def response_header(headers: Headers, name: str) -> str | None:
         if key.lower() == name:
             return value
     return None
+
+
+def case_variant(name: str, index: int) -> str:
+    """The ``index``-th spelling of ``name`` by upper-casing letters in binary counting order:
+    distinct for up to 2**letters repeats (1024 for ``set-cookie``). Formats with one string
+    per header name (ALB single-value mode, VPC Lattice) pass names that differ only in case
+    on as separate headers: that is how several ``Set-Cookie`` headers get through them."""
+    if index == 0:
+        return name
+    chars = list(name.lower())
+    letters = [i for i, char in enumerate(chars) if char.isalpha()]
+    for bit, position in enumerate(letters):
+        if index >> bit & 1:
+            chars[position] = chars[position].upper()
+    return "".join(chars)

@@ -19,10 +19,12 @@ from .workers import banner_lines
 if TYPE_CHECKING:
     from .serve import Emulator
 
-__all__ = ["INVOKE_API", "banner"]
+__all__ = ["INSPECTOR", "INVOKE_API", "banner"]
 
 #: The Invoke API's name in the banner and in ``Emulator.ports``.
 INVOKE_API = "Invoke API"
+#: The inspector page's, likewise.
+INSPECTOR = "Inspector"
 
 _KIND_NAMES = {
     "rest": "REST API",
@@ -30,6 +32,9 @@ _KIND_NAMES = {
     "url": "function URL",
     "alb": "ALB",
     "alb-multi": "ALB, multi-value headers",
+    "edge": "Lambda@Edge, viewer request",
+    "lattice": "VPC Lattice, event version 1",
+    "lattice-v2": "VPC Lattice, event version 2",
 }
 
 
@@ -62,12 +67,26 @@ def banner(emulator: Emulator) -> str:
             f"  {INVOKE_API} http://{emulator.host}:{emulator.invoke.port} (boto3 endpoint_url): "
             f"{names}{_moved(emulator.invoke_moved_from)}"
         )
+    inspector = emulator.inspector_url()
+    if inspector is not None:
+        lines.append(
+            f"  {INSPECTOR} {inspector} (every request, its event, result and log; replay)"
+            f"{_moved(emulator.inspector_moved_from)}"
+        )
     if emulator.watcher is not None:
         lines.append(f"  --reload: watching {emulator.watcher.describe()}")
     options = {name: runtime.options for name, runtime in emulator.runtimes.items()}
     lines += banner_lines(emulator.plan.functions, options)
     warning = warn_if_exposed(emulator.host)
-    lines += [f"  warning: {text}" for text in (*emulator.plan.warnings, warning) if text]
+    exposed_page = None
+    if emulator.inspector is not None:
+        exposed_page = warn_if_exposed(emulator.inspector.server.host)
+        if exposed_page is not None:
+            exposed_page = "the inspector page shows every request, event and log line: " + (
+                exposed_page
+            )
+    warnings = (*emulator.plan.warnings, warning, exposed_page)
+    lines += [f"  warning: {text}" for text in warnings if text]
     return "\n".join(lines)
 
 

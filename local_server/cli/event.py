@@ -21,6 +21,12 @@ __all__ = ["add_arguments", "run", "sample_event"]
 
 #: The client every sample event comes from (TEST-NET-3, RFC 5737).
 CLIENT_IP = "203.0.113.10"
+#: The host a client addresses, for the services that are not reached on execute-api.
+_HOSTS = {
+    "edge": "d111111abcdef8.cloudfront.net",
+    "lattice": "lattice-svc-027b423199122da5f.7d67968.vpc-lattice-svcs.us-east-1.on.aws",
+    "lattice-v2": "lattice-svc-027b423199122da5f.7d67968.vpc-lattice-svcs.us-east-1.on.aws",
+}
 
 
 def sample_event(
@@ -42,7 +48,7 @@ def sample_event(
     # A client's usual headers, and those every front adds (gateway.gateway.ADDED_HEADERS) for
     # a client over HTTPS, but X-Amzn-Trace-Id: random, it would change every event.
     added = {
-        "host": "abcdef1234.execute-api.us-east-1.amazonaws.com",
+        "host": _HOSTS.get(kind, "abcdef1234.execute-api.us-east-1.amazonaws.com"),
         "user-agent": "curl/8.5.0",
         "x-forwarded-for": CLIENT_IP,
         "x-forwarded-port": "443",

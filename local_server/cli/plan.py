@@ -62,7 +62,17 @@ __all__ = [
 ]
 
 #: ``--format`` values: the event source an ``APP`` is served as.
-FORMATS: tuple[str, ...] = ("rest", "http", "http-v1", "alb", "alb-multi", "url")
+FORMATS: tuple[str, ...] = (
+    "rest",
+    "http",
+    "http-v1",
+    "alb",
+    "alb-multi",
+    "url",
+    "edge",
+    "lattice",
+    "lattice-v2",
+)
 #: The logical id of the one function ``lambgate serve APP`` runs (the Invoke API's name).
 APP_FUNCTION = "App"
 #: Lambda's timeout for an ``APP`` function: API Gateway's limit, so the gateway's own
@@ -70,7 +80,14 @@ APP_FUNCTION = "App"
 APP_TIMEOUT_S = 30
 APP_MEMORY_MB = 512
 #: Formats served with no API in front: the function is the whole front.
-_FUNCTION_FRONTS: dict[str, FrontKind] = {"url": "url", "alb": "alb", "alb-multi": "alb-multi"}
+_FUNCTION_FRONTS: dict[str, FrontKind] = {
+    "url": "url",
+    "alb": "alb",
+    "alb-multi": "alb-multi",
+    "edge": "edge",
+    "lattice": "lattice",
+    "lattice-v2": "lattice-v2",
+}
 #: Where a function URL's port is counted from when ``--url-port`` is not given.
 URL_PORT_OFFSET = 100
 
@@ -120,6 +137,16 @@ class ServeOptions:
     manifest: Path | None = None
     debug_port: int | None = None
     debug_function: str | None = None
+
+    #: The inspector page (:mod:`lambgate.local.inspector`): ``--no-inspect`` turns it off;
+    #: ``--inspect-port`` (``None``: :data:`.ports.DEFAULT_INSPECT_PORT`, moved when taken),
+    #: ``--inspect-host`` (loopback whatever ``--host`` says), ``--inspect-history``,
+    #: ``--inspect-redact``.
+    inspect: bool = True
+    inspect_port: int | None = None
+    inspect_host: str = "127.0.0.1"
+    inspect_history: int = 500
+    inspect_redact: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -19,11 +19,20 @@ import errno
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT_LAMBDA_PORT", "DEFAULT_PORT", "PortInUseError", "PortWish", "listen_all"]
+__all__ = [
+    "DEFAULT_INSPECT_PORT",
+    "DEFAULT_LAMBDA_PORT",
+    "DEFAULT_PORT",
+    "PortInUseError",
+    "PortWish",
+    "listen_all",
+]
 
 #: ``sam local start-api``'s and ``sam local start-lambda``'s default ports.
 DEFAULT_PORT = 3000
 DEFAULT_LAMBDA_PORT = 3001
+#: The inspector page's default port: ngrok's request inspector's, which developers know.
+DEFAULT_INSPECT_PORT = 4040
 #: How many numbers above a taken default port are tried before the system picks one.
 MOVE_SEARCH = 20
 

@@ -25,6 +25,9 @@ from lambgate.local.front.server import HTTPServer, run_async, start_server
 from lambgate.local.gateway.access_log import AccessLog
 from lambgate.local.gateway.destinations import ApiRoutes, DestinationResolver, SingleFunction
 from lambgate.local.gateway.gateway import Gateway
+from lambgate.local.inspector.app import InspectorApp, InspectorServer, start_inspector
+from lambgate.local.inspector.recorder import Recorder
+from lambgate.local.inspector.redaction import Redactor
 from lambgate.local.lambda_service.function import InitFailed
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
 from lambgate.local.lambda_service.invoke_api import InvokeServer, start_invoke_api
@@ -33,7 +36,7 @@ from lambgate.local.template.function_variables import check_env_vars
 from lambgate.local.template.parameters import parse_parameter_overrides
 from lambgate.local.template.specs import TemplateError
 
-from .banner import INVOKE_API, banner
+from .banner import INSPECTOR, INVOKE_API, banner
 from .plan import (
     FORMATS,
     FrontPlan,
@@ -43,7 +46,13 @@ from .plan import (
     plan_app,
     plan_template,
 )
-from .ports import DEFAULT_LAMBDA_PORT, DEFAULT_PORT, PortWish, listen_all
+from .ports import (
+    DEFAULT_INSPECT_PORT,
+    DEFAULT_LAMBDA_PORT,
+    DEFAULT_PORT,
+    PortWish,
+    listen_all,
+)
 from .reload import WORKER_COMMAND, CodeWatcher
 from .reload_filter import ReloadFilter
 from .workers import add_worker_arguments, worker_options
@@ -74,6 +83,10 @@ class Emulator:
     invoke: InvokeServer | None = None
     invoke_moved_from: int | None = None
     watcher: CodeWatcher | None = None
+    #: The inspector page and what it shows (``None``: ``--no-inspect``).
+    inspector: InspectorServer | None = None
+    inspector_moved_from: int | None = None
+    recorder: Recorder | None = None
     _hurrying: set[asyncio.Future[None]] = field(default_factory=set)
 
     def url(self, front: Front) -> str:
@@ -108,7 +121,15 @@ class Emulator:
         ports = {front.plan.names[0]: front.server.port for front in self.fronts}
         if self.invoke is not None:
             ports[INVOKE_API] = self.invoke.port
+        if self.inspector is not None:
+            ports[INSPECTOR] = self.inspector.port
         return ports
+
+    def inspector_url(self) -> str | None:
+        if self.inspector is None:
+            return None
+        host = self.inspector.server.host
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.inspector.port}/"
 
     async def close(self) -> None:
         """Stop accepting, let requests in flight finish briefly, then end every worker."""
@@ -120,6 +141,8 @@ class Emulator:
         await asyncio.gather(*(front.gateway.close() for front in self.fronts))
         if self.invoke is not None:
             await self.invoke.close()
+        if self.inspector is not None:
+            await self.inspector.close()
         await asyncio.gather(*(runtime.close() for runtime in self.runtimes.values()))
         await asyncio.gather(*self._hurrying, return_exceptions=True)
 
@@ -163,13 +186,15 @@ async def start_emulator(
     ports: Mapping[str, int] | None = None,
     on_config_change: Callable[[Path], None] | None = None,
     eager: bool | None = None,
+    recorder: Recorder | None = None,
 ) -> Emulator:
     """Start every front, the Invoke API and the functions of ``options``: an environment of
     each at once when ``eager`` (default: ``options.starts_eagerly``), else on first use.
 
     ``ports``: the port each front (by its first name) and the Invoke API had before a
     restart, kept where still free. ``on_config_change``: what ``--reload`` calls when the
-    template or the ``--env-vars`` file changes.
+    template or the ``--env-vars`` file changes. ``recorder``: the inspector's history, kept
+    across a restart.
     """
     log = log or AccessLog(sys.stderr)
     plan = plan or make_plan(options)
@@ -185,14 +210,30 @@ async def start_emulator(
         for name, config in plan.functions.items()
     }
     emulator = Emulator(plan=plan, host=options.host, runtimes=runtimes)
+    if options.inspect:
+        emulator.recorder = recorder or Recorder(options.inspect_history)
+    observer = emulator.recorder
     host = options.host
     wishes = [_kept(front.port, kept.get(front.names[0])) for front in plan.fronts]
     wishes.append(_kept(lambda_port(options), kept.get(INVOKE_API)))
+    if observer is not None:
+        wishes.append(_kept(inspect_port(options), kept.get(INSPECTOR)))
     started: dict[int, Front] = {}
 
     async def start(index: int, port: int) -> None:
         if index == len(plan.fronts):
-            emulator.invoke = await start_invoke_api(runtimes, host=host, port=port)
+            emulator.invoke = await start_invoke_api(
+                runtimes, host=host, port=port, observer=observer
+            )
+            return
+        if index > len(plan.fronts):
+            assert observer is not None
+            redactor = Redactor(
+                options.inspect_redact,
+                variables=[config.variables for config in plan.functions.values()],
+            )
+            app = InspectorApp(observer, runtimes, redactor)
+            emulator.inspector = await start_inspector(app, host=options.inspect_host, port=port)
             return
         front_plan = plan.fronts[index]
         resolver: DestinationResolver
@@ -201,12 +242,17 @@ async def start_emulator(
         else:
             assert front_plan.function is not None
             resolver = SingleFunction(front_plan.function, front_plan.kind)
-        gateway = Gateway(resolver, runtimes, log, name=", ".join(front_plan.names))
+        gateway = Gateway(
+            resolver, runtimes, log, name=", ".join(front_plan.names), observer=observer
+        )
         server = await start_server(gateway.handle, host=host, port=port)
         started[index] = Front(front_plan, gateway, server)
 
     try:
-        *moved, emulator.invoke_moved_from = await listen_all(wishes, start, host=host)
+        moved = await listen_all(wishes, start, host=host)
+        if observer is not None:
+            *moved, emulator.inspector_moved_from = moved
+        *moved, emulator.invoke_moved_from = moved
         emulator.fronts = [replace(started[i], moved_from=m) for i, m in enumerate(moved)]
         if options.starts_eagerly if eager is None else eager:
             await start_environments(runtimes)
@@ -253,6 +299,13 @@ def report_init_failure(
     log.write(
         f"lambgate {command}: error: {failure}" if fatal else f"lambgate: --reload: {failure}"
     )
+
+
+def inspect_port(options: ServeOptions) -> PortWish:
+    """The inspector's port: ``--inspect-port``, else a default that moves when taken."""
+    if options.inspect_port is None:
+        return PortWish(number=DEFAULT_INSPECT_PORT)
+    return PortWish(number=options.inspect_port, given_by="--inspect-port")
 
 
 def _kept(wish: PortWish, port: int | None) -> PortWish:
@@ -327,7 +380,12 @@ async def _start_again(
     await emulator.close()
     try:
         emulator = await start_emulator(
-            options, log=log, plan=plan, ports=ports, on_config_change=on_config_change
+            options,
+            log=log,
+            plan=plan,
+            ports=ports,
+            on_config_change=on_config_change,
+            recorder=emulator.recorder,
         )
     except InitFailed as failure:
         # The previous version is gone already: serve this one, starting on first use.
@@ -339,6 +397,7 @@ async def _start_again(
             ports=ports,
             on_config_change=on_config_change,
             eager=False,
+            recorder=emulator.recorder,
         )
     log.write(emulator.banner())
     return emulator
@@ -370,6 +429,17 @@ def port_number(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
     if not 0 <= number <= 65_535:
         raise argparse.ArgumentTypeError(f"{number} is not a port (0 to 65535; 0 is any free one)")
+    return number
+
+
+def history_size(text: str) -> int:
+    """``--inspect-history``: a whole number of invocations, at least 1."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{number}: keep at least 1 invocation")
     return number
 
 
@@ -440,6 +510,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="first function URL's port (default: --port + 100, or a free one if taken)",
     )
     parser.add_argument(
+        "--no-inspect",
+        dest="inspect",
+        action="store_false",
+        help="serve no inspector page",
+    )
+    parser.add_argument(
+        "--inspect-port",
+        type=port_number,
+        default=None,
+        help=f"the inspector page's port (default {DEFAULT_INSPECT_PORT}, or a free one if "
+        "that is taken)",
+    )
+    parser.add_argument(
+        "--inspect-host",
+        default="127.0.0.1",
+        help="address the inspector binds (default 127.0.0.1, whatever --host says: the page "
+        "shows every request and event)",
+    )
+    parser.add_argument(
+        "--inspect-history",
+        type=history_size,
+        default=500,
+        metavar="N",
+        help="how many invocations the inspector keeps (default 500)",
+    )
+    parser.add_argument(
+        "--inspect-redact",
+        nargs="+",
+        default=[],
+        metavar="NAME",
+        help="also mask these variables and headers in the inspector (AWS credentials always are)",
+    )
+    parser.add_argument(
         "--stage",
         default=None,
         help="stage name of every API (default: the template's), in events and leading paths",
@@ -498,6 +601,11 @@ def options_from_args(args: argparse.Namespace) -> ServeOptions:
         manifest=args.manifest,
         debug_port=args.debug_port,
         debug_function=getattr(args, "debug_function", None),
+        inspect=getattr(args, "inspect", True),
+        inspect_port=getattr(args, "inspect_port", None),
+        inspect_host=getattr(args, "inspect_host", "127.0.0.1"),
+        inspect_history=getattr(args, "inspect_history", 500),
+        inspect_redact=tuple(getattr(args, "inspect_redact", ())),
     )
 
 

@@ -22,6 +22,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from email.utils import formatdate
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
@@ -246,6 +247,15 @@ class HTTPConnection(asyncio.Protocol):
             # join() hands a lone piece back as it is: most bodies arrive in one.
             body = b"".join(self._pieces)
             self._pieces = []
+            trailers = self._wire.trailers
+            if trailers:
+                # A chunked body's trailers (a streamed Runtime API post's error) are read
+                # as headers after the head's.
+                head = replace(
+                    head,
+                    headers=head.headers + trailers,
+                    raw_names=head.raw_names + [name for name, _ in trailers],
+                )
             request = request_from_head(head, body, client=self._client, server=self._server)
             # OPTIONS * asks about the server, not a resource (malformed() lets no other
             # method through): the front answers it and no function runs.

@@ -33,6 +33,7 @@ class H11Wire:
 
     def __init__(self, max_incomplete_head: int) -> None:
         self._h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=max_incomplete_head)
+        self._trailers: list[tuple[bytes, bytes]] = []
 
     def receive_data(self, data: bytes) -> None:
         self._h11.receive_data(data)
@@ -47,6 +48,7 @@ class H11Wire:
         if isinstance(event, h11.Data):
             return bytes(event.data)
         if isinstance(event, h11.EndOfMessage):
+            self._trailers = list(event.headers)
             return Signal.END_OF_MESSAGE
         if isinstance(event, h11.Request):
             if smuggling_risk(event):
@@ -62,6 +64,10 @@ class H11Wire:
             )
         # ConnectionClosed; or PAUSED, which h11 only reports past a complete request.
         return Signal.CLOSED
+
+    @property
+    def trailers(self) -> list[tuple[bytes, bytes]]:
+        return self._trailers
 
     @property
     def head_pending(self) -> bool:

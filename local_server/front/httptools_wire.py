@@ -34,6 +34,15 @@ class _Head:
         self.expects_continue = expects_continue
 
 
+class _Trailers:
+    """A chunked body's trailer fields, queued just before its end."""
+
+    __slots__ = ("fields",)
+
+    def __init__(self, fields: list[tuple[bytes, bytes]]) -> None:
+        self.fields = fields
+
+
 def _status_of(error: httptools.HttpParserError) -> int:
     """501 for a transfer coding llhttp does not implement (RFC 9112 section 6.1, as h11
     answers), 400 for everything else."""
@@ -54,10 +63,13 @@ class HttptoolsWire:
     def __init__(self, max_incomplete_head: int) -> None:
         self._parser = httptools.HttpRequestParser(self)
         self._max_incomplete_head = max_incomplete_head
-        self._events: deque[WireEvent | _Head | Refused] = deque()
+        self._events: deque[WireEvent | _Head | Refused | _Trailers] = deque()
         # The message being parsed (it may be ahead of the one being answered).
         self._url = b""
         self._raw_headers: list[tuple[bytes, bytes]] = []
+        #: Fields after a chunked body (llhttp reports them as headers, past the head).
+        self._parsed_trailers: list[tuple[bytes, bytes]] = []
+        self._trailers: list[tuple[bytes, bytes]] = []
         self._in_message = False
         self._in_head = False
         self._parsed_keep_alive = True
@@ -87,7 +99,10 @@ class HttptoolsWire:
         self._url += url
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._raw_headers.append((name, value))
+        if self._in_head:
+            self._raw_headers.append((name, value))
+        else:
+            self._parsed_trailers.append((name.lower(), value.strip(b" \t")))
 
     def on_headers_complete(self) -> None:
         self._in_head = False
@@ -132,6 +147,9 @@ class HttptoolsWire:
         self._in_message = False
         if self._stopped:
             return
+        if self._parsed_trailers:
+            self._events.append(_Trailers(self._parsed_trailers))
+            self._parsed_trailers = []
         self._events.append(Signal.END_OF_MESSAGE)
         if not self._parsed_keep_alive:
             self._stopped = True
@@ -182,10 +200,17 @@ class HttptoolsWire:
             return event.head
         if isinstance(event, Refused):
             raise event
+        if isinstance(event, _Trailers):  # the end of its message is queued right behind
+            self._trailers = event.fields
+            return self.next_event()
         if event is Signal.END_OF_MESSAGE:
             self._request_done = True
         self._expects_continue = False  # body bytes arrived: the client is not waiting
         return event
+
+    @property
+    def trailers(self) -> list[tuple[bytes, bytes]]:
+        return self._trailers
 
     @property
     def head_pending(self) -> bool:
@@ -223,6 +248,7 @@ class HttptoolsWire:
         return self._request_done and self._response_done and self._keep_alive
 
     def start_next_cycle(self) -> None:
+        self._trailers = []
         self._request_done = False
         self._response_done = False
         self._expects_continue = False

@@ -92,6 +92,11 @@ class Wire(Protocol):
         """The next event, or :attr:`Signal.NEED_DATA`; raises :class:`Refused`."""
 
     @property
+    def trailers(self) -> list[tuple[bytes, bytes]]:
+        """The trailer fields of the request just read (a chunked body's, lower-cased names);
+        the Runtime API reads a streamed response's error from them."""
+
+    @property
     def head_pending(self) -> bool:
         """Part of the next request's head has arrived (its clock is running)."""
 

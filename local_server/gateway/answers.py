@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 #: The fronts ``lambgate serve`` emulates: API types, function URLs and ALB target modes.
-FrontKind = Literal["rest", "http", "url", "alb", "alb-multi"]
+FrontKind = Literal["rest", "http", "url", "alb", "alb-multi", "edge", "lattice", "lattice-v2"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -162,3 +162,20 @@ FRONT_ERRORS: dict[FrontKind, FrontErrors] = {
     ),
 }
 FRONT_ERRORS["alb-multi"] = FRONT_ERRORS["alb"]
+# CloudFront answers 502 when the function fails or its result "failed validation"
+# (LambdaExecutionError, LambdaValidationError: https://docs.aws.amazon.com/AmazonCloudFront/
+# latest/DeveloperGuide/http-502-bad-gateway.html), with its own error page, and 413 for a
+# request over its limits.
+FRONT_ERRORS["edge"] = FrontErrors(
+    function_failed=_plain(502, "502 ERROR\nThe request could not be satisfied.\n"),
+    integration_timeout=None,
+    invoke_refused=_plain(413, "413 ERROR\nThe request could not be satisfied.\n"),
+    request_id_header="x-amz-cf-id",
+)
+# VPC Lattice documents no error bodies of its own; it answers as a proxy does, 502.
+FRONT_ERRORS["lattice"] = FRONT_ERRORS["lattice-v2"] = FrontErrors(
+    function_failed=_plain(502, "Bad Gateway"),
+    integration_timeout=None,
+    invoke_refused=_plain(413, "Request Entity Too Large"),
+    request_id_header=None,
+)

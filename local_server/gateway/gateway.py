@@ -33,6 +33,7 @@ from typing import Any
 from lambgate.errors import ResultError
 from lambgate.lambda_limits import SYNC_REQUEST_LIMIT
 from lambgate.local.front.messages import ReceivedRequest
+from lambgate.local.lambda_service.exchange import Exchange, ExchangeSink
 from lambgate.local.lambda_service.function import InvocationResult
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
 from lambgate.local.lambda_service.tracing import new_request_id, trace_root
@@ -128,6 +129,12 @@ def answer_to_response(answer: GatewayAnswer) -> Response:
 class _Outcome:
     response: Response
     cold: bool | None
+    #: What the inspector shows: the event sent, the invocation, why the front answered.
+    event: bytes | None = None
+    invocation: InvocationResult | None = None
+    reason: str | None = None
+    #: The invocation still running after the front stopped waiting (integration timeout).
+    running: asyncio.Task[InvocationResult] | None = None
 
 
 class Gateway:
@@ -140,12 +147,15 @@ class Gateway:
         log: AccessLog,
         *,
         name: str = "",
+        observer: ExchangeSink | None = None,
     ) -> None:
         self.resolver = resolver
         self.kind = resolver.kind
         self.runtimes = runtimes
         self.log = log
         self.name = name or resolver.kind
+        #: Gets every request's :class:`Exchange` (the inspector); ``None``: nothing recorded.
+        self.observer = observer
         #: Invocations the front stopped waiting for; they run on, as in AWS.
         self.outliving: set[asyncio.Task[InvocationResult]] = set()
 
@@ -174,30 +184,67 @@ class Gateway:
         request_id_header = FRONT_ERRORS[kind].request_id_header
         if request_id_header is not None:
             response.headers.append((request_id_header, request_id))
+        duration_ms = (time.perf_counter() - started) * 1000
         self.log.request(
             method=request.method,
             target=asked,
             status=response.status,
-            duration_ms=(time.perf_counter() - started) * 1000,
+            duration_ms=duration_ms,
             function=function,
             cold=outcome.cold,
         )
+        if self.observer is not None:
+            self._observe(request, request_id, target, outcome, duration_ms)
         return response
+
+    def _observe(
+        self,
+        request: Request,
+        request_id: str,
+        target: Destination | GatewayAnswer,
+        outcome: _Outcome,
+        duration_ms: float,
+    ) -> None:
+        """Hand the inspector references to what this request made; nothing is copied."""
+        assert self.observer is not None
+        destination = target if isinstance(target, Destination) else None
+        exchange = Exchange(
+            started=time.time() - duration_ms / 1000,
+            request_id=request_id,
+            front=self.name,
+            kind=destination.kind if destination else self.kind,
+            request=request,
+            replay=self.handle,
+            function=destination.function if destination else None,
+            route=destination.route if destination else None,
+            stage=destination.invocation.stage if destination else None,
+            event=outcome.event,
+            invocation=outcome.invocation,
+            response=outcome.response,
+            reason=outcome.reason,
+            duration_ms=duration_ms,
+        )
+        self.observer(exchange)
+        if outcome.running is not None:
+            # Its log lines and REPORT, for the page, once the function is done after all.
+            outcome.running.add_done_callback(lambda done: _late_invocation(exchange, done))
 
     async def _call(self, target: Destination, request: Request) -> _Outcome:
         errors = FRONT_ERRORS[target.kind]
         if target.kind in ("alb", "alb-multi") and len(request.body) > ALB_MAX_REQUEST_BODY:
-            self._explain(target, f"the request body is over ALB's {ALB_MAX_REQUEST_BODY} bytes")
-            return _Outcome(answer_to_response(errors.invoke_refused), None)
+            reason = self._explain(
+                target, f"the request body is over ALB's {ALB_MAX_REQUEST_BODY} bytes"
+            )
+            return _Outcome(answer_to_response(errors.invoke_refused), None, reason=reason)
         event = target.source.request_to_event(request, target.invocation)
         payload = json.dumps(event).encode("utf-8")
         if len(payload) > SYNC_REQUEST_LIMIT:
-            self._explain(
+            reason = self._explain(
                 target,
                 f"the event is {len(payload)} bytes, over Lambda's {SYNC_REQUEST_LIMIT}-byte "
                 "limit for a synchronous invocation, so Lambda refused to run the function",
             )
-            return _Outcome(answer_to_response(errors.invoke_refused), None)
+            return _Outcome(answer_to_response(errors.invoke_refused), None, payload, None, reason)
         runtime = self.runtimes[target.function]
         task = asyncio.create_task(runtime.invoke(payload))
         try:
@@ -211,38 +258,49 @@ class Gateway:
         if not task.done():
             assert target.integration_timeout is not None and errors.integration_timeout
             self._outlive(task, target)
-            self._explain(
+            timed_out = self._explain(
                 target,
                 f"no answer within the integration timeout of {target.integration_timeout:g} s; "
                 "the function keeps running, as in AWS",
             )
-            return _Outcome(answer_to_response(errors.integration_timeout), None)
+            return _Outcome(
+                answer_to_response(errors.integration_timeout),
+                None,
+                payload,
+                None,
+                timed_out,
+                running=task,
+            )
         invoked = task.result()
-        return _Outcome(self._judge(target, request, invoked), invoked.cold)
+        response, why = self._judge(target, request, invoked)
+        return _Outcome(response, invoked.cold, payload, invoked, why)
 
-    def _judge(self, target: Destination, request: Request, invoked: InvocationResult) -> Response:
-        """The function's response as the front passes it on, or the front's own error."""
+    def _judge(
+        self, target: Destination, request: Request, invoked: InvocationResult
+    ) -> tuple[Response, str | None]:
+        """The function's response as the front passes it on, or the front's own error and
+        why."""
         failed = answer_to_response(FRONT_ERRORS[target.kind].function_failed)
         if invoked.function_error is not None:
-            self._explain(target, f"the function failed: {_error_summary(invoked.payload)}")
-            return failed
+            summary = _error_summary(invoked.payload)
+            return failed, self._explain(target, f"the function failed: {summary}")
         if len(invoked.payload) > target.source.result_limit:
-            self._explain(
-                target,
+            reason = (
                 f"the result is {len(invoked.payload)} bytes, over the "
-                f"{target.source.result_limit}-byte limit of this front",
+                f"{target.source.result_limit}-byte limit of this front"
             )
-            return failed
+            return failed, self._explain(target, reason)
         try:
             result = json.loads(invoked.payload)
-            return target.source.result_to_response(result, request, target.invocation)
+            return target.source.result_to_response(result, request, target.invocation), None
         except ValueError as error:  # ResultError is a ValueError, and so is bad JSON
             reason = str(error) if isinstance(error, ResultError) else "the result is not JSON"
-            self._explain(target, f"malformed Lambda proxy response: {reason}")
-            return failed
+            return failed, self._explain(target, f"malformed Lambda proxy response: {reason}")
 
-    def _explain(self, target: Destination, reason: str) -> None:
+    def _explain(self, target: Destination, reason: str) -> str:
+        """Log why the client got the front's error; the reason, for the inspector."""
         self.log.explain(f"{target.function} ({self.name} {target.route}): {reason}")
+        return reason
 
     def _outlive(self, task: asyncio.Task[InvocationResult], target: Destination) -> None:
         self.outliving.add(task)
@@ -264,6 +322,11 @@ class Gateway:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _late_invocation(exchange: Exchange, done: asyncio.Task[InvocationResult]) -> None:
+    if not done.cancelled() and done.exception() is None:
+        exchange.invocation = done.result()
 
 
 def _error_summary(payload: bytes) -> str:

@@ -21,6 +21,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from lambgate.lambda_limits import STREAMED_RESPONSE_LIMIT
 from lambgate.local.front.server import HTTPServer, Limits, start_server
 
 from .function import LATEST, FunctionConfig, InvocationResult
@@ -45,7 +46,7 @@ __all__ = ["KILL_WAIT_S", "MAX_TIMEOUT_S", "RUNTIME_API_MAX_BODY", "ExecutionEnv
 MAX_TIMEOUT_S = 900.0
 
 #: The largest body the Runtime API endpoint reads before its own 413 takes over.
-RUNTIME_API_MAX_BODY = 128 * 1024 * 1024
+RUNTIME_API_MAX_BODY = STREAMED_RESPONSE_LIMIT + 1024 * 1024
 
 #: How long a worker gets to exit after SIGKILL before we stop waiting for it.
 KILL_WAIT_S = 5.0
@@ -87,6 +88,11 @@ class ExecutionEnvironment:
         self.retired = False
         self.max_memory_mb = 0
         self.memory: PeakMemory | None = None
+        #: What the inspector's environments view shows: when the worker started (wall
+        #: clock), how many invocations it has served, whether one runs now.
+        self.started_at: float | None = None
+        self.invocations = 0
+        self.busy = False
 
     @property
     def pid(self) -> int | None:
@@ -108,6 +114,7 @@ class ExecutionEnvironment:
             coalesce_pipelined=True,
         )
         self.log = WorkerLog(self.sink, on_control=self._control)
+        self.started_at = time.time()
         variables = runtime_variables(
             self.config, f"127.0.0.1:{self.server.port}", log_stream_name()
         )
@@ -131,6 +138,14 @@ class ExecutionEnvironment:
         return started
 
     async def invoke(self, request: InvocationRequest) -> InvocationResult:
+        self.busy = True
+        self.invocations += 1
+        try:
+            return await self._invoke(request)
+        finally:
+            self.busy = False
+
+    async def _invoke(self, request: InvocationRequest) -> InvocationResult:
         loop = asyncio.get_running_loop()
         self.debugging = self.options.debug_port is not None
         cold = self.process is None

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import time
 from collections import deque
 from collections.abc import Sequence
 
@@ -25,7 +26,10 @@ from .tracing import new_request_id, trace_header
 from .worker_log import HeldLog, LogSink, default_sink
 from .worker_options import WorkerOptions, as_debugged
 
-__all__ = ["WORKER_COMMAND", "FunctionRuntime", "RuntimeClosed"]
+__all__ = ["COLD_STARTS_KEPT", "WORKER_COMMAND", "FunctionRuntime", "RuntimeClosed"]
+
+#: How many cold starts of a function the inspector's chart can show (the latest ones).
+COLD_STARTS_KEPT = 1000
 
 #: "The Init phase is limited to 10 seconds. If all three tasks [extensions, runtime, function
 #: init] do not complete within 10 seconds, Lambda retries the Init phase at the time of the
@@ -74,6 +78,8 @@ class FunctionRuntime:
         self._idle: list[ExecutionEnvironment] = []
         self._waiters: deque[asyncio.Future[ExecutionEnvironment]] = deque()
         self._closed = False
+        #: When each environment was started (wall clock), for the inspector's chart.
+        self.cold_starts: deque[float] = deque(maxlen=COLD_STARTS_KEPT)
 
     @property
     def debugging(self) -> bool:
@@ -146,6 +152,7 @@ class FunctionRuntime:
             options=self.options,
         )
         self.environments.add(environment)
+        self.cold_starts.append(time.time())
         return environment
 
     async def start_environment(self) -> None:

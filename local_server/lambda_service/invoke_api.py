@@ -23,6 +23,7 @@ import base64
 import binascii
 import json
 import re
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from lambgate.lambda_limits import ASYNC_REQUEST_LIMIT, SYNC_REQUEST_LIMIT
 from lambgate.local.front.server import HTTPServer, Limits, start_server
 from lambgate.model import Request, Response
 
+from .exchange import Exchange, ExchangeSink
 from .function import DEFAULT_REGION, LATEST, InvocationResult, function_arn
 from .function_pool import FunctionRuntime
 
@@ -84,6 +86,8 @@ class InvokeAPI:
     functions: Mapping[str, FunctionRuntime]
     region: str = DEFAULT_REGION
     background: set[asyncio.Task[InvocationResult]] = field(default_factory=set)
+    #: Gets an :class:`Exchange` for every invocation that ran (the inspector).
+    observer: ExchangeSink | None = None
 
     async def handle(self, request: Request) -> Response:
         request_id = str(uuid.uuid4())
@@ -110,13 +114,19 @@ class InvokeAPI:
         headers = [("x-amzn-requestid", request_id)]
         if invocation_type == "DryRun":
             return Response(status=204, headers=headers)
+        started = time.time()
         if invocation_type == "Event":
             task = asyncio.create_task(
                 runtime.invoke(payload, request_id=request_id, client_context=client_context)
             )
             self.background.add(task)
             task.add_done_callback(self._forget)
-            return Response(status=202, headers=headers)
+            accepted = Response(status=202, headers=headers)
+            if self.observer is not None:
+                exchange = self._exchange(request, request_id, runtime, payload, started)
+                exchange.response = accepted
+                task.add_done_callback(lambda done: self._observe_event(exchange, done))
+            return accepted
         invocation = await runtime.invoke(
             payload, request_id=request_id, client_context=client_context
         )
@@ -128,7 +138,40 @@ class InvokeAPI:
             headers.append(("x-amz-function-error", invocation.function_error))
         if _header(request, "x-amz-log-type") == "Tail":
             headers.append(("x-amz-log-result", base64.b64encode(invocation.log_tail).decode()))
-        return Response(status=200, headers=headers, body=invocation.payload)
+        response = Response(status=200, headers=headers, body=invocation.payload)
+        if self.observer is not None:
+            exchange = self._exchange(request, request_id, runtime, payload, started)
+            exchange.invocation, exchange.response = invocation, response
+            exchange.duration_ms = (time.time() - started) * 1000
+            self.observer(exchange)
+        return response
+
+    def _exchange(
+        self,
+        request: Request,
+        request_id: str,
+        runtime: FunctionRuntime,
+        payload: bytes,
+        started: float,
+    ) -> Exchange:
+        return Exchange(
+            started=started,
+            request_id=request_id,
+            front="Invoke API",
+            kind="invoke",
+            request=request,
+            replay=self.handle,
+            function=runtime.config.name,
+            event=payload,
+        )
+
+    def _observe_event(self, exchange: Exchange, done: asyncio.Task[InvocationResult]) -> None:
+        """An ``Event`` invocation, recorded once it has run (its client had its 202)."""
+        assert self.observer is not None
+        if not done.cancelled() and done.exception() is None:
+            exchange.invocation = done.result()
+        exchange.duration_ms = (time.time() - exchange.started) * 1000
+        self.observer(exchange)
 
     def _function(self, raw_name: str, query_string: str) -> FunctionRuntime:
         match = FUNCTION_NAME.fullmatch(raw_name)
@@ -217,9 +260,10 @@ async def start_invoke_api(
     host: str = "127.0.0.1",
     port: int = 0,
     region: str = DEFAULT_REGION,
+    observer: ExchangeSink | None = None,
 ) -> InvokeServer:
     """Serve the Invoke API for ``functions`` (logical id → runtime); they stay the caller's."""
-    api = InvokeAPI(functions, region=region)
+    api = InvokeAPI(functions, region=region, observer=observer)
     # Payloads over 6 MB must reach us to be refused with Lambda's own 413.
     server = await start_server(
         api.handle, host=host, port=port, limits=Limits(max_body=2 * SYNC_REQUEST_LIMIT)

@@ -23,6 +23,7 @@ an event submitted to a runtime already waiting is on its way before ``submit`` 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import re
 from collections import deque
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from lambgate.events.headers import native
-from lambgate.lambda_limits import SYNC_RESPONSE_LIMIT
+from lambgate.lambda_limits import STREAMED_RESPONSE_LIMIT, SYNC_RESPONSE_LIMIT
 from lambgate.model import Request, Response
 
 __all__ = [
@@ -46,6 +47,10 @@ __all__ = [
 MAX_RESPONSE_BYTES = SYNC_RESPONSE_LIMIT
 
 ERROR_TYPE_HEADER = "lambda-runtime-function-error-type"
+#: A streamed response's error, sent as a trailer after the stream began (base64 JSON):
+#: https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html#runtimes-custom-response-streaming
+ERROR_BODY_HEADER = "lambda-runtime-function-error-body"
+RESPONSE_MODE_HEADER = "lambda-runtime-function-response-mode"
 JSON = [("content-type", "application/json")]
 
 ReplyKind = Literal["response", "error", "too_large"]
@@ -74,6 +79,11 @@ class RuntimeReply:
     #: missing or unreadable (note at the top of the OpenAPI file).
     error_type: str | None
     at: float
+    #: Posted in streaming mode (``Lambda-Runtime-Function-Response-Mode: streaming``): the
+    #: body is the stream, a prelude first when its content type is the HTTP integration's.
+    streamed: bool = False
+    #: A streamed response that ended with error trailers: the error document they carried.
+    stream_error: bytes | None = None
 
 
 @dataclass(slots=True)
@@ -196,6 +206,8 @@ class RuntimeAPI:
         if current.reply.done():
             return _error(403, "InvalidStateTransition", "The invocation was already answered")
         at = self._loop.time()
+        if match["kind"] == "response" and request.header(RESPONSE_MODE_HEADER) == "streaming":
+            return self._streamed(current, request, at)
         if match["kind"] == "response" and len(request.body) > MAX_RESPONSE_BYTES:
             current.reply.set_result(
                 RuntimeReply(kind="too_large", body=b"", error_type=None, at=at)
@@ -208,6 +220,37 @@ class RuntimeAPI:
         kind: ReplyKind = "response" if match["kind"] == "response" else "error"
         current.reply.set_result(
             RuntimeReply(kind=kind, body=request.body, error_type=_error_type(request), at=at)
+        )
+        return ACCEPTED
+
+    def _streamed(self, current: _InFlight, request: Request, at: float) -> Answer:
+        """A streamed response: 200 MB at most; error trailers mark a failed stream."""
+        if len(request.body) > STREAMED_RESPONSE_LIMIT:
+            current.reply.set_result(
+                RuntimeReply(kind="too_large", body=b"", error_type=None, at=at, streamed=True)
+            )
+            return _error(
+                413,
+                "RequestEntityTooLarge",
+                f"Exceeded maximum allowed payload size ({STREAMED_RESPONSE_LIMIT} bytes).",
+            )
+        error_type = _error_type(request)
+        stream_error = None
+        if error_type is not None:
+            encoded = request.header(ERROR_BODY_HEADER) or ""
+            try:
+                stream_error = base64.b64decode(encoded, validate=True)
+            except ValueError:
+                stream_error = json.dumps({"errorType": error_type, "errorMessage": ""}).encode()
+        current.reply.set_result(
+            RuntimeReply(
+                kind="response",
+                body=request.body,
+                error_type=error_type,
+                at=at,
+                streamed=True,
+                stream_error=stream_error,
+            )
         )
         return ACCEPTED
 

@@ -25,7 +25,17 @@ from lambgate.model import Request, Response
 
 __all__ = ["CARRIAGES", "SOURCE_NAMES", "grouped_headers", "requests_for", "responses_for"]
 
-SOURCE_NAMES = ("rest", "http-v1", "http", "url", "alb", "alb-multi")
+SOURCE_NAMES = (
+    "rest",
+    "http-v1",
+    "http",
+    "url",
+    "alb",
+    "alb-multi",
+    "edge",
+    "lattice",
+    "lattice-v2",
+)
 
 #: RFC 3986 ``pchar`` without ``%``: what may stand unescaped inside a path segment.
 _PATH_LITERALS = string.ascii_letters + string.digits + "-._~!$&'()*+,;=:@"
@@ -82,6 +92,11 @@ class Carriage:
     #: Whether a root path (an API Gateway stage) can exist: not on function URLs or ALB.
     #: HTTP APIs put a named stage in the path only on the execute-api domain.
     stage: str  # "none", "any-host" or "execute-api"
+    #: How the scheme reaches the function: ``X-Forwarded-Proto``/``-Port``, which every
+    #: gateway but CloudFront adds; CloudFront never shows edge functions X-Forwarded-Proto
+    #: (a disallowed header) but forwards ``CloudFront-Forwarded-Proto`` when asked to, and
+    #: the port is the scheme's.
+    forwarding: str = "x-forwarded"
 
 
 CARRIAGES = {
@@ -133,6 +148,37 @@ CARRIAGES = {
     "alb-multi": Carriage(
         path_kept_encoded=True,
         query_decoded=False,
+        query_repeats=True,
+        query_interleaved=False,
+        header_repeats=True,
+        cookie_last=False,
+        stage="none",
+    ),
+    # CloudFront lists every value of a header under its name, and passes the query as sent.
+    "edge": Carriage(
+        path_kept_encoded=True,
+        query_decoded=False,
+        query_repeats=True,
+        query_interleaved=True,
+        header_repeats=True,
+        cookie_last=False,
+        stage="none",
+        forwarding="cloudfront",
+    ),
+    # Lattice version 1: one string per header and per (decoded) parameter.
+    "lattice": Carriage(
+        path_kept_encoded=True,
+        query_decoded=True,
+        query_repeats=False,
+        query_interleaved=False,
+        header_repeats=False,
+        cookie_last=False,
+        stage="none",
+    ),
+    # Version 2 lists every value, grouped by name.
+    "lattice-v2": Carriage(
+        path_kept_encoded=True,
+        query_decoded=True,
         query_repeats=True,
         query_interleaved=False,
         header_repeats=True,
@@ -258,6 +304,9 @@ def requests_for(draw: st.DrawFn, source: str) -> Request:
         # The gateway appends the peer it saw; ALB reads the client from this header.
         ("x-forwarded-for", [", ".join(forwarded_for)]),
     ]
+    if carriage.forwarding == "cloudfront":
+        groups[1:3] = [("cloudfront-forwarded-proto", [scheme])]
+        port = 443 if scheme == "https" else 80
     content_type = draw(_CONTENT_TYPE_CHOICES)
     if content_type:
         groups.append(("content-type", [content_type]))
@@ -290,7 +339,7 @@ def requests_for(draw: st.DrawFn, source: str) -> Request:
 #: Which sources carry a repeated response header other than ``Set-Cookie``:
 #: ``multiValueHeaders`` exists for REST, HTTP API 1.0 and ALB multi-value mode; 2.0
 #: ``headers`` and ALB single-value ``headers`` hold one string per name.
-_RESPONSE_REPEATS = {"rest", "http-v1", "alb-multi"}
+_RESPONSE_REPEATS = {"rest", "http-v1", "alb-multi", "edge"}
 _RESPONSE_HEADER_NAMES = st.sampled_from(
     ["Cache-Control", "X-Request-Id", "vary", "Link", "x-custom", "ETag"]
 )

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 HANDLER = Path(__file__).resolve().parents[2] / "handler"
-SOURCES = ("apigw_rest", "apigw_http", "function_url", "alb")
+SOURCES = ("apigw_rest", "apigw_http", "function_url", "alb", "edge", "vpc_lattice")
 
 
 def modules() -> dict[str, str]:

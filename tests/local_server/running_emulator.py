@@ -54,7 +54,7 @@ class LogCapture(io.StringIO):
 
 class RunningEmulator:
     def __init__(self, **options: Any) -> None:
-        settings: dict[str, Any] = {"port": 0, "lambda_port": 0}
+        settings: dict[str, Any] = {"port": 0, "lambda_port": 0, "inspect_port": 0}
         self.options = ServeOptions(**(settings | options))
         self.log = LogCapture()
         self.loop = asyncio.new_event_loop()

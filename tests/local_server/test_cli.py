@@ -27,7 +27,10 @@ def lambgate(*args: str) -> dict[str, object]:
     return event
 
 
-@pytest.mark.parametrize("kind", ["rest", "http-v1", "http", "url", "alb", "alb-multi"])
+@pytest.mark.parametrize(
+    "kind",
+    ["rest", "http-v1", "http", "url", "alb", "alb-multi", "edge", "lattice", "lattice-v2"],
+)
 def test_event_is_detected_as_its_kind_and_served(kind: str) -> None:
     event = lambgate(
         "event",
@@ -52,12 +55,13 @@ def test_event_is_detected_as_its_kind_and_served(kind: str) -> None:
         return [json.dumps([*seen, body.decode()]).encode()]
 
     result = make_handler(app)(event, None)
-    assert result["statusCode"] == 200
+    assert result.get("statusCode", result.get("status")) in (200, "200")
     method, path, query, body = json.loads(result["body"])
     assert (method, path, body) == ("POST", "/items/a b", '{"k": 1}')
     # ALB without multi-value headers "uses the last value that it receives"
-    # (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html).
-    assert query == ("tag=y" if kind == "alb" else "tag=x&tag=y")
+    # (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html);
+    # VPC Lattice version 1 has one string per parameter too.
+    assert query == ("tag=y" if kind in ("alb", "lattice") else "tag=x&tag=y")
 
 
 @pytest.mark.parametrize(

@@ -48,7 +48,15 @@ def test_no_command_is_one_line() -> None:
     assert proc.returncode == 2
 
 
-@pytest.mark.parametrize("flag", ["--port", "--lambda-port", "--url-port"])
+def test_an_inspector_history_below_one_is_one_line() -> None:
+    proc = lambgate("serve", "app:app", "--inspect-history", "0")
+    assert one_line(proc) == (
+        "lambgate serve: error: argument --inspect-history: 0: keep at least 1 invocation"
+    )
+    assert proc.returncode == 2
+
+
+@pytest.mark.parametrize("flag", ["--port", "--lambda-port", "--url-port", "--inspect-port"])
 def test_a_port_out_of_range_is_one_line(flag: str) -> None:
     proc = lambgate("serve", "app:app", flag, "99999")
     assert one_line(proc) == (

@@ -4,7 +4,8 @@
 may import only the parts below it::
 
     cli             the command line: puts the other parts together
-    gateway         API Gateway, ALB and function URLs around a function
+    gateway         API Gateway, ALB and function URLs around a function    } neither imports
+    inspector       the page that shows what the gateway and the functions did } the other
     lambda_service  execution environments, the Runtime API, the Invoke API
     template        SAM and CloudFormation, read into specs     } the bottom: neither imports
     front           the asyncio HTTP/1.1 server                  } the other, nor any part
@@ -28,7 +29,14 @@ PACKAGE = "lambgate.local"
 INSTALLED_AS = {"handler": "lambgate", "local_server": PACKAGE, "infra": "lambgate.deploy"}
 
 #: Each part, and its level: a module may import its own part and parts of a lower level.
-LEVELS = {"front": 0, "template": 0, "lambda_service": 1, "gateway": 2, "cli": 3}
+LEVELS = {
+    "front": 0,
+    "template": 0,
+    "lambda_service": 1,
+    "gateway": 2,
+    "inspector": 2,
+    "cli": 3,
+}
 
 
 def module_name(path: Path) -> str:

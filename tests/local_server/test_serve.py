@@ -92,6 +92,18 @@ def test_each_format_sends_the_event_of_its_source(
     assert detect(got.json()["event"]).name == kind
 
 
+@pytest.mark.parametrize("kind", ["edge", "lattice", "lattice-v2"])
+def test_a_flask_app_behind_edge_and_lattice(serving: list[RunningEmulator], kind: str) -> None:
+    """The front builds the service's event, the function answers through lambgate's
+    handler, and the result is turned back into HTTP as the service would."""
+    running = serve_app(serving, "flask_hello:app", format=kind)
+    base = running.url("App")
+    got = httpx.get(f"{base}/hello/ada", timeout=30)
+    assert (got.status_code, got.json()["hello"]) == (200, "ada")
+    posted = httpx.post(f"{base}/echo", content=b"text", headers={"Cookie": "k=v"}, timeout=30)
+    assert posted.json() == {"body": "text", "cookies": {"k": "v"}}
+
+
 def test_an_app_module_named_handler_is_the_apps_not_lambgates(
     serving: list[RunningEmulator], tmp_path: Path
 ) -> None:

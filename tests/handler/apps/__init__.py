@@ -45,6 +45,10 @@ def event_method(event: dict[str, object]) -> object:
     """The method as the raw event spells it: proof that the event itself was passed on."""
     if "httpMethod" in event:
         return event["httpMethod"]
+    if "method" in event:  # VPC Lattice
+        return event["method"]
+    if "Records" in event:  # Lambda@Edge
+        return event["Records"][0]["cf"]["request"]["method"]  # type: ignore[index]
     context = event["requestContext"]
     assert isinstance(context, dict)
     return context["http"]["method"]

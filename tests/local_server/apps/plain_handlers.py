@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from typing import Any
 
@@ -20,6 +21,12 @@ def echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
         "aws_request_id": context.aws_request_id,
         "function_name": context.function_name,
     }
+    if "Records" in event:  # Lambda@Edge answers in CloudFront's shape
+        return {
+            "status": "200",
+            "headers": {"content-type": [{"key": "Content-Type", "value": "application/json"}]},
+            "body": json.dumps(body),
+        }
     result: dict[str, Any] = {"statusCode": 200, "body": json.dumps(body)}
     # An ALB target group in multi-value mode accepts only multiValueHeaders, and says so by
     # sending them (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/
@@ -46,6 +53,11 @@ def behave(event: dict[str, Any], context: Any) -> Any:
         return {"statusCode": 200, "body": {"not": "a string"}}
     if action == "no-status":
         return {"hello": "world"}
+    if action == "say":
+        # Log lines the inspector must file under this invocation's request id.
+        print(f"saying {query.get('word')}")
+        print(f"said {query.get('word')}", file=sys.stderr)
+        return {"statusCode": 200, "body": f"said {query.get('word')}"}
     if action == "sleep":
         time.sleep(float(query["seconds"]))
         return {"statusCode": 200, "body": "slept"}

@@ -1,0 +1,99 @@
+"""The streaming runtime's loop: load the handler, then serve events until Lambda stops us.
+
+What a custom runtime must do (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html):
+read the handler from ``_HANDLER``, load it (reporting ``/init/error`` if that fails), then for
+each event from ``/next`` build the context from its headers, set ``_X_AMZN_TRACE_ID``, run
+the handler and post its response or its error.
+
+The handler must be lambgate's (``lambgate.lambda_handler`` or one from ``make_handler``): it
+carries ``lambgate_stream``, which streams where the event source can read a stream and
+otherwise returns the buffered result to post as usual.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+import sys
+import time
+from typing import Any
+
+from ..errors import ConfigurationError
+from .runtime_client import ResponseStream, RuntimeClient, RuntimeEvent
+
+__all__ = ["InvocationContext", "load_handler", "main"]
+
+
+class InvocationContext:
+    """The context object of AWS's Python runtime, from ``/next``'s headers."""
+
+    def __init__(self, invocation: RuntimeEvent, environ: dict[str, str]) -> None:
+        headers = invocation.headers
+        self.aws_request_id = invocation.request_id
+        self.invoked_function_arn = headers.get("lambda-runtime-invoked-function-arn", "")
+        self.function_name = environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
+        self.function_version = environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        self.memory_limit_in_mb = environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "")
+        self.log_group_name = environ.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
+        self.log_stream_name = environ.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
+        self.identity = _json_or_none(headers.get("lambda-runtime-cognito-identity"))
+        self.client_context = _json_or_none(headers.get("lambda-runtime-client-context"))
+        self._deadline_ms = int(headers.get("lambda-runtime-deadline-ms", "0"))
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(self._deadline_ms - int(time.time() * 1000), 0)
+
+
+def _json_or_none(text: str | None) -> Any:
+    return json.loads(text) if text else None
+
+
+def load_handler(spec: str) -> Any:
+    """The handler ``module.attr`` names (Lambda's ``_HANDLER`` form), which must stream."""
+    module_name, _, attr = spec.rpartition(".")
+    if not module_name:
+        raise ConfigurationError(f"_HANDLER must be 'module.function', got {spec!r}")
+    handler = getattr(importlib.import_module(module_name), attr)
+    if not callable(getattr(handler, "lambgate_stream", None)):
+        raise ConfigurationError(
+            f"handler {spec!r} is not lambgate's: use lambgate.lambda_handler or make_handler() "
+            "with the streaming runtime"
+        )
+    return handler
+
+
+def main() -> int:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="[%(levelname)s] %(name)s: %(message)s")
+    environ = dict(os.environ)
+    client = RuntimeClient(environ["AWS_LAMBDA_RUNTIME_API"])
+    task_root = environ.get("LAMBDA_TASK_ROOT")
+    if task_root and task_root not in sys.path:
+        sys.path.insert(0, task_root)
+    try:
+        handler = load_handler(environ.get("_HANDLER", ""))
+    except Exception as exc:
+        logging.getLogger("lambgate").exception("the handler could not be loaded")
+        client.post_init_error(exc, "Runtime.ImportModuleError")
+        return 1
+    stream_entry = handler.lambgate_stream
+    while True:
+        invocation = client.next()
+        trace = invocation.headers.get("lambda-runtime-trace-id")
+        if trace:
+            os.environ["_X_AMZN_TRACE_ID"] = trace
+        context = InvocationContext(invocation, environ)
+
+        def open_stream(request_id: str = invocation.request_id) -> ResponseStream:
+            return client.stream(request_id)
+
+        try:
+            result = stream_entry(json.loads(invocation.body), context, open_stream)
+        except Exception as exc:
+            logging.getLogger("lambgate").exception("the invocation failed")
+            client.post_error(invocation.request_id, exc)
+            continue
+        if result is not None:
+            client.post_result(invocation.request_id, json.dumps(result).encode())

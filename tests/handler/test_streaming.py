@@ -1,0 +1,179 @@
+"""lambgate's streaming runtime, started through its exec wrapper as Lambda starts it, driven
+against the emulator's Runtime API on 127.0.0.1: what it posts is what Lambda would read."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import lambgate
+from lambgate.local.front.server import Limits, start_server
+from lambgate.local.lambda_service.execution_environment import RUNTIME_API_MAX_BODY
+from lambgate.local.lambda_service.runtime_api import InvocationRequest, RuntimeAPI, RuntimeReply
+from lambgate.streaming.prelude import prelude_to_response
+from tests.factories import make_function_url_event, make_http_v2_event
+
+WRAPPER = Path(lambgate.__file__).parent / "streaming" / "exec-wrapper"
+ROOT = Path(__file__).resolve().parents[2]
+FASTAPI = "tests.handler.apps.streaming_apps:fastapi_app"
+FLASK = "tests.handler.apps.streaming_apps:flask_app"
+
+
+async def _invoke(
+    app: str, event: dict[str, Any], deadline_s: float = 30
+) -> tuple[RuntimeReply, str]:
+    api = RuntimeAPI()
+    server = await start_server(
+        api.handle, limits=Limits(max_body=RUNTIME_API_MAX_BODY, idle_timeout=60)
+    )
+    env = {
+        **os.environ,
+        "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{server.port}",
+        "_HANDLER": "lambgate.lambda_handler",
+        "LAMBGATE_APP": app,
+        "LAMBDA_TASK_ROOT": str(ROOT),
+        "AWS_LAMBDA_FUNCTION_NAME": "streaming",
+    }
+    # As Lambda runs a wrapper: the interpreter, then the managed runtime's own arguments.
+    process = await asyncio.create_subprocess_exec(
+        str(WRAPPER),
+        sys.executable,
+        "/var/runtime/bootstrap.py",
+        env=env,
+        cwd=ROOT,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        _, reply = api.submit(
+            InvocationRequest(
+                request_id="8f507cfc-0000-4000-8000-000000000001",
+                payload=json.dumps(event).encode(),
+                deadline_ms=int((time.time() + deadline_s) * 1000),
+                invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:streaming",
+                trace_id="Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1",
+            )
+        )
+        answer = await asyncio.wait_for(reply, 60)
+    finally:
+        process.kill()
+        assert process.stderr is not None
+        log = (await process.stderr.read()).decode()
+        await process.wait()
+        await server.close()
+    return answer, log
+
+
+def invoke(app: str, event: dict[str, Any], deadline_s: float = 30) -> RuntimeReply:
+    return asyncio.run(_invoke(app, event, deadline_s))[0]
+
+
+def streamed(reply: RuntimeReply) -> tuple[int, list[tuple[str, str]], bytes]:
+    assert reply.kind == "response" and reply.streamed
+    parsed = prelude_to_response(reply.body)
+    assert parsed is not None
+    return parsed
+
+
+def test_sse_events_stream_with_status_and_headers_in_the_prelude() -> None:
+    reply = invoke(FASTAPI, make_function_url_event(path="/sse"))
+    status, headers, body = streamed(reply)
+    assert status == 200
+    assert ("content-type", "text/event-stream; charset=utf-8") in headers
+    assert body.replace(b"\r\n", b"\n").count(b"data: ") == 3
+    assert reply.stream_error is None
+
+
+def test_cookies_go_in_the_prelude_each_as_its_own_set_cookie() -> None:
+    status, headers, body = streamed(invoke(FASTAPI, make_function_url_event(path="/cookies")))
+    assert status == 201
+    cookies = [value for name, value in headers if name == "set-cookie"]
+    assert [cookie.split(";")[0] for cookie in cookies] == ["a=1", "b=2"]
+    assert ("x-app", "streams") in headers
+    assert body == b"first,second"
+
+
+def test_a_body_over_the_buffered_6_mb_limit_streams_whole() -> None:
+    _, _, body = streamed(invoke(FASTAPI, make_function_url_event(path="/big")))
+    assert len(body) == 7 * 1024 * 1024
+
+
+def test_an_error_after_the_first_chunk_ends_the_stream_with_lambda_error_trailers() -> None:
+    reply, log = asyncio.run(_invoke(FASTAPI, make_function_url_event(path="/boom")))
+    _, _, body = streamed(reply)
+    assert body == b"partial"
+    assert reply.error_type == "Runtime.Unhandled"
+    assert reply.stream_error is not None
+    assert json.loads(reply.stream_error)["errorMessage"] == "the model went away"
+    assert "GET /boom: app raised after the stream began" in log
+
+
+def test_the_deadline_ends_an_endless_stream_cleanly_with_a_timeout_error() -> None:
+    started = time.monotonic()
+    reply, log = asyncio.run(_invoke(FASTAPI, make_function_url_event(path="/forever"), 2.5))
+    took = time.monotonic() - started
+    _, _, body = streamed(reply)
+    assert body.startswith(b"tick\n") and body.endswith(b"tick\n")
+    # Ended by lambgate's margin (500 ms) before Lambda's deadline, not by Lambda killing it.
+    assert reply.error_type == "Sandbox.Timedout"
+    assert took < 2.5 + 5
+    assert "GET /forever timed out" in log and "the stream was ended" in log
+
+
+def test_an_error_before_the_first_byte_answers_500() -> None:
+    reply = invoke(FASTAPI, make_function_url_event(path="/fails-early"))
+    status, _, body = streamed(reply)
+    assert (status, body, reply.error_type) == (500, b"Internal Server Error", None)
+
+
+def test_an_app_that_does_not_stream_still_answers_through_the_stream() -> None:
+    status, headers, body = streamed(invoke(FASTAPI, make_function_url_event(path="/plain")))
+    assert (status, body) == (200, b"not streamed")
+    assert ("x-kind", "plain") in headers
+
+
+def test_a_flask_generator_streams() -> None:
+    status, _, body = streamed(invoke(FLASK, make_function_url_event(path="/stream")))
+    assert (status, body) == (200, b"line 0\nline 1\nline 2\n")
+
+
+def test_an_http_api_event_gets_a_buffered_result_since_http_apis_cannot_stream() -> None:
+    reply, log = asyncio.run(_invoke(FASTAPI, make_http_v2_event(path="/cookies")))
+    assert "the http event source cannot stream" in log
+    assert reply.kind == "response" and not reply.streamed
+    result = json.loads(reply.body)
+    assert result["statusCode"] == 201
+    assert result["body"] == "first,second"
+
+
+def test_a_handler_that_is_not_lambgates_is_an_init_error() -> None:
+    async def run() -> RuntimeReply:
+        api = RuntimeAPI()
+        server = await start_server(api.handle)
+        env = {
+            **os.environ,
+            "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{server.port}",
+            "_HANDLER": "json.dumps",
+            "LAMBDA_TASK_ROOT": str(ROOT),
+        }
+        process = await asyncio.create_subprocess_exec(
+            str(WRAPPER), sys.executable, env=env, cwd=ROOT, stderr=asyncio.subprocess.DEVNULL
+        )
+        try:
+            return await asyncio.wait_for(api.init_error, 30)
+        finally:
+            process.kill()
+            await process.wait()
+            await server.close()
+
+    reply = asyncio.run(run())
+    assert reply.error_type == "Runtime.ImportModuleError"
+    assert "not lambgate's" in json.loads(reply.body)["errorMessage"]
+
+
+def test_the_wrapper_lambda_runs_is_executable() -> None:
+    assert os.access(WRAPPER, os.X_OK)
