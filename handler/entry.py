@@ -77,6 +77,7 @@ def make_handler(
     logger: Any = None,
     timeout_margin_ms: int = 500,
     root_in_path: bool | None = None,
+    websocket_endpoint: str | None = None,
 ) -> LambdaHandler:
     """A Lambda handler ``fn(event, context) -> result`` serving ``app``.
 
@@ -86,13 +87,15 @@ def make_handler(
     ``text_mime_types``: media types sent as text in addition to the defaults.
     ``exclude_headers``: response headers never passed to the gateway.
     ``source``: force an event source (``rest``, ``http-v1``, ``http``, ``alb``,
-    ``alb-multi``, ``url``, ``edge``, ``lattice``, ``lattice-v2``) instead of detecting it
-    per event.
+    ``alb-multi``, ``url``, ``edge``, ``lattice``, ``lattice-v2``, ``websocket``) instead of
+    detecting it per event.
     ``logger``: an aws-lambda-powertools ``Logger``: every log line of a request carries its
     request id and the cold-start flag.
     ``timeout_margin_ms``: an ASGI request is cancelled this long before the Lambda deadline.
     ``root_in_path`` (ASGI): whether ``scope["path"]`` includes ``root_path``, as the ASGI spec
     has it; ``None`` decides by the app (Falcon's ASGI app reads it as relative).
+    ``websocket_endpoint``: the API Gateway Management API endpoint WebSocket sends go to;
+    by default boto3's own endpoint setting, else ``https://{domainName}/{stage}``.
     """
     if interface == "auto":
         interface = "asgi" if is_asgi(app) else "wsgi"
@@ -124,12 +127,21 @@ def make_handler(
     )
     forced = get_source(source) if source else None
     log = logger if logger is not None else _LOG
+    # WebSocket API events run the app's websocket scope (imported with the first one).
+    run_websocket: Callable[[Request], Response] | None = None
 
     def handle(event: Any, context: Any) -> dict[str, Any]:
+        nonlocal run_websocket
         kind = forced or detect(event)
         request = kind.event_to_request(event, context, options)
+        serve: Callable[[Request], Response] = run
+        if kind.name == "websocket":
+            if run_websocket is None:
+                # A WSGI app raises ConfigurationError here, out of the handler.
+                run_websocket = _websocket_runner(run, websocket_endpoint)
+            serve = run_websocket
         try:
-            response = run(request)
+            response = serve(request)
         except AppTimeout as exc:
             log.error("%s %s timed out: %s", request.method, request.path, exc)
             response = _TIMEOUT
@@ -162,6 +174,17 @@ def make_handler(
         entry = logger.inject_lambda_context(handle)
     entry.lambgate_stream = stream  # type: ignore[attr-defined]
     return entry
+
+
+def _websocket_runner(
+    run: Callable[[Request], Response], endpoint: str | None
+) -> Callable[[Request], Response]:
+    from .asgi import ASGIRunner
+    from .websocket import ManagementAPI, WebSocketRunner, wsgi_cannot_serve
+
+    if not isinstance(run, ASGIRunner):
+        raise wsgi_cannot_serve()
+    return WebSocketRunner(run, ManagementAPI(endpoint))
 
 
 def _completed_or_500(exc: Exception, request: Request, log: Any) -> Response:

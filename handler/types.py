@@ -34,7 +34,16 @@ Interface = Literal["auto", "asgi", "wsgi"]
 LifespanMode = Literal["auto", "on", "off"]
 #: ``make_handler(source=...)``: the event sources, by name.
 SourceName = Literal[
-    "rest", "http-v1", "http", "alb", "alb-multi", "url", "edge", "lattice", "lattice-v2"
+    "rest",
+    "http-v1",
+    "http",
+    "alb",
+    "alb-multi",
+    "url",
+    "edge",
+    "lattice",
+    "lattice-v2",
+    "websocket",
 ]
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]

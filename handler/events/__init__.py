@@ -5,7 +5,8 @@ the sources of that version in the order of :data:`SOURCES`, most specific shape
 
 1. ``alb-multi`` before ``alb``: both carry ``requestContext.elb``; the multi-value maps
    decide, and the result must answer in the same mode. ``rest`` comes last of the
-   versionless: it keys on ``httpMethod`` alone.
+   versionless: it keys on ``httpMethod`` alone, and ``websocket`` (``eventType`` and
+   ``connectionId``) comes before it.
 2. ``url`` before ``http``: a function URL event is a payload 2.0 event whose
    ``requestContext.domainName`` is ``*.lambda-url.*``; their paths differ in encoding.
 3. ``http`` keys on ``routeKey`` (and ``url`` on its domain); ``lattice-v2`` events also say
@@ -13,9 +14,10 @@ the sources of that version in the order of :data:`SOURCES`, most specific shape
    has: each of the three rules out the others.
 4. ``edge`` keys on ``Records[0].cf.request``; ``lattice`` (version 1) on ``raw_path`` with
    ``method``: shapes no other source has.
-5. (The WebSocket row, ``requestContext.eventType``, belongs before ``rest``.)
+5. ``websocket`` keys on ``requestContext.eventType`` with ``connectionId``; it comes before
+   ``rest``, which a captured CONNECT event (it has ``httpMethod``) would otherwise match.
 
-Events that look like requests but are not (API Gateway authorizers, WebSocket routes) match
+Events that look like requests but are not (API Gateway authorizers) match
 no source and are refused by name (:mod:`.lookalikes`).
 """
 
@@ -24,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..errors import ConfigurationError, UnknownEventSource
-from . import alb, apigw_http, apigw_rest, edge, function_url, vpc_lattice
+from . import alb, apigw_http, apigw_rest, apigw_websocket, edge, function_url, vpc_lattice
 from .base import DEFAULT_GATEWAY_CONTEXT, DEFAULT_OPTIONS, EventSource, GatewayContext, Options
 
 TYPE_CHECKING = False
@@ -51,6 +53,7 @@ SOURCES: tuple[EventSource, ...] = (
     apigw_http.SOURCE_V1,
     edge.SOURCE,
     vpc_lattice.SOURCE,
+    apigw_websocket.SOURCE,
     apigw_rest.SOURCE,
 )
 

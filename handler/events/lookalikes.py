@@ -10,8 +10,6 @@ matched, this table says what the event was.
   (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-input.html).
 - HTTP API authorizers: ``type`` ``REQUEST``, a ``methodArn`` (payload 1.0) or a ``routeArn``
   (2.0) (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html).
-- WebSocket APIs: ``requestContext.eventType`` and ``connectionId``
-  (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-route-keys-connect-disconnect.html).
 """
 
 from __future__ import annotations
@@ -36,19 +34,9 @@ def _is_authorizer(event: Mapping[str, Any]) -> bool:
     )
 
 
-def _is_websocket(event: Mapping[str, Any]) -> bool:
-    context = event.get("requestContext")
-    return isinstance(context, Mapping) and "eventType" in context and "connectionId" in context
-
-
 #: ``(matches, what the event is, what to do instead)``
 LOOKALIKES: tuple[tuple[Callable[[Mapping[str, Any]], bool], str, str], ...] = (
     (_is_authorizer, "an API Gateway Lambda authorizer event", _AUTHORIZER),
-    (
-        _is_websocket,
-        "an API Gateway WebSocket event",
-        "lambgate serves HTTP requests, and WebSocket routes are not",
-    ),
 )
 
 

@@ -292,7 +292,7 @@ class TestAuthorizerEvents:
         )
         assert called == []
 
-    def test_websocket_event_is_refused_by_name(self) -> None:
+    def test_websocket_event_to_a_wsgi_app_says_it_needs_asgi(self) -> None:
         # https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-route-keys-connect-disconnect.html
         event = {
             "headers": {"Host": "abcdef1234.execute-api.us-east-1.amazonaws.com"},
@@ -306,10 +306,10 @@ class TestAuthorizerEvents:
             "isBase64Encoded": False,
         }
 
-        with pytest.raises(UnknownEventSource) as caught:
+        with pytest.raises(ConfigurationError) as caught:
             make_handler(echo_app)(event, None)
 
-        assert str(caught.value).startswith("lambgate cannot serve an API Gateway WebSocket event")
+        assert str(caught.value).startswith("an API Gateway WebSocket event needs an ASGI app")
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,256 @@
+"""One API Gateway WebSocket event through an ASGI app's ``websocket`` scope (ASGI 2.4).
+
+API Gateway holds the connection; the function sees it one event at a time, so one ASGI
+connection is replayed per invocation on the environment's persistent event loop:
+
+- ``CONNECT``: ``websocket.connect``; the app's ``websocket.accept`` answers 200 (with its
+  subprotocol as ``Sec-WebSocket-Protocol``), a ``websocket.close`` before it 403, and a
+  denial response (the ``websocket.http.response`` extension) its own status and body.
+- ``MESSAGE``: ``websocket.connect`` (the app's accept is a no-op: the connection is open),
+  then one ``websocket.receive``. What the app sends goes to the client through the API
+  Gateway Management API; a ``websocket.close`` deletes the connection. When the app asks
+  for the next message, the invocation is over: the app is cancelled there. It is never told
+  the connection closed, because it has not.
+- ``DISCONNECT``: ``websocket.connect``, then ``websocket.disconnect`` with the close code.
+
+Nothing survives between invocations but what the app keeps itself (module globals, the
+lifespan ``state``): per-connection state belongs in a store keyed by
+``scope["aws.connection_id"]``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+
+from .errors import ConfigurationError, ProtocolError
+from .events.apigw_websocket import Connection, connection_of
+from .model import Request, Response
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .asgi import ASGIRunner
+    from .types import Message, Scope
+
+__all__ = ["ManagementAPI", "WebSocketRunner", "request_to_websocket_scope"]
+
+_ASGI = {"version": "3.0", "spec_version": "2.4"}
+_DENIED = Response(status=403, headers=[], body=b"")
+_OK = Response(status=200, headers=[], body=b"")
+
+
+class ConnectionClosed(OSError):
+    """``send()`` on a connection the client has left (ASGI 2.4: an ``OSError``)."""
+
+
+class ManagementAPI:
+    """``post_to_connection`` and ``delete_connection`` through boto3, imported on first use.
+
+    The endpoint is ``https://{domainName}/{stage}``
+    (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-how-to-call-websocket-api-connections.html),
+    unless ``endpoint_url`` is given, or boto3 has an endpoint of its own configured
+    (``AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI``, ``AWS_ENDPOINT_URL``, or the config
+    file): an ``endpoint_url`` passed to ``boto3.client`` would silently beat those.
+    """
+
+    def __init__(self, endpoint_url: str | None = None) -> None:
+        self.endpoint_url = endpoint_url
+        self._clients: dict[str | None, Any] = {}
+
+    def client(self, connection: Connection) -> Any:
+        endpoint = self.endpoint_url
+        if endpoint is None and not _boto3_has_endpoint():
+            stage = connection.stage or "$default"
+            endpoint = f"https://{connection.domain_name}/{stage}"
+        client = self._clients.get(endpoint)
+        if client is None:
+            import boto3  # type: ignore[import-untyped]  # only WebSocket apps pay for it
+
+            options = {"endpoint_url": endpoint} if endpoint is not None else {}
+            client = self._clients[endpoint] = boto3.client("apigatewaymanagementapi", **options)
+        return client
+
+    def post(self, connection: Connection, data: bytes) -> None:
+        self.client(connection).post_to_connection(ConnectionId=connection.connection_id, Data=data)
+
+    def delete(self, connection: Connection) -> None:
+        self.client(connection).delete_connection(ConnectionId=connection.connection_id)
+
+
+def _boto3_has_endpoint() -> bool:
+    """Whether boto3 would find an endpoint for the Management API in its own settings."""
+    if os.environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() == "true":
+        return False
+    if os.environ.get("AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI") or os.environ.get(
+        "AWS_ENDPOINT_URL"
+    ):
+        return True
+    import botocore.session  # type: ignore[import-untyped]
+
+    try:
+        config = botocore.session.get_session().get_scoped_config()
+    except Exception:  # a profile that does not exist: boto3 will say so itself
+        return False
+    return bool(config.get("endpoint_url"))
+
+
+def request_to_websocket_scope(request: Request, connection: Connection) -> Scope:
+    headers = [
+        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in request.headers
+    ]
+    protocols = request.header("sec-websocket-protocol")
+    return {
+        "type": "websocket",
+        "asgi": _ASGI,
+        "http_version": "1.1",
+        "scheme": "wss",
+        "path": request.root_path + request.path,
+        "raw_path": (request.root_path + request.raw_path).encode("utf-8"),
+        "query_string": request.query_string.encode("latin-1"),
+        "root_path": request.root_path,
+        "headers": headers,
+        "client": request.client,
+        "server": request.server,
+        "subprotocols": [p.strip() for p in protocols.split(",")] if protocols else [],
+        "extensions": {"websocket.http.response": {}},
+        "aws.event": request.event,
+        "aws.context": request.context,
+        "aws.connection_id": connection.connection_id,
+        "aws.route_key": connection.route_key,
+    }
+
+
+class _WebSocketCycle:
+    """``receive``/``send`` for one event of one connection."""
+
+    def __init__(self, request: Request, connection: Connection, api: ManagementAPI) -> None:
+        self.request = request
+        self.connection = connection
+        self.api = api
+        self.kind = connection.event_type
+        self.accepted = self.kind != "CONNECT"
+        self.response: Response | None = None
+        self._denial_status = 0
+        self._denial_headers: list[tuple[str, str]] = []
+        self._denial_body: list[bytes] = []
+        self._connected_sent = False
+        self._delivered = False
+        self.finished = asyncio.Event()
+
+    async def receive(self) -> Message:
+        if not self._connected_sent:
+            self._connected_sent = True
+            return {"type": "websocket.connect"}
+        if self.kind == "MESSAGE" and not self._delivered:
+            self._delivered = True
+            event = self.request.event
+            if event.get("isBase64Encoded"):
+                return {"type": "websocket.receive", "bytes": self.request.body}
+            return {"type": "websocket.receive", "text": self.request.body.decode("utf-8")}
+        if self.kind == "DISCONNECT" and not self._delivered:
+            self._delivered = True
+            code = self.connection.disconnect_code
+            reason = self.request.event["requestContext"].get("disconnectReason") or ""
+            return {"type": "websocket.disconnect", "code": code, "reason": reason}
+        # The app waits for more: this invocation has nothing more for it.
+        self.finished.set()
+        await asyncio.Future()  # cancelled by the runner
+        raise AssertionError("unreachable")
+
+    async def send(self, message: Message) -> None:
+        kind = message.get("type")
+        if self.kind == "CONNECT" and self.response is None:
+            if kind == "websocket.accept":
+                headers = [
+                    (n.decode("latin-1"), v.decode("latin-1"))
+                    for n, v in message.get("headers", ())
+                ]
+                if message.get("subprotocol"):
+                    headers.append(("Sec-WebSocket-Protocol", message["subprotocol"]))
+                self.response = Response(200, headers, b"")
+                self.finished.set()
+                return
+            if kind == "websocket.close":
+                self.response = _DENIED
+                self.finished.set()
+                return
+            if kind == "websocket.http.response.start":
+                self._denial_status = message["status"]
+                self._denial_headers = [
+                    (n.decode("latin-1"), v.decode("latin-1"))
+                    for n, v in message.get("headers", ())
+                ]
+                return
+            if kind == "websocket.http.response.body" and self._denial_status:
+                self._denial_body.append(message.get("body", b""))
+                if not message.get("more_body"):
+                    self.response = Response(
+                        self._denial_status, self._denial_headers, b"".join(self._denial_body)
+                    )
+                    self.finished.set()
+                return
+            raise ProtocolError(f"ASGI app sent {kind!r} before websocket.accept")
+        if kind == "websocket.accept":
+            if self.kind == "CONNECT":
+                raise ProtocolError("ASGI app sent 'websocket.accept' twice")
+            return  # the connection is open already: accepting again is a no-op
+        if self.kind == "DISCONNECT":
+            raise ConnectionClosed(f"ASGI app sent {kind!r} after the client disconnected")
+        if kind == "websocket.send":
+            data = message.get("bytes")
+            if data is None:
+                text = message.get("text")
+                if not isinstance(text, str):
+                    raise ProtocolError("'websocket.send' carries neither bytes nor text")
+                data = text.encode("utf-8")
+            await asyncio.get_running_loop().run_in_executor(
+                None, self.api.post, self.connection, data
+            )
+        elif kind == "websocket.close":
+            await asyncio.get_running_loop().run_in_executor(None, self.api.delete, self.connection)
+            self.kind = "DISCONNECT"
+        else:
+            raise ProtocolError(f"ASGI app sent {kind!r} on an open WebSocket")
+
+
+class WebSocketRunner:
+    """Runs WebSocket events through the ASGI runner's app, on its loop."""
+
+    def __init__(self, runner: ASGIRunner, api: ManagementAPI | None = None) -> None:
+        self.runner = runner
+        self.api = api or ManagementAPI()
+
+    def __call__(self, request: Request) -> Response:
+        connection = connection_of(request)
+        cycle = _WebSocketCycle(request, connection, self.api)
+        scope = request_to_websocket_scope(request, connection)
+        state = self.runner.lifespan.state
+        if state is not None:
+            scope["state"] = state.copy()
+        return self.runner.loop.run_until_complete(self._run(scope, cycle))
+
+    async def _run(self, scope: Scope, cycle: _WebSocketCycle) -> Response:
+        task = asyncio.ensure_future(self.runner.app(scope, cycle.receive, cycle.send))
+        waiter = asyncio.ensure_future(cycle.finished.wait())
+        await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        if not task.done():
+            task.cancel()
+        waiter.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        if cycle.response is not None:
+            return cycle.response
+        if cycle.kind == "CONNECT":
+            raise ProtocolError("ASGI app returned without accepting or closing the WebSocket")
+        return _OK
+
+
+def wsgi_cannot_serve() -> ConfigurationError:
+    """The error for a WebSocket event sent to a WSGI app."""
+    return ConfigurationError(
+        "an API Gateway WebSocket event needs an ASGI app: WSGI has no WebSocket, so a WSGI "
+        "app cannot serve it (use an ASGI framework, e.g. Starlette's WebSocketRoute)"
+    )
