@@ -15,8 +15,8 @@ and SAM CLI's ``samcli/local/lambdafn/env_vars.py`` for ``--env-vars``.
 This module puts the steps in order; each lives in its own module: ``yaml_tags`` (the YAML
 and its tags), ``parameters``, ``resources`` and ``intrinsics`` (what ``Ref``, ``Fn::*`` and
 conditions evaluate to), ``globals``, ``properties`` (what is read, ignored or refused),
-``apis``, ``functions``, ``function_variables``, ``api_events``, ``cors``, ``websocket_apis``, and ``specs`` (the
-value objects it returns).
+``apis``, ``functions``, ``function_variables``, ``api_events``, ``cors``, ``websocket_apis``
+and ``specs`` (the value objects it returns).
 """
 
 from __future__ import annotations
