@@ -28,6 +28,7 @@ from .values import describe_value
 
 __all__ = [
     "MAX_WEBSOCKET_INTEGRATION_TIMEOUT_MS",
+    "SELECTION_VARIABLE",
     "gateway_v2_websocket_apis",
     "serverless_websocket_api",
     "websocket_resource_ids",
@@ -37,9 +38,14 @@ MAX_WEBSOCKET_INTEGRATION_TIMEOUT_MS = 29_000
 #: SAM's stage when ``StageName`` is not given (``websocket_api_generator.DefaultStageName``):
 #: not ``$default``, which a WebSocket API's ``$default`` route would be confused with.
 _SAM_DEFAULT_STAGE = "default"
-#: ``$request.body.action``, ``$request.body.message.type``: the selection expressions a
-#: WebSocket API evaluates against a message's JSON body.
-_SELECTION_EXPRESSION = re.compile(r"\$request\.body\.[A-Za-z0-9_$-]+(?:\.[A-Za-z0-9_$-]+)*")
+#: A variable of a route selection expression: ``$request.body.action`` or, wrapped to sit in
+#: static text, ``${request.body.action}`` ("WebSocket selection expressions":
+#: https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-selection-expressions.html);
+#: group ``wrapped`` or ``bare`` is the JSON path after ``request.body``.
+SELECTION_VARIABLE = re.compile(
+    r"\$\{request\.body(?P<wrapped>(?:\.[A-Za-z0-9_-]+)+)\}"
+    r"|\$request\.body(?P<bare>(?:\.[A-Za-z0-9_-]+)+)"
+)
 #: A Lambda proxy integration's URI, whose middle is the function's ARN.
 _LAMBDA_INTEGRATION_URI = re.compile(
     r"arn:[^:]+:apigateway:[^:]*:lambda:path/[^/]+/functions/(.+)/invocations"
@@ -268,10 +274,12 @@ def _function_of_arn(text: str, location: str, functions: Collection[str]) -> st
 
 
 def _selection_expression(text: str, location: str) -> str:
-    if not _SELECTION_EXPRESSION.fullmatch(text):
+    """A WebSocket API's expressions read only the message body: ``$request.body.{path}``."""
+    # ``\\$`` is a literal ``$`` ("\\$default" selects ``$default`` for every message).
+    if "$" in SELECTION_VARIABLE.sub("", text).replace("\\$", ""):
         raise TemplateError(
             location,
-            f"{text!r} is not a selection expression the emulator evaluates "
+            f"{text!r} is not a route selection expression of a WebSocket API "
             "($request.body. followed by a JSON property path, e.g. $request.body.action)",
         )
     return text

@@ -60,6 +60,18 @@ def test_a_serverless_websocket_api_serves_its_routes_on_sams_default_stage(
     assert template.routes == ()  # no HTTP route is made of it
 
 
+@pytest.mark.parametrize(
+    "expression",
+    ["$request.body.message.type", "${request.body.service}/${request.body.action}", "\\$default"],
+)
+def test_wrapped_and_nested_selection_expressions_are_accepted(
+    tmp_path: Path, expression: str
+) -> None:
+    template = chat_template(RouteSelectionExpression=expression)
+    api = load_template(write_template(tmp_path, template)).websocket_apis["ChatApi"]
+    assert api.route_selection_expression == expression
+
+
 def test_stage_name_and_stage_variables_are_read(tmp_path: Path) -> None:
     template = chat_template(StageName="prod", StageVariables={"table": "chat", "n": 3})
     api = load_template(write_template(tmp_path, template)).websocket_apis["ChatApi"]
@@ -76,7 +88,7 @@ def test_stage_name_and_stage_variables_are_read(tmp_path: Path) -> None:
         (
             {"RouteSelectionExpression": "$request.header.x-route"},
             "Resources.ChatApi.Properties.RouteSelectionExpression: '$request.header.x-route' is "
-            "not a selection expression the emulator evaluates ($request.body. followed by a "
+            "not a route selection expression of a WebSocket API ($request.body. followed by a "
             "JSON property path, e.g. $request.body.action)",
         ),
         (
