@@ -1,0 +1,140 @@
+"""The WebSocket front: the upgrade and the frames (wsproto), a connection's messages handed to
+the WebSocket gateway in order.
+
+A client connects to ``ws://HOST:PORT/{stage}`` (as to ``wss://{domain}/{stage}`` on AWS; the
+bare ``/`` is accepted too). Fragmented messages are joined before they are routed, as API
+Gateway routes whole messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
+
+from wsproto import ConnectionType, WSConnection
+from wsproto.events import (
+    AcceptConnection,
+    BytesMessage,
+    CloseConnection,
+    Ping,
+    RejectConnection,
+    TextMessage,
+)
+from wsproto.events import Request as Upgrade
+
+from lambgate.model import Request
+
+__all__ = ["WebSocketHandler", "start_websocket_server"]
+
+_READ_SIZE = 65_536
+
+
+Connection = TypeVar("Connection")
+
+
+class WebSocketHandler(Protocol[Connection]):
+    """What the front calls (the gateway's side); the connection object is opaque here."""
+
+    async def connect(
+        self, request: Request, send: Callable[[str | bytes], Awaitable[None]]
+    ) -> tuple[Connection | None, int]: ...
+
+    async def message(self, connection: Connection, data: str | bytes) -> bool: ...
+
+    async def disconnect(self, connection: Connection, code: int, reason: str) -> None: ...
+
+
+async def start_websocket_server(
+    handler: WebSocketHandler[Connection], host: str, port: int
+) -> asyncio.Server:
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await _serve_connection(handler, reader, writer)
+        finally:
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+
+    return await asyncio.start_server(serve, host, port)
+
+
+async def _serve_connection(
+    handler: WebSocketHandler[Connection],
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+) -> None:
+    ws = WSConnection(ConnectionType.SERVER)
+    lock = asyncio.Lock()
+
+    async def write(data: bytes) -> None:
+        async with lock:
+            writer.write(data)
+            await writer.drain()
+
+    async def send(message: str | bytes) -> None:
+        frame = TextMessage(data=message) if isinstance(message, str) else BytesMessage(message)
+        await write(ws.send(frame))
+
+    connection: Connection | None = None
+    fragments: list[str | bytes] = []
+    close_code, close_reason = 1006, ""
+    try:
+        while True:
+            data = await reader.read(_READ_SIZE)
+            ws.receive_data(data or None)
+            for event in ws.events():
+                if isinstance(event, Upgrade):
+                    request = _upgrade_request(event, writer)
+                    connection, status = await handler.connect(request, send)
+                    if connection is None:
+                        await write(ws.send(RejectConnection(status_code=status)))
+                        return
+                    await write(ws.send(AcceptConnection()))
+                elif isinstance(event, TextMessage | BytesMessage):
+                    fragments.append(
+                        event.data if isinstance(event.data, str) else bytes(event.data)
+                    )
+                    if event.message_finished and connection is not None:
+                        whole = _joined(fragments)
+                        fragments.clear()
+                        await handler.message(connection, whole)
+                elif isinstance(event, Ping):
+                    await write(ws.send(event.response()))
+                elif isinstance(event, CloseConnection):
+                    close_code, close_reason = event.code, event.reason or ""
+                    with contextlib.suppress(Exception):
+                        await write(ws.send(event.response()))
+                    return
+            if not data:
+                return
+    except (ConnectionError, OSError):
+        return
+    finally:
+        if connection is not None:
+            await handler.disconnect(connection, close_code, close_reason)
+
+
+def _joined(fragments: list[str | bytes]) -> str | bytes:
+    if isinstance(fragments[0], str):
+        return "".join(str(part) for part in fragments)
+    return b"".join(part for part in fragments if isinstance(part, bytes))
+
+
+def _upgrade_request(upgrade: Upgrade, writer: asyncio.StreamWriter) -> Request:
+    """The upgrade as the neutral request the events are built from."""
+    path, _, query = upgrade.target.partition("?")
+    headers = [
+        (bytes(name).decode("latin-1").lower(), bytes(value).decode("latin-1"))
+        for name, value in upgrade.extra_headers
+    ]
+    headers.insert(0, ("host", upgrade.host))
+    peer = writer.get_extra_info("peername")
+    return Request(
+        "GET",
+        path,
+        query_string=query,
+        headers=headers,
+        client=(str(peer[0]), int(peer[1])) if peer else None,
+    )

@@ -1,0 +1,146 @@
+"""What API Gateway does around a WebSocket API's functions, one connection at a time.
+
+The upgrade invokes ``$connect`` (if the API has that route): a result whose ``statusCode`` is
+not 2xx, or a failed invocation, refuses the connection; with no ``$connect`` route every
+upgrade is accepted. Each message takes the route its selection expression names
+(:mod:`.websocket_route_selection`) and invokes that route's function; the close invokes
+``$disconnect``. Every event of one connection carries its ``connectionId`` and
+``connectedAt`` ("Create routes for WebSocket APIs in API Gateway":
+https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-develop-routes.html).
+
+The front (:mod:`lambgate.local.front.websocket_server`) owns the wire; this module owns the
+connections by id, which the ``@connections`` API (not yet served) will post to.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+
+from lambgate.events.apigw_websocket import request_to_event
+from lambgate.events.base import GatewayContext
+from lambgate.local.lambda_service.function_pool import FunctionRuntime
+from lambgate.local.template.specs import WebSocketApiSpec, WebSocketRouteSpec
+from lambgate.model import Request
+
+from .websocket_route_selection import select_route
+
+__all__ = ["Send", "WebSocketConnection", "WebSocketGateway"]
+
+#: Sends one message to the client (text, or bytes for a binary frame).
+Send = Callable[[str | bytes], Awaitable[None]]
+
+
+@dataclass
+class WebSocketConnection:
+    connection_id: str
+    connected_at_ms: int
+    #: The upgrade request, for ``identity.sourceIp`` and the events' headers.
+    request: Request
+    send: Send
+
+
+def _connection_id() -> str:
+    """API Gateway's ids are 12 base64 characters ending in ``=`` (``L0SM9cOFvHcCIhw=``)."""
+    return base64.b64encode(secrets.token_bytes(10)).decode("ascii")[:15] + "="
+
+
+class WebSocketGateway:
+    """One WebSocket API: its routes' functions and its open connections."""
+
+    def __init__(
+        self,
+        api: WebSocketApiSpec,
+        runtimes: Mapping[str, FunctionRuntime],
+        *,
+        api_id: str = "abcdef1234",
+        domain_name: str | None = None,
+    ) -> None:
+        self.api = api
+        self.runtimes = runtimes
+        self.api_id = api_id
+        self.domain_name = domain_name
+        self.connections: dict[str, WebSocketConnection] = {}
+        self._routes = {route.route_key: route for route in api.routes}
+
+    async def connect(self, request: Request, send: Send) -> tuple[WebSocketConnection | None, int]:
+        """``(connection, status)``: the connection when ``$connect`` accepts it, else the
+        status the upgrade is refused with."""
+        connection = WebSocketConnection(
+            connection_id=_connection_id(),
+            connected_at_ms=int(time.time() * 1000),
+            request=request,
+            send=send,
+        )
+        route = self._routes.get("$connect")
+        if route is not None:
+            status = await self._invoke(route, connection, request)
+            if not 200 <= status < 300:
+                return None, status
+        self.connections[connection.connection_id] = connection
+        return connection, 200
+
+    async def message(self, connection: WebSocketConnection, data: str | bytes) -> bool:
+        """Invoke the route ``data`` selects; ``False`` when no route takes it."""
+        route = select_route(self.api, data)
+        if route is None:
+            return False
+        body = data.encode("utf-8") if isinstance(data, str) else data
+        request = Request(
+            "POST",
+            "/",
+            headers=[],
+            body=body,
+            client=connection.request.client,
+        )
+        await self._invoke(route, connection, request)
+        return True
+
+    async def disconnect(self, connection: WebSocketConnection, code: int, reason: str) -> None:
+        self.connections.pop(connection.connection_id, None)
+        route = self._routes.get("$disconnect")
+        if route is not None:
+            await self._invoke(route, connection, connection.request, code=code, reason=reason)
+
+    async def _invoke(
+        self,
+        route: WebSocketRouteSpec,
+        connection: WebSocketConnection,
+        request: Request,
+        *,
+        code: int = 1000,
+        reason: str = "",
+    ) -> int:
+        """Invoke ``route``'s function; the status its result gives (500 when it failed)."""
+        request_id = str(uuid.uuid4())
+        gateway = GatewayContext(
+            request_id=request_id,
+            time_epoch_ms=int(time.time() * 1000),
+            api_id=self.api_id,
+            domain_name=self.domain_name,
+            stage=self.api.stage_name,
+            route_key=route.route_key,
+            stage_variables=self.api.stage_variables or None,
+            connection_id=connection.connection_id,
+            connected_at_ms=connection.connected_at_ms,
+            disconnect_status_code=code,
+            disconnect_reason=reason,
+        )
+        event = request_to_event(request, gateway)
+        runtime = self.runtimes[route.function]
+        invoked = await runtime.invoke(json.dumps(event).encode(), request_id=request_id)
+        if invoked.function_error is not None:
+            return 500
+        try:
+            result = json.loads(invoked.payload)
+        except ValueError:
+            return 500
+        # A result without a statusCode (``None``, a bare value) counts as success.
+        if isinstance(result, dict) and isinstance(result.get("statusCode"), int):
+            return int(result["statusCode"])
+        return 200

@@ -1,0 +1,128 @@
+"""A WebSocket API served to a real WebSocket client (the ``websockets`` library): the upgrade
+invokes ``$connect``, messages their selected route, the close ``$disconnect``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+import websockets
+from websockets.asyncio.client import connect
+
+from lambgate.local.front.websocket_server import start_websocket_server
+from lambgate.local.gateway.websocket_gateway import WebSocketGateway
+from lambgate.local.lambda_service.function import FunctionConfig
+from lambgate.local.lambda_service.function_pool import FunctionRuntime
+from lambgate.local.template.specs import WebSocketApiSpec, WebSocketRouteSpec
+
+PROBE = Path(__file__).parent / "functions" / "websocket_probe"
+T = TypeVar("T")
+
+
+def run(scenario: Callable[[], Awaitable[T]]) -> T:
+    return asyncio.run(asyncio.wait_for(scenario(), 60))
+
+
+class Log:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def __call__(self, line: str) -> None:
+        self.lines.append(line)
+
+    def events(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.lines if line.startswith('{"routeKey"')]
+
+
+def chat_api(*keys: str) -> WebSocketApiSpec:
+    return WebSocketApiSpec(
+        logical_id="Chat",
+        stage_name="live",
+        route_selection_expression="$request.body.action",
+        routes=tuple(
+            WebSocketRouteSpec(route_key=key, function="Probe", integration_timeout_ms=29_000)
+            for key in keys
+        ),
+    )
+
+
+@asynccontextmanager
+async def serving(api: WebSocketApiSpec) -> AsyncIterator[tuple[str, Log]]:
+    log = Log()
+    runtime = FunctionRuntime(
+        FunctionConfig(name="Probe", code_uri=PROBE, handler="app.handler", timeout=5.0),
+        log=log,
+    )
+    server = await start_websocket_server(WebSocketGateway(api, {"Probe": runtime}), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"ws://127.0.0.1:{port}/live", log
+    finally:
+        server.close()
+        await server.wait_closed()
+        await runtime.close()
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    for _ in range(200):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def test_connect_messages_and_close_invoke_their_routes_on_one_connection() -> None:
+    async def scenario() -> list[dict[str, Any]]:
+        async with serving(chat_api("$connect", "$default", "join", "$disconnect")) as (url, log):
+            async with connect(url + "?room=1") as client:
+                await client.send(json.dumps({"action": "join"}))
+                await client.send("hello")
+                await until(lambda: len(log.events()) == 3)
+            await until(lambda: len(log.events()) == 4)
+            return log.events()
+
+    connect_event, join, default, disconnect = run(scenario)
+    assert [e["routeKey"] for e in (connect_event, join, default, disconnect)] == [
+        "$connect",
+        "join",
+        "$default",
+        "$disconnect",
+    ]
+    assert [e["eventType"] for e in (connect_event, join, disconnect)] == [
+        "CONNECT",
+        "MESSAGE",
+        "DISCONNECT",
+    ]
+    assert connect_event["query"] == {"room": "1"}
+    assert (join["body"], default["body"]) == ('{"action": "join"}', "hello")
+    assert len({e["connectionId"] for e in (connect_event, join, default, disconnect)}) == 1
+    assert len({e["connectedAt"] for e in (connect_event, join, default, disconnect)}) == 1
+    assert {e["stage"] for e in (connect_event, join)} == {"live"}
+    assert disconnect["disconnectStatusCode"] == 1000
+
+
+def test_a_connect_route_answering_403_refuses_the_upgrade() -> None:
+    async def scenario() -> int:
+        async with serving(chat_api("$connect", "$default")) as (url, _):
+            with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
+                async with connect(url + "?deny=1"):
+                    pass
+            return refused.value.response.status_code
+
+    assert run(scenario) == 403
+
+
+def test_without_a_connect_route_every_upgrade_is_accepted() -> None:
+    async def scenario() -> list[str]:
+        async with serving(chat_api("$default")) as (url, log):
+            async with connect(url) as client:
+                await client.send("ping")
+                await until(lambda: len(log.events()) == 1)
+            return [e["routeKey"] for e in log.events()]
+
+    assert run(scenario) == ["$default"]
