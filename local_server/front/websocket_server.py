@@ -26,9 +26,11 @@ from wsproto.events import Request as Upgrade
 
 from lambgate.model import Request
 
-__all__ = ["WebSocketHandler", "start_websocket_server"]
+__all__ = ["WebSocketHandler", "WebSocketServer", "start_websocket_server"]
 
 _READ_SIZE = 65_536
+#: How long closing waits for connection handlers ($disconnect invocations) to end.
+_CLOSE_WAIT_SECONDS = 3.0
 
 
 Connection = TypeVar("Connection")
@@ -46,18 +48,38 @@ class WebSocketHandler(Protocol[Connection]):
     async def disconnect(self, connection: Connection, code: int, reason: str) -> None: ...
 
 
+class WebSocketServer:
+    """A listening WebSocket front; :meth:`close` also ends the connections still open."""
+
+    def __init__(self, server: asyncio.Server, writers: set[asyncio.StreamWriter]) -> None:
+        self.server = server
+        self._writers = writers
+        self.port: int = server.sockets[0].getsockname()[1]
+
+    async def close(self) -> None:
+        self.server.close()
+        for writer in list(self._writers):
+            writer.transport.abort()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.server.wait_closed(), _CLOSE_WAIT_SECONDS)
+
+
 async def start_websocket_server(
     handler: WebSocketHandler[Connection], host: str, port: int
-) -> asyncio.Server:
+) -> WebSocketServer:
+    writers: set[asyncio.StreamWriter] = set()
+
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.add(writer)
         try:
             await _serve_connection(handler, reader, writer)
         finally:
+            writers.discard(writer)
             writer.close()
             with contextlib.suppress(OSError):
                 await writer.wait_closed()
 
-    return await asyncio.start_server(serve, host, port)
+    return WebSocketServer(await asyncio.start_server(serve, host, port), writers)
 
 
 async def _serve_connection(

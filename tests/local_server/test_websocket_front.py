@@ -59,12 +59,10 @@ async def serving(api: WebSocketApiSpec) -> AsyncIterator[tuple[str, Log]]:
         log=log,
     )
     server = await start_websocket_server(WebSocketGateway(api, {"Probe": runtime}), "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
     try:
-        yield f"ws://127.0.0.1:{port}/live", log
+        yield f"ws://127.0.0.1:{server.port}/live", log
     finally:
-        server.close()
-        await server.wait_closed()
+        await server.close()
         await runtime.close()
 
 
