@@ -33,6 +33,7 @@ from lambgate.local.inspector.redaction import Redactor
 from lambgate.local.lambda_service.function import InitFailed
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
 from lambgate.local.lambda_service.invoke_api import InvokeServer, start_invoke_api
+from lambgate.local.lambda_service.runtime_variables import with_management_endpoint
 from lambgate.local.lambda_service.worker_options import WorkerOptions
 from lambgate.local.template.function_variables import check_env_vars
 from lambgate.local.template.parameters import parse_parameter_overrides
@@ -231,6 +232,10 @@ async def start_emulator(
     wishes = [_kept(front.port, kept.get(front.names[0])) for front in plan.fronts]
     wishes += [_kept(ws.port, kept.get(ws.api.logical_id)) for ws in plan.websocket_fronts]
     first_websocket = len(plan.fronts)
+    # Where a function's boto3 reaches the @connections API: this host, unless it listens on
+    # every interface (then loopback, which the functions, here, can always reach).
+    ws_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    ws_host = f"[{ws_host}]" if ":" in ws_host else ws_host
     after_fronts = first_websocket + len(plan.websocket_fronts)
     wishes.append(_kept(lambda_port(options), kept.get(INVOKE_API)))
     if observer is not None:
@@ -282,6 +287,11 @@ async def start_emulator(
             replace(started_websockets[i], moved_from=moved[i])
             for i in range(first_websocket, after_fronts)
         ]
+        for ws in emulator.websocket_fronts:
+            # Before any environment starts: the variable is read when a worker starts.
+            endpoint = f"http://{ws_host}:{ws.server.port}/{ws.plan.api.stage_name}"
+            for name in {route.function for route in ws.plan.api.routes}:
+                runtimes[name].config = with_management_endpoint(runtimes[name].config, endpoint)
         if options.starts_eagerly if eager is None else eager:
             await start_environments(runtimes)
         if options.reload:

@@ -3,16 +3,20 @@ the WebSocket gateway in order.
 
 A client connects to ``ws://HOST:PORT/{stage}`` (as to ``wss://{domain}/{stage}`` on AWS; the
 bare ``/`` is accepted too). Fragmented messages are joined before they are routed, as API
-Gateway routes whole messages.
+Gateway routes whole messages. A plain HTTP request on the same port (h11) is the
+``@connections`` API, at ``/{stage}/@connections/{id}`` as on AWS's own domain.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
+import urllib.parse
 from collections.abc import Awaitable, Callable
 from typing import Protocol, TypeVar
 
+import h11
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import (
     AcceptConnection,
@@ -29,6 +33,8 @@ from lambgate.model import Request
 __all__ = ["WebSocketHandler", "WebSocketServer", "start_websocket_server"]
 
 _READ_SIZE = 65_536
+#: ``/{stage}/@connections/{id}`` (or without the stage).
+_CONNECTIONS_PATH = re.compile(r"(?:/[^/]+)?/@connections/(?P<id>[^/?]+)")
 #: How long closing waits for connection handlers ($disconnect invocations) to end.
 _CLOSE_WAIT_SECONDS = 3.0
 
@@ -40,8 +46,13 @@ class WebSocketHandler(Protocol[Connection]):
     """What the front calls (the gateway's side); the connection object is opaque here."""
 
     async def connect(
-        self, request: Request, send: Callable[[str | bytes], Awaitable[None]]
+        self,
+        request: Request,
+        send: Callable[[str | bytes], Awaitable[None]],
+        close: Callable[[], Awaitable[None]],
     ) -> tuple[Connection | None, int]: ...
+
+    async def manage(self, method: str, connection_id: str, body: bytes) -> tuple[int, bytes]: ...
 
     async def message(self, connection: Connection, data: str | bytes) -> bool: ...
 
@@ -87,6 +98,73 @@ async def _serve_connection(
     reader: asyncio.StreamReader,
     writer: asyncio.StreamWriter,
 ) -> None:
+    """The request head decides: a WebSocket upgrade, or an ``@connections`` call."""
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+        return
+    http = h11.Connection(h11.SERVER)
+    http.receive_data(head)
+    try:
+        request = http.next_event()
+    except h11.RemoteProtocolError:
+        return
+    if not isinstance(request, h11.Request):
+        return
+    upgrade = dict(request.headers).get(b"upgrade", b"")
+    if upgrade.lower() == b"websocket":
+        await _serve_websocket(handler, reader, writer, head)
+    else:
+        await _serve_management(handler, http, request, reader, writer)
+
+
+async def _serve_management(
+    handler: WebSocketHandler[Connection],
+    http: h11.Connection,
+    request: h11.Request,
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+) -> None:
+    body = b""
+    while True:
+        event = http.next_event()
+        if event is h11.NEED_DATA:
+            data = await reader.read(_READ_SIZE)
+            if not data:
+                return
+            http.receive_data(data)
+        elif isinstance(event, h11.Data):
+            body += bytes(event.data)
+        elif isinstance(event, h11.EndOfMessage):
+            break
+        else:
+            return
+    path = urllib.parse.unquote(request.target.decode("ascii", "replace").partition("?")[0])
+    matched = _CONNECTIONS_PATH.fullmatch(path)
+    if matched is None:
+        status, answer = 404, b'{"message":"Not Found"}'
+    else:
+        status, answer = await handler.manage(request.method.decode(), matched["id"], body)
+    headers = [("connection", "close"), ("content-type", "application/json")]
+    if status >= 400 and b'"__type"' in answer:
+        # boto3 reads the error's code from this header (or the body's ``__type``).
+        error_type = answer.split(b'"__type": "', 1)[-1].split(b'"', 1)[0].decode()
+        headers.append(("x-amzn-errortype", error_type))
+    if status != 204:
+        headers.append(("content-length", str(len(answer))))
+    writer.write(http.send(h11.Response(status_code=status, headers=headers)) or b"")
+    if status != 204 and answer:
+        writer.write(http.send(h11.Data(data=answer)) or b"")
+    writer.write(http.send(h11.EndOfMessage()) or b"")
+    await writer.drain()
+
+
+async def _serve_websocket(
+    handler: WebSocketHandler[Connection],
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    head: bytes,
+) -> None:
     ws = WSConnection(ConnectionType.SERVER)
     lock = asyncio.Lock()
 
@@ -99,17 +177,23 @@ async def _serve_connection(
         frame = TextMessage(data=message) if isinstance(message, str) else BytesMessage(message)
         await write(ws.send(frame))
 
+    async def close() -> None:
+        """The server's close (``DELETE @connections``): a close frame, then the socket."""
+        with contextlib.suppress(Exception):
+            await write(ws.send(CloseConnection(code=1000)))
+        writer.transport.close()
+
     connection: Connection | None = None
     fragments: list[str | bytes] = []
     close_code, close_reason = 1006, ""
+    data = head
     try:
         while True:
-            data = await reader.read(_READ_SIZE)
             ws.receive_data(data or None)
             for event in ws.events():
                 if isinstance(event, Upgrade):
                     request = _upgrade_request(event, writer)
-                    connection, status = await handler.connect(request, send)
+                    connection, status = await handler.connect(request, send, close)
                     if connection is None:
                         await write(ws.send(RejectConnection(status_code=status)))
                         return
@@ -131,6 +215,7 @@ async def _serve_connection(
                     return
             if not data:
                 return
+            data = await reader.read(_READ_SIZE)
     except (ConnectionError, OSError):
         return
     finally:

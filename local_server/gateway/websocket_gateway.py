@@ -9,12 +9,17 @@ upgrade is accepted. Each message takes the route its selection expression names
 https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-develop-routes.html).
 
 The front (:mod:`lambgate.local.front.websocket_server`) owns the wire; this module owns the
-connections by id, which the ``@connections`` API (not yet served) will post to.
+connections by id and answers the ``@connections`` API on them
+(https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-how-to-call-websocket-api-connections.html):
+``POST`` sends the body to the client, ``GET`` describes the connection, ``DELETE`` closes
+it; an id that is not connected is ``GoneException`` (410), a body over the 128 KB message
+limit ``PayloadTooLargeException`` (413), as boto3's ``apigatewaymanagementapi`` reads them.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime
 import json
 import secrets
 import time
@@ -30,10 +35,15 @@ from lambgate.model import Request
 
 from .websocket_route_selection import select_route
 
-__all__ = ["Send", "WebSocketConnection", "WebSocketGateway"]
+__all__ = ["MAX_MESSAGE_BYTES", "Close", "Send", "WebSocketConnection", "WebSocketGateway"]
 
 #: Sends one message to the client (text, or bytes for a binary frame).
 Send = Callable[[str | bytes], Awaitable[None]]
+#: Closes the connection from the server's side.
+Close = Callable[[], Awaitable[None]]
+#: API Gateway's WebSocket message payload size limit
+#: (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html).
+MAX_MESSAGE_BYTES = 128 * 1024
 
 
 @dataclass
@@ -43,6 +53,8 @@ class WebSocketConnection:
     #: The upgrade request, for ``identity.sourceIp`` and the events' headers.
     request: Request
     send: Send
+    close: Close
+    last_active_ms: int = 0
 
 
 def _connection_id() -> str:
@@ -68,14 +80,19 @@ class WebSocketGateway:
         self.connections: dict[str, WebSocketConnection] = {}
         self._routes = {route.route_key: route for route in api.routes}
 
-    async def connect(self, request: Request, send: Send) -> tuple[WebSocketConnection | None, int]:
+    async def connect(
+        self, request: Request, send: Send, close: Close
+    ) -> tuple[WebSocketConnection | None, int]:
         """``(connection, status)``: the connection when ``$connect`` accepts it, else the
         status the upgrade is refused with."""
+        now = int(time.time() * 1000)
         connection = WebSocketConnection(
             connection_id=_connection_id(),
-            connected_at_ms=int(time.time() * 1000),
+            connected_at_ms=now,
             request=request,
             send=send,
+            close=close,
+            last_active_ms=now,
         )
         route = self._routes.get("$connect")
         if route is not None:
@@ -87,6 +104,7 @@ class WebSocketGateway:
 
     async def message(self, connection: WebSocketConnection, data: str | bytes) -> bool:
         """Invoke the route ``data`` selects; ``False`` when no route takes it."""
+        connection.last_active_ms = int(time.time() * 1000)
         route = select_route(self.api, data)
         if route is None:
             return False
@@ -106,6 +124,40 @@ class WebSocketGateway:
         route = self._routes.get("$disconnect")
         if route is not None:
             await self._invoke(route, connection, connection.request, code=code, reason=reason)
+
+    async def manage(self, method: str, connection_id: str, body: bytes) -> tuple[int, bytes]:
+        """An ``@connections/{connection_id}`` call: ``(status, JSON body)``."""
+        connection = self.connections.get(connection_id)
+        if connection is None:
+            return 410, _error("GoneException", f"connection {connection_id} is gone")
+        if method == "POST":
+            if len(body) > MAX_MESSAGE_BYTES:
+                return 413, _error(
+                    "PayloadTooLargeException",
+                    f"{len(body)} bytes is over the {MAX_MESSAGE_BYTES}-byte message limit",
+                )
+            try:
+                message: str | bytes = body.decode("utf-8")
+            except UnicodeDecodeError:
+                message = body
+            await connection.send(message)
+            return 200, b""
+        if method == "GET":
+            user_agent = connection.request.header("user-agent")
+            client = connection.request.client
+            description = {
+                "connectedAt": _iso(connection.connected_at_ms),
+                "identity": {
+                    "sourceIp": client[0] if client else "127.0.0.1",
+                    **({"userAgent": user_agent} if user_agent else {}),
+                },
+                "lastActiveAt": _iso(connection.last_active_ms),
+            }
+            return 200, json.dumps(description).encode()
+        if method == "DELETE":
+            await connection.close()
+            return 204, b""
+        return 405, _error("BadRequestException", f"{method} is not an @connections method")
 
     async def _invoke(
         self,
@@ -144,3 +196,12 @@ class WebSocketGateway:
         if isinstance(result, dict) and isinstance(result.get("statusCode"), int):
             return int(result["statusCode"])
         return 200
+
+
+def _error(code: str, message: str) -> bytes:
+    return json.dumps({"__type": code, "message": message}).encode()
+
+
+def _iso(epoch_ms: int) -> str:
+    moment = datetime.datetime.fromtimestamp(epoch_ms / 1000, tz=datetime.UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
