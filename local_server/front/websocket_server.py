@@ -14,6 +14,7 @@ import contextlib
 import re
 import urllib.parse
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 import h11
@@ -30,7 +31,13 @@ from wsproto.events import Request as Upgrade
 
 from lambgate.model import Request
 
-__all__ = ["WebSocketHandler", "WebSocketServer", "start_websocket_server"]
+__all__ = [
+    "AWS_WEBSOCKET_LIMITS",
+    "WebSocketHandler",
+    "WebSocketLimits",
+    "WebSocketServer",
+    "start_websocket_server",
+]
 
 _READ_SIZE = 65_536
 #: ``/{stage}/@connections/{id}`` (or without the stage).
@@ -40,6 +47,27 @@ _CLOSE_WAIT_SECONDS = 3.0
 
 
 Connection = TypeVar("Connection")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebSocketLimits:
+    """API Gateway's WebSocket quotas
+    (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html):
+    a frame over 32 KB or a message over 128 KB closes the connection with 1009; a connection
+    idle 10 minutes, or open 2 hours, is closed. The server's own messages go out in frames of
+    at most ``frame_bytes``."""
+
+    frame_bytes: int = 32 * 1024
+    message_bytes: int = 128 * 1024
+    idle_seconds: float = 600.0
+    duration_seconds: float = 7200.0
+
+
+AWS_WEBSOCKET_LIMITS = WebSocketLimits()
+#: The close code for a frame or message over the limits ("Message Too Big", RFC 6455 7.4.1).
+_TOO_BIG = 1009
+#: The close code when the idle timeout or the connection duration ends it ("Going Away").
+_GOING_AWAY = 1001
 
 
 class WebSocketHandler(Protocol[Connection]):
@@ -76,14 +104,17 @@ class WebSocketServer:
 
 
 async def start_websocket_server(
-    handler: WebSocketHandler[Connection], host: str, port: int
+    handler: WebSocketHandler[Connection],
+    host: str,
+    port: int,
+    limits: WebSocketLimits = AWS_WEBSOCKET_LIMITS,
 ) -> WebSocketServer:
     writers: set[asyncio.StreamWriter] = set()
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writers.add(writer)
         try:
-            await _serve_connection(handler, reader, writer)
+            await _serve_connection(handler, reader, writer, limits)
         finally:
             writers.discard(writer)
             writer.close()
@@ -97,6 +128,7 @@ async def _serve_connection(
     handler: WebSocketHandler[Connection],
     reader: asyncio.StreamReader,
     writer: asyncio.StreamWriter,
+    limits: WebSocketLimits,
 ) -> None:
     """The request head decides: a WebSocket upgrade, or an ``@connections`` call."""
     try:
@@ -113,7 +145,7 @@ async def _serve_connection(
         return
     upgrade = dict(request.headers).get(b"upgrade", b"")
     if upgrade.lower() == b"websocket":
-        await _serve_websocket(handler, reader, writer, head)
+        await _serve_websocket(handler, reader, writer, head, limits)
     else:
         await _serve_management(handler, http, request, reader, writer)
 
@@ -164,6 +196,7 @@ async def _serve_websocket(
     reader: asyncio.StreamReader,
     writer: asyncio.StreamWriter,
     head: bytes,
+    limits: WebSocketLimits,
 ) -> None:
     ws = WSConnection(ConnectionType.SERVER)
     lock = asyncio.Lock()
@@ -174,8 +207,17 @@ async def _serve_websocket(
             await writer.drain()
 
     async def send(message: str | bytes) -> None:
-        frame = TextMessage(data=message) if isinstance(message, str) else BytesMessage(message)
-        await write(ws.send(frame))
+        # A UTF-8 character is at most 4 bytes: this many characters fit in one frame.
+        step = limits.frame_bytes // 4 if isinstance(message, str) else limits.frame_bytes
+        chunks = [message[i : i + step] for i in range(0, len(message), step)] or [message]
+        frames = b""
+        for index, chunk in enumerate(chunks):
+            last = index == len(chunks) - 1
+            if isinstance(chunk, str):
+                frames += ws.send(TextMessage(data=chunk, message_finished=last))
+            else:
+                frames += ws.send(BytesMessage(data=chunk, message_finished=last))
+        await write(frames)
 
     async def close() -> None:
         """The server's close (``DELETE @connections``): a close frame, then the socket."""
@@ -183,9 +225,19 @@ async def _serve_websocket(
             await write(ws.send(CloseConnection(code=1000)))
         writer.transport.close()
 
+    close_code, close_reason = 1006, ""
+
+    async def close_with(code: int, reason: str) -> None:
+        nonlocal close_code, close_reason
+        close_code, close_reason = code, reason
+        with contextlib.suppress(Exception):
+            await write(ws.send(CloseConnection(code=code, reason=reason)))
+
     connection: Connection | None = None
     fragments: list[str | bytes] = []
-    close_code, close_reason = 1006, ""
+    frame_bytes = message_bytes = 0
+    loop = asyncio.get_running_loop()
+    ends_at = loop.time() + limits.duration_seconds
     data = head
     try:
         while True:
@@ -199,10 +251,18 @@ async def _serve_websocket(
                         return
                     await write(ws.send(AcceptConnection()))
                 elif isinstance(event, TextMessage | BytesMessage):
-                    fragments.append(
-                        event.data if isinstance(event.data, str) else bytes(event.data)
-                    )
+                    part = event.data if isinstance(event.data, str) else bytes(event.data)
+                    size = len(part.encode("utf-8")) if isinstance(part, str) else len(part)
+                    frame_bytes += size
+                    message_bytes += size
+                    if frame_bytes > limits.frame_bytes or message_bytes > limits.message_bytes:
+                        await close_with(_TOO_BIG, "Message too big")
+                        return
+                    if event.frame_finished:
+                        frame_bytes = 0
+                    fragments.append(part)
                     if event.message_finished and connection is not None:
+                        message_bytes = 0
                         whole = _joined(fragments)
                         fragments.clear()
                         await handler.message(connection, whole)
@@ -215,7 +275,13 @@ async def _serve_websocket(
                     return
             if not data:
                 return
-            data = await reader.read(_READ_SIZE)
+            wait = min(limits.idle_seconds, ends_at - loop.time())
+            try:
+                data = await asyncio.wait_for(reader.read(_READ_SIZE), max(wait, 0))
+            except TimeoutError:
+                idle = loop.time() < ends_at
+                await close_with(_GOING_AWAY, "Going away" if idle else "Connection duration over")
+                return
     except (ConnectionError, OSError):
         return
     finally:

@@ -29,21 +29,20 @@ from dataclasses import dataclass
 
 from lambgate.events.apigw_websocket import request_to_event
 from lambgate.events.base import GatewayContext
+from lambgate.local.front.websocket_server import AWS_WEBSOCKET_LIMITS
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
 from lambgate.local.template.specs import WebSocketApiSpec, WebSocketRouteSpec
 from lambgate.model import Request
 
 from .websocket_route_selection import select_route
 
-__all__ = ["MAX_MESSAGE_BYTES", "Close", "Send", "WebSocketConnection", "WebSocketGateway"]
+__all__ = ["Close", "Send", "WebSocketConnection", "WebSocketGateway"]
 
 #: Sends one message to the client (text, or bytes for a binary frame).
 Send = Callable[[str | bytes], Awaitable[None]]
 #: Closes the connection from the server's side.
 Close = Callable[[], Awaitable[None]]
-#: API Gateway's WebSocket message payload size limit
-#: (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html).
-MAX_MESSAGE_BYTES = 128 * 1024
+MAX_MESSAGE_BYTES = AWS_WEBSOCKET_LIMITS.message_bytes
 
 
 @dataclass

@@ -169,6 +169,9 @@ def test_connections_api_posts_describes_and_deletes_like_aws(running: RunningEm
         (connection_id,) = {e["connectionId"] for e in logged_events(running)}
         management.post_to_connection(ConnectionId=connection_id, Data=b"from the server")
         assert client.recv(timeout=20) == "from the server"
+        # Over one 32 KB frame: sent in frames, received whole.
+        management.post_to_connection(ConnectionId=connection_id, Data=b"y" * 100_000)
+        assert client.recv(timeout=20) == "y" * 100_000
         described = management.get_connection(ConnectionId=connection_id)
         assert described["Identity"] == {"SourceIp": "127.0.0.1", "UserAgent": "probe/1.0"}
         assert described["ConnectedAt"] <= described["LastActiveAt"]

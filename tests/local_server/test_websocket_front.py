@@ -14,7 +14,11 @@ import pytest
 import websockets
 from websockets.asyncio.client import connect
 
-from lambgate.local.front.websocket_server import start_websocket_server
+from lambgate.local.front.websocket_server import (
+    AWS_WEBSOCKET_LIMITS,
+    WebSocketLimits,
+    start_websocket_server,
+)
 from lambgate.local.gateway.websocket_gateway import WebSocketGateway
 from lambgate.local.lambda_service.function import FunctionConfig
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
@@ -52,13 +56,17 @@ def chat_api(*keys: str) -> WebSocketApiSpec:
 
 
 @asynccontextmanager
-async def serving(api: WebSocketApiSpec) -> AsyncIterator[tuple[str, Log]]:
+async def serving(
+    api: WebSocketApiSpec, limits: WebSocketLimits = AWS_WEBSOCKET_LIMITS
+) -> AsyncIterator[tuple[str, Log]]:
     log = Log()
     runtime = FunctionRuntime(
         FunctionConfig(name="Probe", code_uri=PROBE, handler="app.handler", timeout=5.0),
         log=log,
     )
-    server = await start_websocket_server(WebSocketGateway(api, {"Probe": runtime}), "127.0.0.1", 0)
+    server = await start_websocket_server(
+        WebSocketGateway(api, {"Probe": runtime}), "127.0.0.1", 0, limits
+    )
     try:
         yield f"ws://127.0.0.1:{server.port}/live", log
     finally:
@@ -124,3 +132,41 @@ def test_without_a_connect_route_every_upgrade_is_accepted() -> None:
             return [e["routeKey"] for e in log.events()]
 
     assert run(scenario) == ["$default"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "x" * (32 * 1024 + 1),  # one frame over 32 KB
+        ("x" * (32 * 1024) for _ in range(5)),  # 160 KB in 32 KB frames: a message over 128 KB
+    ],
+    ids=["frame", "message"],
+)
+def test_a_frame_or_message_over_aws_limits_closes_with_1009(message: Any) -> None:
+    async def scenario() -> tuple[int | None, list[Any]]:
+        async with serving(chat_api("$default", "$disconnect")) as (url, log):
+            async with connect(url, max_size=None) as client:
+                await client.send(message)
+                with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
+                    await client.recv()
+            await until(lambda: len(log.events()) == 1)
+            code = closed.value.rcvd.code if closed.value.rcvd else None
+            return code, [(e["routeKey"], e["disconnectStatusCode"]) for e in log.events()]
+
+    code, events = run(scenario)
+    assert code == 1009
+    assert events == [("$disconnect", 1009)]  # the over-size message invoked nothing
+
+
+def test_an_idle_connection_is_closed_and_disconnect_invoked() -> None:
+    async def scenario() -> tuple[int | None, list[str]]:
+        limits = WebSocketLimits(idle_seconds=0.5)
+        async with serving(chat_api("$default", "$disconnect"), limits) as (url, log):
+            async with connect(url) as client:
+                with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
+                    await asyncio.wait_for(client.recv(), 10)
+            await until(lambda: len(log.events()) == 1)
+            code = closed.value.rcvd.code if closed.value.rcvd else None
+            return code, [e["routeKey"] for e in log.events()]
+
+    assert run(scenario) == (1001, ["$disconnect"])
