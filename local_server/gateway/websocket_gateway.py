@@ -18,6 +18,7 @@ limit ``PayloadTooLargeException`` (413), as boto3's ``apigatewaymanagementapi``
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime
 import json
@@ -78,6 +79,8 @@ class WebSocketGateway:
         self.domain_name = domain_name
         self.connections: dict[str, WebSocketConnection] = {}
         self._routes = {route.route_key: route for route in api.routes}
+        #: Invocations past their integration timeout, left to finish (as on AWS).
+        self._outliving: set[asyncio.Task[object]] = set()
 
     async def connect(
         self, request: Request, send: Send, close: Close
@@ -95,7 +98,7 @@ class WebSocketGateway:
         )
         route = self._routes.get("$connect")
         if route is not None:
-            status = await self._invoke(route, connection, request)
+            status, _ = await self._invoke(route, connection, request)
             if not 200 <= status < 300:
                 return None, status
         self.connections[connection.connection_id] = connection
@@ -115,7 +118,18 @@ class WebSocketGateway:
             body=body,
             client=connection.request.client,
         )
-        await self._invoke(route, connection, request)
+        status, request_id = await self._invoke(route, connection, request)
+        if status == _TIMED_OUT:
+            # What API Gateway sends the client when the integration times out.
+            await connection.send(
+                json.dumps(
+                    {
+                        "message": "Endpoint request timed out",
+                        "connectionId": connection.connection_id,
+                        "requestId": request_id,
+                    }
+                )
+            )
         return True
 
     async def disconnect(self, connection: WebSocketConnection, code: int, reason: str) -> None:
@@ -166,8 +180,9 @@ class WebSocketGateway:
         *,
         code: int = 1000,
         reason: str = "",
-    ) -> int:
-        """Invoke ``route``'s function; the status its result gives (500 when it failed)."""
+    ) -> tuple[int, str]:
+        """Invoke ``route``'s function: ``(status, request id)``, the status its result gives
+        (500 when it failed, 504 past the route's integration timeout)."""
         request_id = str(uuid.uuid4())
         gateway = GatewayContext(
             request_id=request_id,
@@ -184,17 +199,30 @@ class WebSocketGateway:
         )
         event = request_to_event(request, gateway)
         runtime = self.runtimes[route.function]
-        invoked = await runtime.invoke(json.dumps(event).encode(), request_id=request_id)
+        task = asyncio.ensure_future(
+            runtime.invoke(json.dumps(event).encode(), request_id=request_id)
+        )
+        timeout = None if runtime.debugging else route.integration_timeout_ms / 1000
+        done, _ = await asyncio.wait({task}, timeout=timeout)
+        if not done:
+            self._outliving.add(task)
+            task.add_done_callback(self._outliving.discard)
+            return _TIMED_OUT, request_id
+        invoked = task.result()
         if invoked.function_error is not None:
-            return 500
+            return 500, request_id
         try:
             result = json.loads(invoked.payload)
         except ValueError:
-            return 500
+            return 500, request_id
         # A result without a statusCode (``None``, a bare value) counts as success.
         if isinstance(result, dict) and isinstance(result.get("statusCode"), int):
-            return int(result["statusCode"])
-        return 200
+            return int(result["statusCode"]), request_id
+        return 200, request_id
+
+
+#: The status of an invocation past its route's integration timeout.
+_TIMED_OUT = 504
 
 
 def _error(code: str, message: str) -> bytes:

@@ -43,13 +43,13 @@ class Log:
         return [json.loads(line) for line in self.lines if line.startswith('{"routeKey"')]
 
 
-def chat_api(*keys: str) -> WebSocketApiSpec:
+def chat_api(*keys: str, timeout_ms: int = 29_000) -> WebSocketApiSpec:
     return WebSocketApiSpec(
         logical_id="Chat",
         stage_name="live",
         route_selection_expression="$request.body.action",
         routes=tuple(
-            WebSocketRouteSpec(route_key=key, function="Probe", integration_timeout_ms=29_000)
+            WebSocketRouteSpec(route_key=key, function="Probe", integration_timeout_ms=timeout_ms)
             for key in keys
         ),
     )
@@ -170,3 +170,19 @@ def test_an_idle_connection_is_closed_and_disconnect_invoked() -> None:
             return code, [e["routeKey"] for e in log.events()]
 
     assert run(scenario) == (1001, ["$disconnect"])
+
+
+def test_a_message_past_its_integration_timeout_tells_the_client_as_aws_does() -> None:
+    async def scenario() -> dict[str, Any]:
+        async with (
+            serving(chat_api("$default", timeout_ms=300)) as (url, _),
+            connect(url) as client,
+        ):
+            await client.send("sleep")
+            answer = await asyncio.wait_for(client.recv(), 10)
+            assert isinstance(answer, str)
+            return dict(json.loads(answer))
+
+    answer = run(scenario)
+    assert answer["message"] == "Endpoint request timed out"
+    assert set(answer) == {"message", "connectionId", "requestId"}

@@ -1,9 +1,10 @@
 """A plain Lambda handler behind a WebSocket API: logs each event's route and connection, and
-refuses a connection whose query says ``deny``."""
+refuses a connection whose query says ``deny``; a ``sleep`` message takes 1.5 s."""
 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 
@@ -23,6 +24,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
             }
         )
     )
+    if event.get("body") == "sleep":
+        time.sleep(1.5)
     if (event.get("queryStringParameters") or {}).get("deny"):
         return {"statusCode": 403}
     return {"statusCode": 200}
