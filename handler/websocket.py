@@ -153,7 +153,7 @@ class _WebSocketCycle:
         if self.kind == "DISCONNECT" and not self._delivered:
             self._delivered = True
             code = self.connection.disconnect_code
-            reason = self.request.event["requestContext"].get("disconnectReason") or ""
+            reason = self.connection.disconnect_reason
             return {"type": "websocket.disconnect", "code": code, "reason": reason}
         # The app waits for more: this invocation has nothing more for it.
         self.finished.set()

@@ -17,7 +17,19 @@ from ..model import Request, Response
 from .addressing import client_at
 from .base import DEFAULT_GATEWAY_CONTEXT, EventSource, GatewayContext, Options, request_time
 from .encoding import body_from_event, body_to_event, query_from_multi_map, query_to_multi_map
-from .fields import FAILURES, FieldError, flag, header_map, list_of, malformed, map_of, obj, text
+from .fields import (
+    FAILURES,
+    FieldError,
+    checked_text,
+    flag,
+    header_map,
+    list_of,
+    malformed,
+    map_of,
+    obj,
+    text,
+    text_or,
+)
 from .headers import headers_from_map, headers_from_multi_map, headers_to_multi_map
 from .results import result_body, result_headers, result_mapping, result_status
 
@@ -39,6 +51,7 @@ FIELDS = obj(
         routeKey=text(required=True),
         domainName=text(),
         stage=text(),
+        disconnectReason=text(),
         identity=obj(sourceIp=text(ascii=True)),
     ),
     multiValueHeaders=header_map(list_of(text())),
@@ -58,8 +71,8 @@ def matches(event: Mapping[str, Any]) -> bool:
 class Connection:
     """What one event says about its connection (treated as immutable)."""
 
-    __slots__ = ("connection_id", "disconnect_code", "domain_name", "event_type", "route_key",
-                 "stage")  # fmt: skip
+    __slots__ = ("connection_id", "disconnect_code", "disconnect_reason", "domain_name",
+                 "event_type", "route_key", "stage")  # fmt: skip
 
     def __init__(self, context: Mapping[str, Any]) -> None:
         self.event_type: str = context["eventType"]
@@ -68,13 +81,33 @@ class Connection:
                 "requestContext.eventType must be CONNECT, MESSAGE or DISCONNECT, "
                 f"got {self.event_type!r}"
             )
-        self.connection_id: str = context["connectionId"]
-        self.route_key: str = context["routeKey"]
-        self.domain_name: str | None = context.get("domainName")
-        self.stage: str | None = context.get("stage")
+        self.connection_id = _required_text(context["connectionId"], "connectionId")
+        self.route_key = _required_text(context["routeKey"], "routeKey")
+        self.domain_name: str | None = _optional_text(context.get("domainName"))
+        self.stage: str | None = _optional_text(context.get("stage"))
         code = context.get("disconnectStatusCode")
-        #: The close code the client (or API Gateway) gave; 1005 "no status" when absent.
-        self.disconnect_code = code if isinstance(code, int) and 1000 <= code <= 4999 else 1005
+        if code is not None and code.__class__ is not int:
+            raise FieldError(
+                f"requestContext.disconnectStatusCode must be an integer, got {type(code).__name__}"
+            )
+        #: The close code the client (or API Gateway) gave; 1005 "no status" when absent or
+        #: outside the codes a close frame may carry (RFC 6455 section 7.4).
+        self.disconnect_code = code if code is not None and 1000 <= code <= 4999 else 1005
+        #: Why the connection closed (``websocket.disconnect``'s ``reason``), "" when unsaid.
+        self.disconnect_reason = text_or(context.get("disconnectReason"), "")
+        if not self.disconnect_reason.isascii():
+            checked_text(self.disconnect_reason)
+
+
+def _required_text(value: Any, name: str) -> str:
+    """A field the connection is named by: text, never empty (AWS always sends it)."""
+    if value.__class__ is not str or not value:
+        raise TypeError(name)
+    return checked_text(value)
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None else checked_text(value)
 
 
 def connection_of(request: Request) -> Connection:
@@ -109,8 +142,6 @@ def _event_to_request(event: Mapping[str, Any], context: Any) -> Request:
     body = body_from_event(event.get("body"), event.get("isBase64Encoded"))
     stage = connection.stage
     domain = connection.domain_name
-    if domain is not None and domain.__class__ is not str:
-        raise TypeError("domainName")
     identity = ctx.get("identity")
     client = None if identity is None else client_at(identity.get("sourceIp"))
     server = (domain, 443) if domain else None
@@ -126,7 +157,10 @@ def response_to_result(response: Response, request: Request, options: Options) -
     (https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-connect-route-subprotocol.html)."""
     result: dict[str, Any] = {"statusCode": response.status}
     if response.headers:
-        result["headers"] = dict(response.headers)
+        # The result has only a single-value ``headers`` map: repeats of a name (in any
+        # spelling) are joined with commas as RFC 9110 section 5.3 allows, never dropped.
+        multi = headers_to_multi_map(response.headers)
+        result["headers"] = {name: ", ".join(values) for name, values in multi.items()}
     if response.body:
         result["body"], result["isBase64Encoded"] = body_to_event(response.body, True)
     return result

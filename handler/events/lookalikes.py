@@ -10,6 +10,10 @@ matched, this table says what the event was.
   (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-input.html).
 - HTTP API authorizers: ``type`` ``REQUEST``, a ``methodArn`` (payload 1.0) or a ``routeArn``
   (2.0) (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html).
+- CloudFront origin-response and viewer-response triggers: ``Records[0].cf`` holds the
+  origin's ``response`` beside the ``request``, and the function may only change that
+  response; an app's answer to the request would replace what the origin sent
+  (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/lambda-event-structure.html#lambda-event-structure-response).
 """
 
 from __future__ import annotations
@@ -34,9 +38,22 @@ def _is_authorizer(event: Mapping[str, Any]) -> bool:
     )
 
 
+def _is_cloudfront_response(event: Mapping[str, Any]) -> bool:
+    records = event.get("Records")
+    if records.__class__ is not list or not records or records[0].__class__ is not dict:
+        return False
+    cf = records[0].get("cf")
+    return cf.__class__ is dict and "response" in cf
+
+
 #: ``(matches, what the event is, what to do instead)``
 LOOKALIKES: tuple[tuple[Callable[[Mapping[str, Any]], bool], str, str], ...] = (
     (_is_authorizer, "an API Gateway Lambda authorizer event", _AUTHORIZER),
+    (
+        _is_cloudfront_response,
+        "a CloudFront response trigger event",
+        "lambgate serves requests (viewer-request / origin-request triggers)",
+    ),
 )
 
 

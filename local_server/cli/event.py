@@ -38,8 +38,10 @@ def sample_event(
     headers: Sequence[tuple[str, str]] = (),
     body: bytes = b"",
     stage: str | None = None,
+    route: str | None = None,
 ) -> dict[str, object]:
-    """The event of source ``kind`` for a request from a client at :data:`CLIENT_IP`."""
+    """The event of source ``kind`` for a request from a client at :data:`CLIENT_IP`; for
+    ``websocket``, the event of ``route`` (``$default`` when not given)."""
     source = get_source(kind)
     split = urlsplit(path)
     raw_path = quote(split.path or "/", safe="/%:@!$&'()*+,;=-._~")
@@ -56,6 +58,10 @@ def sample_event(
     }
     if body:
         added["content-length"] = str(len(body))
+    if kind == "websocket" and route == "$connect":
+        # The handshake's own headers; the key is RFC 6455's example nonce.
+        added["sec-websocket-key"] = "dGhlIHNhbXBsZSBub25jZQ=="
+        added["sec-websocket-version"] = "13"
     all_headers[:0] = [(name, value) for name, value in added.items() if name not in given]
     request = Request(
         method=method.upper(),
@@ -69,7 +75,7 @@ def sample_event(
         # live capture apigwv1-request.json: "/live/capture/..." on stage "live").
         root_path=f"/{stage}" if kind == "rest" and stage else "",
     )
-    invocation = GatewayContext(stage=stage)
+    invocation = GatewayContext(stage=stage, route_key=route)
     if kind == "rest" and raw_path == "/":
         # A greedy /{proxy+} never takes the root: AWS routes it to the "/" resource, which
         # has no path parameters.
@@ -104,9 +110,38 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--body", default="", help="request body; @FILE reads a file")
     parser.add_argument("--stage", default=None, help="API Gateway stage name")
+    parser.add_argument(
+        "--route",
+        default=None,
+        metavar="ROUTE",
+        help="websocket only: the route key, $connect (CONNECT), $disconnect (DISCONNECT), "
+        "$default or a custom route (MESSAGE); default $default",
+    )
+
+
+def _route_problem(kind: str, route: str | None) -> str | None:
+    """Why ``--route`` cannot be used, if it cannot. API Gateway reserves the ``$`` prefix for
+    its three predefined routes
+    (https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-develop-routes.html)."""
+    if route is None:
+        return None
+    if kind != "websocket":
+        return f"--route is for websocket events, not {kind}"
+    if not route:
+        return "--route: a route key cannot be empty"
+    if route.startswith("$") and route not in ("$connect", "$disconnect", "$default"):
+        return (
+            f"--route: {route!r} is not a route: the $ routes are $connect, $disconnect and "
+            "$default"
+        )
+    return None
 
 
 def run(args: argparse.Namespace) -> int:
+    problem = _route_problem(args.kind, args.route)
+    if problem:
+        sys.stderr.write(f"lambgate event: error: {problem}\n")
+        return 2
     body = args.body.encode("utf-8")
     if args.body.startswith("@"):
         try:
@@ -125,6 +160,7 @@ def run(args: argparse.Namespace) -> int:
         headers=args.header,
         body=body,
         stage=args.stage,
+        route=args.route,
     )
     json.dump(event, sys.stdout, indent=2)
     sys.stdout.write("\n")

@@ -23,7 +23,15 @@ from hypothesis import strategies as st
 
 from lambgate.model import Request, Response
 
-__all__ = ["CARRIAGES", "SOURCE_NAMES", "grouped_headers", "requests_for", "responses_for"]
+__all__ = [
+    "CARRIAGES",
+    "SOURCE_NAMES",
+    "WEBSOCKET_ROUTES",
+    "grouped_headers",
+    "requests_for",
+    "responses_for",
+    "websocket_requests",
+]
 
 SOURCE_NAMES = (
     "rest",
@@ -382,3 +390,42 @@ def grouped_headers(headers: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
     for name, value in headers:
         grouped.setdefault(name.lower(), []).append(value)
     return grouped
+
+
+#: The routes of a WebSocket API: its two handshake routes, the default and a custom one.
+WEBSOCKET_ROUTES = ("$connect", "$disconnect", "$default", "sendmessage")
+
+
+@st.composite
+def websocket_requests(draw: st.DrawFn, route: str) -> Request:
+    """A request an API Gateway WebSocket event carries whole. ``$connect`` and
+    ``$disconnect`` carry the handshake's headers (grouped by name, in
+    ``multiValueHeaders``) and query (decoded, grouped by key) and no body; a message carries
+    only its body (text, or base64 when the frame was binary). There is no path: the
+    connection's URL is ``wss://{domainName}/{stage}``.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-route-keys-connect-disconnect.html
+    """
+    root_path = "/" + draw(_STAGES) if draw(st.booleans()) else ""
+    host = draw(_HOSTS)
+    client = str(draw(st.ip_addresses()))
+    headers: list[tuple[str, str]] = []
+    query = ""
+    body = b""
+    if route in ("$connect", "$disconnect"):
+        groups = [("host", [host]), *((n, draw(_SOME_FIELD_VALUES)) for n in draw(_HEADER_NAMES))]
+        headers = [(name, value) for name, values in groups for value in values]
+        query = draw(_query(CARRIAGES["rest"]))
+    else:
+        body = draw(_BODIES)
+    return Request(
+        method="GET",
+        path="/",
+        raw_path="/",
+        query_string=query,
+        headers=headers,
+        body=body,
+        scheme="wss",
+        server=(host, 443),
+        client=(client, 0),
+        root_path=root_path,
+    )

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from lambgate import MalformedEvent, make_handler
+from lambgate import MalformedEvent, UnknownEventSource, make_handler
 from lambgate.events import GatewayContext, detect, get_source
 from lambgate.model import Request
 from tests.factories import make_function_url_event, make_http_v2_event, make_lambda_context
@@ -406,3 +406,45 @@ def test_mangum_fails_on_lattice_events_so_there_is_nothing_to_compare(
     with pytest.raises(failure):
         Mangum(_starlette_app(), lifespan="off")(aws_event(name), make_lambda_context())
     assert HANDLER(aws_event(name), make_lambda_context())["statusCode"] == 200
+
+
+def _response_trigger_event(event_type: str) -> dict[str, Any]:
+    """A Lambda@Edge response trigger's event: the captured request, the origin's response
+    beside it, as AWS documents the response event structure.
+    https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/lambda-event-structure.html#lambda-event-structure-response
+    """
+    event = aws_event("aws-lambda-go-cloudfront-request.json")
+    cf = event["Records"][0]["cf"]
+    cf["config"]["eventType"] = event_type
+    del cf["request"]["body"]  # a response trigger is never given the request body
+    cf["response"] = {
+        "status": "200",
+        "statusDescription": "OK",
+        "headers": {
+            "content-type": [{"key": "Content-Type", "value": "text/html; charset=UTF-8"}],
+            "server": [{"key": "Server", "value": "ExampleCustomOriginServer"}],
+        },
+    }
+    return event
+
+
+@pytest.mark.parametrize("event_type", ["origin-response", "viewer-response"])
+def test_a_response_trigger_event_is_refused_by_name_and_never_reaches_the_app(
+    event_type: str,
+) -> None:
+    # Served as a request, the app's page would replace the origin's response for every
+    # viewer: the function was meant to adjust that response, not answer the request.
+    called: list[dict[str, Any]] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        called.append(environ)
+        return echo(environ, start_response)
+
+    with pytest.raises(UnknownEventSource) as caught:
+        make_handler(app)(_response_trigger_event(event_type), make_lambda_context())
+
+    assert str(caught.value) == (
+        "lambgate cannot serve a CloudFront response trigger event: lambgate serves requests "
+        "(viewer-request / origin-request triggers)"
+    )
+    assert called == []

@@ -40,12 +40,16 @@ from tests.factories import (
 
 StartResponse = Callable[..., Callable[[bytes], object]]
 _AWS_EVENTS = FilePath(__file__).parent / "aws_events"
+_WEBSOCKET_EVENTS = FilePath(__file__).parent / "events"
 
 
-def _captured(name: str, change: Callable[[dict[str, Any]], None]) -> Callable[[], dict[str, Any]]:
-    """A baseline from an event AWS's libraries captured (``aws_events/README.md``), with its
-    body sent as text: a mutation of base64 data would only ever test the base64 decoder."""
-    event = json.loads((_AWS_EVENTS / name).read_text(encoding="utf-8"))
+def _captured(
+    name: str, change: Callable[[dict[str, Any]], None], folder: FilePath = _AWS_EVENTS
+) -> Callable[[], dict[str, Any]]:
+    """A baseline from an event AWS's libraries captured (``aws_events/README.md``,
+    ``events/README.md``), with its body sent as text: a mutation of base64 data would only
+    ever test the base64 decoder."""
+    event = json.loads((folder / name).read_text(encoding="utf-8"))
     change(event)
     return lambda: copy.deepcopy(event)
 
@@ -108,7 +112,32 @@ BASELINES: dict[str, Callable[[], dict[str, Any]]] = {
     "edge": _captured("aws-lambda-go-cloudfront-request.json", _edge_text_body),
     "lattice": _captured("powertools-vpcLatticeEvent.json", _lattice_text_body),
     "lattice-v2": _captured("powertools-vpcLatticeV2EventWithHeaders.json", lambda event: None),
+    # One baseline per event type of a WebSocket API, each served by the ASGI app only.
+    **{
+        f"websocket-{kind}": _captured(
+            f"apigw-websocket-request{suffix}.json", lambda event: None, _WEBSOCKET_EVENTS
+        )
+        for kind, suffix in (
+            ("connect", ""),
+            ("message", "-send-message"),
+            ("disconnect", "-disconnect"),
+        )
+    },
 }
+
+
+def _source_of(case: str) -> str:
+    """The source a baseline's event belongs to: ``websocket-connect`` is ``websocket``."""
+    return "websocket" if case.startswith("websocket-") else case
+
+
+#: ``(baseline, interface)``: WSGI has no WebSocket, so WebSocket events go to ASGI only.
+CASES = [
+    (case, interface)
+    for case in BASELINES
+    for interface in ("wsgi", "asgi")
+    if not (case.startswith("websocket-") and interface == "wsgi")
+]
 
 
 class Field:
@@ -235,6 +264,30 @@ READS: dict[str, dict[Path, Field]] = {
         ("body",): TEXT_OR_NULL,
         ("is_base64_encoded",): FLAG,
     },
+    # Only a $connect or $disconnect event carries headers and a query; a single-value map
+    # is read only where its multi-value map is absent.
+    "websocket": {
+        ("requestContext",): OBJECT,
+        ("requestContext", "eventType"): TEXT,
+        ("requestContext", "connectionId"): TEXT,
+        ("requestContext", "routeKey"): TEXT,
+        ("requestContext", "domainName"): TEXT_OR_NULL,
+        ("requestContext", "stage"): TEXT_OR_NULL,
+        ("requestContext", "identity"): OBJECT_OR_NULL,
+        ("requestContext", "identity", "sourceIp"): ASCII_OR_NULL,
+        # A close code outside 1000-4999 is reported as 1005, "no status".
+        ("requestContext", "disconnectStatusCode"): Field(int, None),
+        ("requestContext", "disconnectReason"): TEXT_OR_NULL,
+        ("multiValueHeaders",): OBJECT_OR_NULL,
+        ("multiValueHeaders", "*"): LIST,
+        # The $disconnect capture holds empty values (X-Forwarded-For, x-api-key).
+        ("multiValueHeaders", "*", "*"): Field(str, present=True),
+        ("multiValueQueryStringParameters",): OBJECT_OR_NULL,
+        ("multiValueQueryStringParameters", "*"): LIST,
+        ("multiValueQueryStringParameters", "*", "*"): TEXT,
+        ("body",): TEXT_OR_NULL,
+        ("isBase64Encoded",): FLAG,
+    },
     # Values are lists as AWS documents them; early captures hold single strings.
     "lattice-v2": {
         ("method",): ASCII,
@@ -272,6 +325,13 @@ DETECTION: dict[str, set[Path]] = {
     "edge": {(*_CF_REQUEST, "response")},
     "lattice": {("raw_path",), ("method",)},
     "lattice-v2": {("version",), ("method",), ("routeKey",)},
+    # The $connect capture also holds REST's httpMethod and path.
+    "websocket": {
+        ("requestContext", "eventType"),
+        ("requestContext", "connectionId"),
+        ("httpMethod",),
+        ("version",),
+    },
 }
 
 #: Header values gateways write themselves, and what they write there.
@@ -445,7 +505,9 @@ def _problems(source: str, path: Path, value: Any) -> bool:
         if field.path and value and not value.startswith("/"):
             return True
         name = [key for key in path if isinstance(key, str)][-1].lower()
-        if path[0] in ("headers", "multiValueHeaders") and name in GATEWAY_HEADERS:
+        # A WebSocket connection's scheme and port are wss and 443, whatever these say.
+        gateway_header = name in GATEWAY_HEADERS and source != "websocket"
+        if path[0] in ("headers", "multiValueHeaders") and gateway_header:
             return not GATEWAY_HEADERS[name](value)
         if source == "edge" and path[-1] == "key":
             return bool(value) and not _is_header_name(value)
@@ -480,6 +542,9 @@ def _echo_wsgi(environ: dict[str, Any], start_response: StartResponse) -> list[b
 
 async def _echo_asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
     """Checks the scope's types as the ASGI HTTP spec gives them, then answers with it."""
+    if scope["type"] == "websocket":
+        await _echo_websocket(scope, receive, send)
+        return
     if scope["type"] != "http":
         return
     assert all(isinstance(scope[key], str) for key in ("method", "path", "root_path", "scheme"))
@@ -505,28 +570,73 @@ async def _echo_asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+#: What the WebSocket app saw in the last invocation (a WebSocket result carries no echo).
+_WEBSOCKET_SEEN: list[dict[str, Any]] = []
+
+
+async def _echo_websocket(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """Checks the scope and messages as the ASGI WebSocket spec gives them; a $connect is
+    accepted, a message or disconnect received."""
+    assert all(isinstance(scope[key], str) for key in ("path", "root_path", "scheme"))
+    assert all(isinstance(scope[key], bytes) for key in ("raw_path", "query_string"))
+    assert all(isinstance(n, bytes) and isinstance(v, bytes) for n, v in scope["headers"])
+    assert all(name == name.lower() for name, _ in scope["headers"])
+    assert scope["server"] is None or isinstance(scope["server"][0], str)
+    assert scope["client"] is None or isinstance(scope["client"][0], str)
+    assert all(isinstance(p, str) for p in scope["subprotocols"])
+    (scope["root_path"] + scope["path"]).encode("utf-8")
+    assert (await receive())["type"] == "websocket.connect"
+    seen: dict[str, Any] = {
+        "path": scope["path"],
+        "root_path": scope["root_path"],
+        "query_string": scope["query_string"].decode("latin-1"),
+        "headers": [[n.decode("latin-1"), v.decode("latin-1")] for n, v in scope["headers"]],
+        "server": scope["server"],
+        "client": scope["client"],
+    }
+    if scope["aws.event"]["requestContext"]["eventType"] == "CONNECT":
+        _WEBSOCKET_SEEN.append(seen)
+        await send({"type": "websocket.accept"})
+        return
+    message = await receive()
+    if message["type"] == "websocket.receive":
+        text, data = message.get("text"), message.get("bytes")
+        assert (text is None) != (data is None)
+        assert text is None or isinstance(text, str)
+        if text is not None:
+            text.encode("utf-8")
+        assert data is None or isinstance(data, bytes)
+    else:
+        assert message["type"] == "websocket.disconnect"
+        assert isinstance(message["code"], int) and 1000 <= message["code"] <= 4999
+        assert isinstance(message["reason"], str)
+        message["reason"].encode("utf-8")
+    _WEBSOCKET_SEEN.append({**seen, "message": message})
+
+
 _HANDLERS = {"wsgi": make_handler(_echo_wsgi), "asgi": make_handler(_echo_asgi, lifespan="off")}
 
 
 def _outcome(interface: str, event: dict[str, Any]) -> Any:
+    _WEBSOCKET_SEEN.clear()
     try:
-        return _HANDLERS[interface](event, make_lambda_context())
+        result = _HANDLERS[interface](event, make_lambda_context())
     except (MalformedEvent, UnknownEventSource) as error:
         return error
+    return {**result, "websocket_seen": _WEBSOCKET_SEEN[0]} if _WEBSOCKET_SEEN else result
 
 
 _SERVED: dict[tuple[str, str], Any] = {}
 
 
-def _served_as_is(source: str, interface: str) -> Any:
-    """The result for the source's event as AWS sends it."""
-    if (source, interface) not in _SERVED:
-        _SERVED[source, interface] = _outcome(interface, BASELINES[source]())
-    return _SERVED[source, interface]
+def _served_as_is(case: str, interface: str) -> Any:
+    """The result for the baseline's event as AWS sends it."""
+    if (case, interface) not in _SERVED:
+        _SERVED[case, interface] = _outcome(interface, BASELINES[case]())
+    return _SERVED[case, interface]
 
 
-@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
-@pytest.mark.parametrize("source", list(BASELINES))
+@pytest.mark.parametrize(("case", "interface"), CASES)
 @settings(
     max_examples=EXAMPLES,
     deadline=2_000,  # huge values must not take long: a hang fails the example
@@ -534,13 +644,14 @@ def _served_as_is(source: str, interface: str) -> Any:
 )
 @given(data=st.data())
 def test_a_mutated_event_is_refused_by_name_or_served_as_aws_sends_it(
-    source: str, interface: str, data: st.DataObject
+    case: str, interface: str, data: st.DataObject
 ) -> None:
-    baseline = BASELINES[source]()
-    expected_same = _served_as_is(source, interface)
+    source = _source_of(case)
+    baseline = BASELINES[case]()
+    expected_same = _served_as_is(case, interface)
     assert isinstance(expected_same, dict) and _status(expected_same) == 200
     mutation = data.draw(mutations(baseline))
-    event = BASELINES[source]()
+    event = BASELINES[case]()
     mutation.apply(event)
 
     outcome = _outcome(interface, event)
@@ -671,6 +782,17 @@ def _names(message: str, path: Path) -> bool:
             lambda event: event.update(isBase64Encoded=True),
             "http-v1 event: body is not base64, though isBase64Encoded is true: ",
         ),
+        # Found by the property above: the app was handed a reason that was not text.
+        (
+            BASELINES["websocket-disconnect"],
+            lambda event: event["requestContext"].update(disconnectReason=0),
+            "websocket event: requestContext.disconnectReason must be a string, got int",
+        ),
+        (
+            BASELINES["websocket-message"],
+            lambda event: event["requestContext"].update(routeKey=None),
+            "websocket event: requestContext.routeKey must be a string, got null",
+        ),
     ],
     ids=[
         "header-list",
@@ -683,6 +805,8 @@ def _names(message: str, path: Path) -> bool:
         "cookie-null",
         "port-not-a-number",
         "body-not-base64",
+        "websocket-reason-number",
+        "websocket-route-null",
     ],
 )
 def test_the_reported_events_are_refused_naming_source_and_field(

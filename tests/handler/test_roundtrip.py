@@ -23,7 +23,14 @@ from lambgate.events import (
     get_source,
 )
 from lambgate.model import Request, Response
-from tests.handler.strategies import SOURCE_NAMES, grouped_headers, requests_for, responses_for
+from tests.handler.strategies import (
+    SOURCE_NAMES,
+    WEBSOCKET_ROUTES,
+    grouped_headers,
+    requests_for,
+    responses_for,
+    websocket_requests,
+)
 
 #: REST base64-encodes a request body only for a binary media type; ``*/*`` makes every body
 #: travel as bytes, so binary bodies round-trip (without it AWS would mangle them).
@@ -179,3 +186,59 @@ def test_payload_2_joins_repeated_headers_with_commas() -> None:
     # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
     for source in ("http", "url"):
         assert through_event(REPEATED_HEADERS, source).header("accept") == "text/html,*/*"
+
+
+# API Gateway WebSocket APIs: one event per route, none of them a whole HTTP request.
+
+
+def _websocket_gateway(route: str, request: Request) -> GatewayContext:
+    """The API that sends ``route``'s event, on the domain the client connected to."""
+    return GatewayContext(
+        route_key=route, domain_name=request.server[0] if request.server else None
+    )
+
+
+@pytest.mark.parametrize("route", WEBSOCKET_ROUTES)
+@ROUND_TRIP
+@given(data=st.data())
+def test_websocket_request_survives_its_event(route: str, data: st.DataObject) -> None:
+    request = data.draw(websocket_requests(route))
+    kind = get_source("websocket")
+    event = kind.request_to_event(request, _websocket_gateway(route, request))
+    assert detect(event).name == "websocket"
+    assert kind.event_to_request(event, None, DEFAULT_OPTIONS) == request
+
+
+@pytest.mark.parametrize("route", WEBSOCKET_ROUTES)
+@ROUND_TRIP
+@given(data=st.data())
+def test_websocket_event_type_follows_its_route(route: str, data: st.DataObject) -> None:
+    # "$connect" and "$disconnect" are the handshake's, every other route a message's.
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-route-keys-connect-disconnect.html
+    request = data.draw(websocket_requests(route))
+    event = get_source("websocket").request_to_event(request, _websocket_gateway(route, request))
+    expected = {"$connect": "CONNECT", "$disconnect": "DISCONNECT"}.get(route, "MESSAGE")
+    assert (event["requestContext"]["eventType"], event["requestContext"]["routeKey"]) == (
+        expected,
+        route,
+    )
+
+
+@ROUND_TRIP
+@given(data=st.data())
+def test_websocket_connect_response_survives_its_result(data: st.DataObject) -> None:
+    # A $connect route's answer: its status decides the handshake. Its header map holds one
+    # value per name (AWS's example result has no multiValueHeaders), so the repeats of a
+    # name arrive joined with commas, none lost.
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-connect-route-subprotocol.html
+    response = data.draw(responses_for("websocket"))
+    request = data.draw(websocket_requests("$connect"))
+    back = through_result(response, request, "websocket")
+    joined = {
+        name: [", ".join(values)] for name, values in grouped_headers(response.headers).items()
+    }
+    assert (back.status, grouped_headers(back.headers), back.body) == (
+        response.status,
+        joined,
+        response.body,
+    )

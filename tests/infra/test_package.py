@@ -126,6 +126,10 @@ def _options(source: Path, output: Path, wheelhouse: Path, **changes: object) ->
     return PackageOptions(**settings)  # type: ignore[arg-type]
 
 
+def _dirs(names: list[str]) -> set[str]:
+    return {name for name in names if name.endswith("/")}
+
+
 def test_zip_holds_app_handler_and_requirements_without_the_sdk(
     app_source: Path, wheelhouse: Path, tmp_path: Path
 ) -> None:
@@ -144,7 +148,12 @@ def test_zip_holds_app_handler_and_requirements_without_the_sdk(
     assert {info.date_time for info in infos} == {(1980, 1, 1, 0, 0, 0)}
     modes = {info.filename: stat.S_IMODE(info.external_attr >> 16) for info in infos}
     assert {mode for name, mode in modes.items() if name.endswith("/")} == {0o755}
-    assert {mode for name, mode in modes.items() if not name.endswith("/")} == {0o644}
+    # Files are read-only but for the streaming runtime's wrapper script, which Lambda runs.
+    executable = {name for name, mode in modes.items() if mode == 0o755 and not name.endswith("/")}
+    assert executable == {"lambgate/streaming/exec-wrapper"}
+    assert {mode for name, mode in modes.items() if name not in executable | _dirs(names)} == {
+        0o644
+    }
     assert result.sha256 == hashlib.sha256(result.output.read_bytes()).hexdigest()
     assert result.unzipped_size == sum(info.file_size for info in infos)
     assert [group.name for group in result.groups][:1] == ["lambgate"]

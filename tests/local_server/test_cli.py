@@ -141,3 +141,62 @@ def test_deploy_and_package_are_lambgate_commands(tmp_path: Path) -> None:
         check=True,
     ).stdout
     assert "--requirements" in help_text and "--arch" in help_text
+
+
+@pytest.mark.parametrize(
+    ("route", "event_type", "app_gets"),
+    [
+        ("$connect", "CONNECT", "websocket.connect"),
+        ("$default", "MESSAGE", "websocket.receive"),
+        ("sendmessage", "MESSAGE", "websocket.receive"),
+        ("$disconnect", "DISCONNECT", "websocket.disconnect"),
+    ],
+)
+def test_websocket_event_of_each_route_is_served_as_that_event(
+    route: str, event_type: str, app_gets: str
+) -> None:
+    # "$connect" and "$disconnect" are the handshake's, any other route a message's.
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-route-keys-connect-disconnect.html
+    event = lambgate("event", "websocket", "--route", route, "--body", '{"action": "hi"}')
+    context = event["requestContext"]
+    assert isinstance(context, dict)
+    assert (context["eventType"], context["routeKey"]) == (event_type, route)
+    assert detect(event).name == "websocket"
+    received: list[dict[str, object]] = []
+
+    async def app(scope: dict[str, object], receive: object, send: object) -> None:
+        assert scope["type"] == "websocket"
+        received.append(await receive())  # type: ignore[operator]
+        if event_type == "CONNECT":
+            await send({"type": "websocket.accept"})  # type: ignore[operator]
+            return
+        received.append(await receive())  # type: ignore[operator]
+
+    result = make_handler(app, lifespan="off")(event, None)
+
+    assert result["statusCode"] == 200
+    assert received[-1]["type"] == app_gets
+    if event_type == "MESSAGE":
+        assert received[-1]["text"] == '{"action": "hi"}'
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("http", "--route", "$connect"), "--route is for websocket events, not http"),
+        (("websocket", "--route", "$connnect"), "'$connnect' is not a route"),
+        (("websocket", "--route", ""), "a route key cannot be empty"),
+    ],
+)
+def test_a_bad_route_is_one_plain_error_line(args: tuple[str, ...], message: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "lambgate", "event", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert proc.stderr.startswith("lambgate event: error: ")
+    assert message in proc.stderr
+    assert proc.stderr.count("\n") == 1
