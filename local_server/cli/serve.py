@@ -22,7 +22,6 @@ from pathlib import Path
 
 from lambgate.errors import ConfigurationError
 from lambgate.local.front.server import HTTPServer, run_async, start_server
-from lambgate.local.front.websocket_server import WebSocketServer, start_websocket_server
 from lambgate.local.gateway.access_log import AccessLog
 from lambgate.local.gateway.destinations import ApiRoutes, DestinationResolver, SingleFunction
 from lambgate.local.gateway.gateway import Gateway
@@ -60,6 +59,10 @@ from .ports import (
 from .reload import WORKER_COMMAND, CodeWatcher
 from .reload_filter import ReloadFilter
 from .workers import add_worker_arguments, worker_options
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from lambgate.local.front.websocket_server import WebSocketServer
 
 __all__ = ["Emulator", "add_arguments", "port_number", "run", "serve", "start_emulator"]
 
@@ -246,6 +249,9 @@ async def start_emulator(
     async def start(index: int, port: int) -> None:
         if first_websocket <= index < after_fronts:
             ws_plan = plan.websocket_fronts[index - first_websocket]
+            # Imported here, as the HTTP front imports its parser only when it serves.
+            from lambgate.local.front.websocket_server import start_websocket_server
+
             ws_gateway = WebSocketGateway(ws_plan.api, runtimes)
             ws_server = await start_websocket_server(ws_gateway, host, port)
             started_websockets[index] = WebSocketFront(ws_plan, ws_gateway, ws_server)
