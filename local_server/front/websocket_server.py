@@ -14,7 +14,6 @@ import contextlib
 import re
 import urllib.parse
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 import h11
@@ -31,10 +30,10 @@ from wsproto.events import Request as Upgrade
 
 from lambgate.model import Request
 
+from .websocket_limits import AWS_WEBSOCKET_LIMITS, WebSocketLimits
+
 __all__ = [
-    "AWS_WEBSOCKET_LIMITS",
     "WebSocketHandler",
-    "WebSocketLimits",
     "WebSocketServer",
     "start_websocket_server",
 ]
@@ -49,21 +48,6 @@ _CLOSE_WAIT_SECONDS = 3.0
 Connection = TypeVar("Connection")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class WebSocketLimits:
-    """API Gateway's WebSocket quotas
-    (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html):
-    a frame over 32 KB or a message over 128 KB closes the connection with 1009; a connection
-    idle 10 minutes, or open 2 hours, is closed. The server's own messages go out in frames of
-    at most ``frame_bytes``."""
-
-    frame_bytes: int = 32 * 1024
-    message_bytes: int = 128 * 1024
-    idle_seconds: float = 600.0
-    duration_seconds: float = 7200.0
-
-
-AWS_WEBSOCKET_LIMITS = WebSocketLimits()
 #: The close code for a frame or message over the limits ("Message Too Big", RFC 6455 7.4.1).
 _TOO_BIG = 1009
 #: The close code when the idle timeout or the connection duration ends it ("Going Away").

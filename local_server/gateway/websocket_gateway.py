@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from lambgate.events.apigw_websocket import request_to_event
 from lambgate.events.base import GatewayContext
-from lambgate.local.front.websocket_server import AWS_WEBSOCKET_LIMITS
+from lambgate.local.front.websocket_limits import AWS_WEBSOCKET_LIMITS
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
 from lambgate.local.template.specs import WebSocketApiSpec, WebSocketRouteSpec
 from lambgate.model import Request

@@ -14,11 +14,8 @@ import pytest
 import websockets
 from websockets.asyncio.client import connect
 
-from lambgate.local.front.websocket_server import (
-    AWS_WEBSOCKET_LIMITS,
-    WebSocketLimits,
-    start_websocket_server,
-)
+from lambgate.local.front.websocket_limits import AWS_WEBSOCKET_LIMITS, WebSocketLimits
+from lambgate.local.front.websocket_server import start_websocket_server
 from lambgate.local.gateway.websocket_gateway import WebSocketGateway
 from lambgate.local.lambda_service.function import FunctionConfig
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
