@@ -181,7 +181,9 @@ def request_to_event(
         "requestTime": request_time(gateway.time_epoch_ms),
         "messageDirection": "IN",
         "stage": stage,
-        "connectedAt": gateway.time_epoch_ms,
+        "connectedAt": (
+            gateway.time_epoch_ms if gateway.connected_at_ms is None else gateway.connected_at_ms
+        ),
         "requestTimeEpoch": gateway.time_epoch_ms,
         "identity": {
             "sourceIp": request.client[0] if request.client else "127.0.0.1",
@@ -189,7 +191,7 @@ def request_to_event(
         },
         "requestId": gateway.request_id,
         "domainName": gateway.domain_name or gateway.execute_api_domain(),
-        "connectionId": gateway.request_id[:12] + "=",
+        "connectionId": gateway.connection_id or gateway.request_id[:12] + "=",
         "apiId": gateway.api_id,
     }
     event: dict[str, Any] = {"requestContext": ctx, "isBase64Encoded": False}
@@ -202,8 +204,8 @@ def request_to_event(
             event["body"] = text_body
     else:
         if kind == "DISCONNECT":
-            ctx["disconnectStatusCode"] = 1000
-            ctx["disconnectReason"] = ""
+            ctx["disconnectStatusCode"] = gateway.disconnect_status_code
+            ctx["disconnectReason"] = gateway.disconnect_reason
         multi = headers_to_multi_map(request.headers)
         event["headers"] = {name: values[-1] for name, values in multi.items()}
         event["multiValueHeaders"] = multi

@@ -98,6 +98,10 @@ class GatewayContext:
         "api_id",
         "authorizer",
         "binary_media_types",
+        "connected_at_ms",
+        "connection_id",
+        "disconnect_reason",
+        "disconnect_status_code",
         "domain_name",
         "edge_event_type",
         "header_names",
@@ -134,6 +138,10 @@ class GatewayContext:
         authorizer: Mapping[str, Any] | None = None,
         header_names: Mapping[str, str] | None = None,
         edge_event_type: str = "viewer-request",
+        connection_id: str | None = None,
+        connected_at_ms: int | None = None,
+        disconnect_status_code: int = 1000,
+        disconnect_reason: str = "",
     ) -> None:
         self.request_id = request_id
         self.time_epoch_ms = time_epoch_ms
@@ -164,6 +172,14 @@ class GatewayContext:
         #: The CloudFront trigger a Lambda@Edge event is for: ``viewer-request`` or
         #: ``origin-request`` (their limits and read-only headers differ).
         self.edge_event_type = edge_event_type
+        #: A WebSocket connection's id and when it was opened: the same in every event of one
+        #: connection (an emulator passes them); by default derived from ``request_id`` and
+        #: ``time_epoch_ms``, as for a connection with a single event.
+        self.connection_id = connection_id
+        self.connected_at_ms = connected_at_ms
+        #: How a WebSocket connection closed, for its DISCONNECT event.
+        self.disconnect_status_code = disconnect_status_code
+        self.disconnect_reason = disconnect_reason
 
     def execute_api_domain(self) -> str:
         """The execute-api domain API Gateway gives an API of its own."""

@@ -61,6 +61,16 @@ def banner(emulator: Emulator) -> str:
             for route in routes:
                 text = _route_text(route.method, route.path)
                 lines.append(f"    {text:<{width}}  -> {route.function}")
+    host = f"[{emulator.host}]" if ":" in emulator.host else emulator.host
+    for ws in emulator.websocket_fronts:
+        ws_api = ws.plan.api
+        lines.append(
+            f"  {ws_api.logical_id} (WebSocket API, stage {ws_api.stage_name}) "
+            f"ws://{host}:{ws.server.port}/{ws_api.stage_name}{_moved(ws.moved_from)}"
+        )
+        width = max(len(ws_route.route_key) for ws_route in ws_api.routes)
+        for ws_route in ws_api.routes:
+            lines.append(f"    {ws_route.route_key:<{width}}  -> {ws_route.function}")
     if emulator.invoke is not None:
         names = ", ".join(emulator.runtimes)
         lines.append(

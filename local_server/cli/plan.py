@@ -44,6 +44,7 @@ from lambgate.local.template.specs import (
     RouteSpec,
     Template,
     TemplateError,
+    WebSocketApiSpec,
 )
 
 from .ports import DEFAULT_LAMBDA_PORT, DEFAULT_PORT, PortWish
@@ -54,6 +55,7 @@ __all__ = [
     "FrontPlan",
     "ServeOptions",
     "ServePlan",
+    "WebSocketFrontPlan",
     "app_function_config",
     "function_config",
     "lambda_port",
@@ -172,9 +174,19 @@ class FrontPlan:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class WebSocketFrontPlan:
+    """A WebSocket API on a port of its own (its own domain on AWS): ``ws://HOST:PORT/stage``."""
+
+    api: WebSocketApiSpec
+    port: PortWish
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ServePlan:
     functions: dict[str, FunctionConfig]
     fronts: tuple[FrontPlan, ...]
+    #: After the APIs' ports, one each.
+    websocket_fronts: tuple[WebSocketFrontPlan, ...] = ()
     #: Shown under the banner: what the template skipped, and what is not emulated.
     warnings: tuple[str, ...] = ()
     #: Where it came from, for the banner: the template's path or ``APP``.
@@ -337,6 +349,10 @@ def plan_template(options: ServeOptions) -> ServePlan:
                 collision=collision,
             )
         )
+    websocket_fronts = tuple(
+        WebSocketFrontPlan(api=api, port=next(api_ports))
+        for api in template.websocket_apis.values()
+    )
     warnings = list(template.warnings)
     for api, routes in served:
         for route in stage_routes(routes, api.stage_name):
@@ -365,11 +381,14 @@ def plan_template(options: ServeOptions) -> ServePlan:
             warnings.append(
                 f"{spec.logical_id}: the function URL's AuthType AWS_IAM is not checked locally"
             )
-    if not fronts:
-        warnings.append("no Api, HttpApi or FunctionUrlConfig in the template: Invoke API only")
+    if not fronts and not websocket_fronts:
+        warnings.append(
+            "no Api, HttpApi, WebSocketApi or FunctionUrlConfig in the template: Invoke API only"
+        )
     return ServePlan(
         functions=functions,
         fronts=tuple(fronts),
+        websocket_fronts=websocket_fronts,
         warnings=tuple(warnings),
         origin=str(options.template),
     )

@@ -25,12 +25,14 @@ from lambgate.local.front.server import HTTPServer, run_async, start_server
 from lambgate.local.gateway.access_log import AccessLog
 from lambgate.local.gateway.destinations import ApiRoutes, DestinationResolver, SingleFunction
 from lambgate.local.gateway.gateway import Gateway
+from lambgate.local.gateway.websocket_gateway import WebSocketGateway
 from lambgate.local.inspector.app import InspectorApp, InspectorServer, start_inspector
 from lambgate.local.inspector.recorder import Recorder
 from lambgate.local.inspector.redaction import Redactor
 from lambgate.local.lambda_service.function import InitFailed
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
 from lambgate.local.lambda_service.invoke_api import InvokeServer, start_invoke_api
+from lambgate.local.lambda_service.runtime_variables import with_management_endpoint
 from lambgate.local.lambda_service.worker_options import WorkerOptions
 from lambgate.local.template.function_variables import check_env_vars
 from lambgate.local.template.parameters import parse_parameter_overrides
@@ -42,6 +44,7 @@ from .plan import (
     FrontPlan,
     ServeOptions,
     ServePlan,
+    WebSocketFrontPlan,
     lambda_port,
     plan_app,
     plan_template,
@@ -56,6 +59,10 @@ from .ports import (
 from .reload import WORKER_COMMAND, CodeWatcher
 from .reload_filter import ReloadFilter
 from .workers import add_worker_arguments, worker_options
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from lambgate.local.front.websocket_server import WebSocketServer
 
 __all__ = ["Emulator", "add_arguments", "port_number", "run", "serve", "start_emulator"]
 
@@ -73,6 +80,14 @@ class Front:
 
 
 @dataclass(eq=False)
+class WebSocketFront:
+    plan: WebSocketFrontPlan
+    gateway: WebSocketGateway
+    server: WebSocketServer
+    moved_from: int | None = None
+
+
+@dataclass(eq=False)
 class Emulator:
     """Everything ``lambgate serve`` runs; :meth:`close` stops all of it."""
 
@@ -80,6 +95,7 @@ class Emulator:
     host: str
     runtimes: dict[str, FunctionRuntime]
     fronts: list[Front] = field(default_factory=list)
+    websocket_fronts: list[WebSocketFront] = field(default_factory=list)
     invoke: InvokeServer | None = None
     invoke_moved_from: int | None = None
     watcher: CodeWatcher | None = None
@@ -119,6 +135,7 @@ class Emulator:
     def ports(self) -> dict[str, int]:
         """The port of each front (by its first name) and of the Invoke API."""
         ports = {front.plan.names[0]: front.server.port for front in self.fronts}
+        ports |= {ws.plan.api.logical_id: ws.server.port for ws in self.websocket_fronts}
         if self.invoke is not None:
             ports[INVOKE_API] = self.invoke.port
         if self.inspector is not None:
@@ -139,6 +156,7 @@ class Emulator:
             *(front.server.close(grace=STOP_GRACE_SECONDS) for front in self.fronts)
         )
         await asyncio.gather(*(front.gateway.close() for front in self.fronts))
+        await asyncio.gather(*(ws.server.close() for ws in self.websocket_fronts))
         if self.invoke is not None:
             await self.invoke.close()
         if self.inspector is not None:
@@ -215,18 +233,35 @@ async def start_emulator(
     observer = emulator.recorder
     host = options.host
     wishes = [_kept(front.port, kept.get(front.names[0])) for front in plan.fronts]
+    wishes += [_kept(ws.port, kept.get(ws.api.logical_id)) for ws in plan.websocket_fronts]
+    first_websocket = len(plan.fronts)
+    # Where a function's boto3 reaches the @connections API: this host, unless it listens on
+    # every interface (then loopback, which the functions, here, can always reach).
+    ws_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    ws_host = f"[{ws_host}]" if ":" in ws_host else ws_host
+    after_fronts = first_websocket + len(plan.websocket_fronts)
     wishes.append(_kept(lambda_port(options), kept.get(INVOKE_API)))
     if observer is not None:
         wishes.append(_kept(inspect_port(options), kept.get(INSPECTOR)))
     started: dict[int, Front] = {}
+    started_websockets: dict[int, WebSocketFront] = {}
 
     async def start(index: int, port: int) -> None:
-        if index == len(plan.fronts):
+        if first_websocket <= index < after_fronts:
+            ws_plan = plan.websocket_fronts[index - first_websocket]
+            # Imported here, as the HTTP front imports its parser only when it serves.
+            from lambgate.local.front.websocket_server import start_websocket_server
+
+            ws_gateway = WebSocketGateway(ws_plan.api, runtimes)
+            ws_server = await start_websocket_server(ws_gateway, host, port)
+            started_websockets[index] = WebSocketFront(ws_plan, ws_gateway, ws_server)
+            return
+        if index == after_fronts:
             emulator.invoke = await start_invoke_api(
                 runtimes, host=host, port=port, observer=observer
             )
             return
-        if index > len(plan.fronts):
+        if index > after_fronts:
             assert observer is not None
             redactor = Redactor(
                 options.inspect_redact,
@@ -253,7 +288,16 @@ async def start_emulator(
         if observer is not None:
             *moved, emulator.inspector_moved_from = moved
         *moved, emulator.invoke_moved_from = moved
-        emulator.fronts = [replace(started[i], moved_from=m) for i, m in enumerate(moved)]
+        emulator.fronts = [replace(started[i], moved_from=moved[i]) for i in range(first_websocket)]
+        emulator.websocket_fronts = [
+            replace(started_websockets[i], moved_from=moved[i])
+            for i in range(first_websocket, after_fronts)
+        ]
+        for ws in emulator.websocket_fronts:
+            # Before any environment starts: the variable is read when a worker starts.
+            endpoint = f"http://{ws_host}:{ws.server.port}/{ws.plan.api.stage_name}"
+            for name in {route.function for route in ws.plan.api.routes}:
+                runtimes[name].config = with_management_endpoint(runtimes[name].config, endpoint)
         if options.starts_eagerly if eager is None else eager:
             await start_environments(runtimes)
         if options.reload:
@@ -271,6 +315,7 @@ async def start_emulator(
             await emulator.watcher.start()
     except BaseException:
         emulator.fronts = emulator.fronts or list(started.values())
+        emulator.websocket_fronts = emulator.websocket_fronts or list(started_websockets.values())
         await emulator.close()
         raise
     return emulator

@@ -9,6 +9,7 @@ import os
 import time
 import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from .function import LATEST, FunctionConfig
@@ -17,10 +18,26 @@ __all__ = [
     "RUNTIME_DIR",
     "CREDENTIAL_VARIABLES",
     "DUMMY_CREDENTIALS",
+    "MANAGEMENT_API_ENDPOINT_VARIABLE",
     "developer_credentials",
+    "with_management_endpoint",
     "log_stream_name",
     "runtime_variables",
 ]
+
+#: boto3's service-specific endpoint setting for ``apigatewaymanagementapi``
+#: (https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html): set in the
+#: environment of a WebSocket API's functions so ``post_to_connection`` reaches the emulator.
+MANAGEMENT_API_ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI"
+
+
+def with_management_endpoint(config: FunctionConfig, url: str) -> FunctionConfig:
+    """``config`` whose functions' boto3 calls the emulator's ``@connections`` API at ``url``
+    (``http://127.0.0.1:PORT/STAGE``), unless the developer set the variable themselves."""
+    if MANAGEMENT_API_ENDPOINT_VARIABLE in config.variables:
+        return config
+    return replace(config, variables={**config.variables, MANAGEMENT_API_ENDPOINT_VARIABLE: url})
+
 
 #: Where lambgate's runtime client lives, as ``/var/runtime`` holds AWS's in Lambda.
 RUNTIME_DIR = os.path.join(os.path.dirname(__file__), "worker")

@@ -16,7 +16,7 @@ from .properties import API, HTTP_API, HTTP_API_CORS, PropertyTable, check_prope
 from .specs import ApiSpec, TemplateError
 from .values import describe_value, scalar_text
 
-__all__ = ["http_api", "rest_api"]
+__all__ = ["http_api", "rest_api", "text_map"]
 
 
 def _api_properties(
@@ -66,7 +66,7 @@ def rest_api(
             for i, t in enumerate(binary)
         ),
         payload_format_version="1.0",
-        stage_variables=_text_map(resolver, properties.get("Variables"), f"{location}.Variables"),
+        stage_variables=text_map(resolver, properties.get("Variables"), f"{location}.Variables"),
         cors=rest_cors(resolver.resolve(properties.get("Cors"), f"{location}.Cors"), location),
         implicit=implicit,
     )
@@ -94,7 +94,7 @@ def http_api(
         kind="http",
         stage_name=stage,
         payload_format_version="2.0",
-        stage_variables=_text_map(
+        stage_variables=text_map(
             resolver, properties.get("StageVariables"), f"{location}.StageVariables"
         ),
         cors=http_cors(cors_value, f"{location}.CorsConfiguration", HTTP_API_CORS),
@@ -102,7 +102,8 @@ def http_api(
     )
 
 
-def _text_map(resolver: IntrinsicResolver, value: Any, location: str) -> dict[str, str]:
+def text_map(resolver: IntrinsicResolver, value: Any, location: str) -> dict[str, str]:
+    """A mapping of text values (stage variables): CloudFormation scalars read as text."""
     resolved = resolver.resolve(value or {}, location)
     if not isinstance(resolved, dict):
         raise TemplateError(location, f"expected a mapping, found {describe_value(resolved)}")

@@ -15,8 +15,8 @@ and SAM CLI's ``samcli/local/lambdafn/env_vars.py`` for ``--env-vars``.
 This module puts the steps in order; each lives in its own module: ``yaml_tags`` (the YAML
 and its tags), ``parameters``, ``resources`` and ``intrinsics`` (what ``Ref``, ``Fn::*`` and
 conditions evaluate to), ``globals``, ``properties`` (what is read, ignored or refused),
-``apis``, ``functions``, ``function_variables``, ``api_events``, ``cors``, and ``specs`` (the
-value objects it returns).
+``apis``, ``functions``, ``function_variables``, ``api_events``, ``cors``, ``websocket_apis``
+and ``specs`` (the value objects it returns).
 """
 
 from __future__ import annotations
@@ -36,7 +36,12 @@ from .layers import read_layers
 from .parameters import template_parameters
 from .properties import UNSERVED_HTTP_RESOURCES
 from .resources import resource_types
-from .specs import FunctionSpec, Template, TemplateError
+from .specs import FunctionSpec, Template, TemplateError, WebSocketApiSpec
+from .websocket_apis import (
+    gateway_v2_websocket_apis,
+    serverless_websocket_api,
+    websocket_resource_ids,
+)
 from .yaml_tags import read_document
 
 __all__ = ["load_template"]
@@ -122,12 +127,13 @@ def load_template(
                 implicit=False,
             )
 
+    websocket_ids = websocket_resource_ids(resources, resolver)
     functions: dict[str, FunctionSpec] = {}
     for logical_id, resource in resources.items():
         resource_type = resource["Type"]
         if not present(logical_id, resource):
             continue
-        if resource_type in UNSERVED_HTTP_RESOURCES:
+        if resource_type in UNSERVED_HTTP_RESOURCES and logical_id not in websocket_ids:
             raise TemplateError(
                 f"Resources.{logical_id}",
                 f"{resource_type} is not served locally: {UNSERVED_HTTP_RESOURCES[resource_type]}",
@@ -145,9 +151,23 @@ def load_template(
 
     warnings.extend(env_vars_for_unknown_functions(env_vars or {}, functions))
 
+    # After the functions, whose logical ids the routes' ARNs must name.
+    websocket_apis: dict[str, WebSocketApiSpec] = gateway_v2_websocket_apis(
+        resources, resolver=resolver, present=present, functions=functions
+    )
+    for logical_id, resource in resources.items():
+        if resource["Type"] == "AWS::Serverless::WebSocketApi" and present(logical_id, resource):
+            websocket_apis[logical_id] = serverless_websocket_api(
+                logical_id,
+                properties_of(logical_id, resource),
+                resolver=resolver,
+                functions=functions,
+            )
+
     return Template(
         functions=functions,
         apis=dict(routes.apis),
         routes=tuple(routes.routes),
+        websocket_apis=websocket_apis,
         warnings=tuple(warnings),
     )

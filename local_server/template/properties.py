@@ -30,6 +30,8 @@ __all__ = [
     "HTTP_API_EVENT",
     "REST_API_CORS",
     "UNSERVED_HTTP_RESOURCES",
+    "WEBSOCKET_API",
+    "WEBSOCKET_API_ROUTE",
     "PropertyTable",
     "check_properties",
 ]
@@ -349,12 +351,76 @@ FUNCTION_URL = PropertyTable(
 
 #: Resource types that define HTTP entry points the emulator does not serve: a template using
 #: them would answer differently locally, so they are errors rather than skipped.
+WEBSOCKET_API = PropertyTable(
+    owner="AWS::Serverless::WebSocketApi",
+    defined=frozenset(
+        [
+            "AccessLogSettings",
+            "ApiKeySelectionExpression",
+            "Auth",
+            "DefaultRouteSettings",
+            "Description",
+            "DisableExecuteApiEndpoint",
+            "DisableSchemaValidation",
+            "Domain",
+            "IpAddressType",
+            "Name",
+            "PropagateTags",
+            "RouteSelectionExpression",
+            "RouteSettings",
+            "Routes",
+            "StageName",
+            "StageVariables",
+            "Tags",
+        ]
+    ),
+    read=frozenset({"RouteSelectionExpression", "Routes", "StageName", "StageVariables"}),
+    # ``Auth`` (a $connect authorizer) and ``ApiKeySelectionExpression`` (API keys) decide
+    # who may connect: neither is emulated, so both are refused.
+    inert=frozenset(
+        [
+            "AccessLogSettings",
+            "DefaultRouteSettings",
+            "Description",
+            "DisableExecuteApiEndpoint",
+            "DisableSchemaValidation",
+            "Domain",
+            "IpAddressType",
+            "Name",
+            "PropagateTags",
+            "RouteSettings",
+            "Tags",
+        ]
+    ),
+)
+
+WEBSOCKET_API_ROUTE = PropertyTable(
+    owner="a WebSocketApi route",
+    defined=frozenset(
+        [
+            "ApiKeyRequired",
+            "FunctionArn",
+            "IntegrationTimeout",
+            "ModelSelectionExpression",
+            "OperationName",
+            "RequestModels",
+            "RequestParameters",
+            "RouteResponseSelectionExpression",
+        ]
+    ),
+    read=frozenset({"FunctionArn", "IntegrationTimeout"}),
+    inert=frozenset({"OperationName"}),
+    # Request validation, API keys and two-way routes (the function's result sent back to
+    # the client) would change what the client sees and are not emulated: refused.
+)
+
 UNSERVED_HTTP_RESOURCES = {
     "AWS::ApiGateway::RestApi": "use AWS::Serverless::Api with Api events",
     "AWS::ApiGateway::Resource": "use Api events on an AWS::Serverless::Function",
     "AWS::ApiGateway::Method": "use Api events on an AWS::Serverless::Function",
     "AWS::ApiGateway::GatewayResponse": "custom gateway responses are not emulated",
     "AWS::ApiGateway::Authorizer": "authorizers are not emulated",
+    # With ``ProtocolType: WEBSOCKET`` these three are served (``template.websocket_apis``).
     "AWS::ApiGatewayV2::Api": "use AWS::Serverless::HttpApi with HttpApi events",
     "AWS::ApiGatewayV2::Route": "use HttpApi events on an AWS::Serverless::Function",
     "AWS::ApiGatewayV2::Integration": "use HttpApi events on an AWS::Serverless::Function",

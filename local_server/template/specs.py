@@ -21,6 +21,8 @@ __all__ = [
     "Template",
     "TemplateError",
     "UrlSpec",
+    "WebSocketApiSpec",
+    "WebSocketRouteSpec",
 ]
 
 ApiKind = Literal["rest", "http"]
@@ -122,10 +124,35 @@ class RouteSpec:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class WebSocketRouteSpec:
+    """One route of a WebSocket API: a route key and the function its integration invokes."""
+
+    #: ``$connect``, ``$disconnect``, ``$default`` or a custom key (``sendmessage``).
+    route_key: str
+    function: str
+    #: API Gateway's integration timeout for this route, in milliseconds.
+    integration_timeout_ms: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebSocketApiSpec:
+    """A WebSocket API (``AWS::Serverless::WebSocketApi`` or ``AWS::ApiGatewayV2::Api`` with
+    ``ProtocolType: WEBSOCKET``)."""
+
+    logical_id: str
+    stage_name: str
+    #: ``$request.body.action``: where in a message's JSON body its route key is.
+    route_selection_expression: str
+    routes: tuple[WebSocketRouteSpec, ...]
+    stage_variables: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Template:
     functions: dict[str, FunctionSpec]
     apis: dict[str, ApiSpec]
     routes: tuple[RouteSpec, ...]
+    websocket_apis: dict[str, WebSocketApiSpec] = field(default_factory=dict)
     #: Parts of the template skipped because they do not change HTTP behaviour, each naming
     #: its location.
     warnings: tuple[str, ...] = ()

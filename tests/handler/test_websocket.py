@@ -215,3 +215,41 @@ def st_top(key: str) -> str:
         "domainName": "queryStringParameters",
         "identity": "multiValueQueryStringParameters",
     }[key]
+
+
+def test_events_of_one_connection_share_its_id_and_connect_time() -> None:
+    """An emulator builds every event of a connection with its id and connect time, as API
+    Gateway sends them; each event keeps its own request time; DISCONNECT says how it closed."""
+    from lambgate.events.apigw_websocket import request_to_event
+    from lambgate.events.base import GatewayContext
+    from lambgate.model import Request
+
+    def event(route_key: str, request_id: str, now_ms: int, **extra: Any) -> dict[str, Any]:
+        gateway = GatewayContext(
+            request_id=request_id,
+            time_epoch_ms=now_ms,
+            route_key=route_key,
+            stage="live",
+            connection_id="L0SM9cOFvHcCIhw=",
+            connected_at_ms=1_700_000_000_000,
+            **extra,
+        )
+        return request_to_event(Request("GET", "/", body=b'{"action": "join"}'), gateway)
+
+    connect = event("$connect", "aaaaaaaaaaaaaaaa-1", 1_700_000_000_000)
+    message = event("join", "bbbbbbbbbbbbbbbb-2", 1_700_000_004_000)
+    disconnect = event(
+        "$disconnect",
+        "cccccccccccccccc-3",
+        1_700_000_009_000,
+        disconnect_status_code=1001,
+        disconnect_reason="Going away",
+    )
+    for one in (connect, message, disconnect):
+        assert one["requestContext"]["connectionId"] == "L0SM9cOFvHcCIhw="
+        assert one["requestContext"]["connectedAt"] == 1_700_000_000_000
+    assert message["requestContext"]["requestTimeEpoch"] == 1_700_000_004_000
+    assert message["requestContext"]["eventType"] == "MESSAGE"
+    assert message["body"] == '{"action": "join"}'
+    assert disconnect["requestContext"]["disconnectStatusCode"] == 1001
+    assert disconnect["requestContext"]["disconnectReason"] == "Going away"

@@ -1169,6 +1169,7 @@ def test_the_properties_sam_defines_are_the_sam_translators() -> None:
         aws_serverless_api,
         aws_serverless_function,
         aws_serverless_httpapi,
+        aws_serverless_websocketapi,
     )
 
     from lambgate.local.template import properties
@@ -1182,6 +1183,8 @@ def test_the_properties_sam_defines_are_the_sam_translators() -> None:
         (properties.FUNCTION_URL, aws_serverless_function.FunctionUrlConfig),
         (properties.REST_API_CORS, aws_serverless_api.Cors),
         (properties.HTTP_API_CORS, aws_serverless_httpapi.CorsConfiguration),
+        (properties.WEBSOCKET_API, aws_serverless_websocketapi.Properties),
+        (properties.WEBSOCKET_API_ROUTE, aws_serverless_websocketapi.WebSocketApiRoute),
     ]
     for table, model in expected:
         assert table.defined == set(model.__fields__), table.owner

@@ -1,0 +1,185 @@
+"""``lambgate serve`` with a template's WebSocket API: a port of its own, a ``ws://`` banner
+line, and a real ``websockets`` client whose connection invokes the routes' functions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import connect
+
+from lambgate.local.cli.plan import ServeOptions, plan_template
+
+from .running_emulator import RunningEmulator
+
+PROBE = Path(__file__).parent / "functions" / "websocket_probe"
+
+
+def template(tmp_path: Path) -> Path:
+    probe = {
+        "Type": "AWS::Serverless::Function",
+        "Properties": {"CodeUri": str(PROBE), "Handler": "app.handler", "Runtime": "python3.12"},
+    }
+    document = {
+        "Transform": "AWS::Serverless-2016-10-31",
+        "Resources": {
+            "Probe": probe,
+            "Hello": {
+                **probe,
+                "Properties": {
+                    **probe["Properties"],
+                    "Events": {"Get": {"Type": "HttpApi", "Properties": {}}},
+                },
+            },
+            "ChatApi": {
+                "Type": "AWS::Serverless::WebSocketApi",
+                "Properties": {
+                    "StageName": "live",
+                    "RouteSelectionExpression": "$request.body.action",
+                    "Routes": {
+                        "$connect": {"FunctionArn": {"Fn::GetAtt": ["Probe", "Arn"]}},
+                        "$default": {"FunctionArn": {"Fn::GetAtt": ["Probe", "Arn"]}},
+                        "join": {"FunctionArn": {"Fn::GetAtt": ["Probe", "Arn"]}},
+                        "$disconnect": {"FunctionArn": {"Fn::GetAtt": ["Probe", "Arn"]}},
+                    },
+                },
+            },
+        },
+    }
+    path = tmp_path / "template.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    return path
+
+
+def test_the_websocket_api_gets_the_port_after_the_http_apis(tmp_path: Path) -> None:
+    plan = plan_template(ServeOptions(template=template(tmp_path), port=4100, lambda_port=4200))
+    assert [front.port.number for front in plan.fronts] == [4100]
+    assert [(ws.api.logical_id, ws.port.number) for ws in plan.websocket_fronts] == [
+        ("ChatApi", 4101)
+    ]
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> Iterator[RunningEmulator]:
+    emulator = RunningEmulator(template=template(tmp_path))
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+def logged_events(running: RunningEmulator) -> list[dict[str, Any]]:
+    lines = running.log.text().splitlines()
+    return [
+        json.loads(line[line.index('{"routeKey"') :]) for line in lines if '{"routeKey"' in line
+    ]
+
+
+def test_a_websocket_client_connects_through_lambgate_serve(running: RunningEmulator) -> None:
+    (ws,) = running.emulator.websocket_fronts
+    url = f"ws://127.0.0.1:{ws.server.port}/live"
+    assert f"  ChatApi (WebSocket API, stage live) {url}" in running.emulator.banner()
+    with connect(url, open_timeout=20) as client:
+        client.send(json.dumps({"action": "join"}))
+        client.send("hello")
+        running.log.wait_for('"routeKey": "$default"', timeout=20)
+    running.log.wait_for('"routeKey": "$disconnect"', timeout=20)
+    events = logged_events(running)
+    assert [e["routeKey"] for e in events] == ["$connect", "join", "$default", "$disconnect"]
+    assert len({e["connectionId"] for e in events}) == 1
+
+
+STARLETTE = Path(__file__).parent / "functions" / "websocket_starlette"
+
+
+def starlette_template(tmp_path: Path) -> Path:
+    document = {
+        "Transform": "AWS::Serverless-2016-10-31",
+        "Resources": {
+            "Chat": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {
+                    "CodeUri": str(STARLETTE),
+                    "Handler": "app.handler",
+                    "Runtime": "python3.12",
+                },
+            },
+            "ChatApi": {
+                "Type": "AWS::Serverless::WebSocketApi",
+                "Properties": {
+                    "RouteSelectionExpression": "$request.body.action",
+                    "Routes": {
+                        key: {"FunctionArn": {"Fn::GetAtt": ["Chat", "Arn"]}}
+                        for key in ("$connect", "$default", "$disconnect")
+                    },
+                },
+            },
+        },
+    }
+    path = tmp_path / "template.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    return path
+
+
+def test_a_starlette_websocket_app_answers_a_real_client_through_post_to_connection(
+    tmp_path: Path,
+) -> None:
+    running = RunningEmulator(template=starlette_template(tmp_path))
+    try:
+        (ws,) = running.emulator.websocket_fronts
+        url = f"ws://127.0.0.1:{ws.server.port}/default"
+        with connect(url, open_timeout=20) as client:
+            client.send("hello")
+            assert client.recv(timeout=20) == "echo hello"
+            client.send("again")
+            assert client.recv(timeout=20) == "echo again"
+            client.send("bye")  # the app closes: DELETE @connections closes the client
+            with pytest.raises(ConnectionClosed):
+                client.recv(timeout=20)
+        with pytest.raises(InvalidStatus, match="403"), connect(url + "?token=bad"):
+            pass
+    finally:
+        running.stop()
+
+
+def management_client(endpoint: str) -> Any:
+    import boto3
+
+    return boto3.client(
+        "apigatewaymanagementapi",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def test_connections_api_posts_describes_and_deletes_like_aws(running: RunningEmulator) -> None:
+    """boto3's own ``apigatewaymanagementapi`` client against the emulator's ``@connections``."""
+    (ws,) = running.emulator.websocket_fronts
+    url = f"ws://127.0.0.1:{ws.server.port}/live"
+    management = management_client(f"http://127.0.0.1:{ws.server.port}/live")
+    with connect(url, open_timeout=20, user_agent_header="probe/1.0") as client:
+        running.log.wait_for('"routeKey": "$connect"', timeout=20)
+        (connection_id,) = {e["connectionId"] for e in logged_events(running)}
+        management.post_to_connection(ConnectionId=connection_id, Data=b"from the server")
+        assert client.recv(timeout=20) == "from the server"
+        # Over one 32 KB frame: sent in frames, received whole.
+        management.post_to_connection(ConnectionId=connection_id, Data=b"y" * 100_000)
+        assert client.recv(timeout=20) == "y" * 100_000
+        described = management.get_connection(ConnectionId=connection_id)
+        assert described["Identity"] == {"SourceIp": "127.0.0.1", "UserAgent": "probe/1.0"}
+        assert described["ConnectedAt"] <= described["LastActiveAt"]
+        with pytest.raises(management.exceptions.PayloadTooLargeException):
+            management.post_to_connection(ConnectionId=connection_id, Data=b"x" * (128 * 1024 + 1))
+        management.delete_connection(ConnectionId=connection_id)
+        with pytest.raises(ConnectionClosed):
+            client.recv(timeout=20)
+    running.log.wait_for('"routeKey": "$disconnect"', timeout=20)
+    with pytest.raises(management.exceptions.GoneException):
+        management.post_to_connection(ConnectionId=connection_id, Data=b"too late")

@@ -1,0 +1,185 @@
+"""A WebSocket API served to a real WebSocket client (the ``websockets`` library): the upgrade
+invokes ``$connect``, messages their selected route, the close ``$disconnect``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+import websockets
+from websockets.asyncio.client import connect
+
+from lambgate.local.front.websocket_limits import AWS_WEBSOCKET_LIMITS, WebSocketLimits
+from lambgate.local.front.websocket_server import start_websocket_server
+from lambgate.local.gateway.websocket_gateway import WebSocketGateway
+from lambgate.local.lambda_service.function import FunctionConfig
+from lambgate.local.lambda_service.function_pool import FunctionRuntime
+from lambgate.local.template.specs import WebSocketApiSpec, WebSocketRouteSpec
+
+PROBE = Path(__file__).parent / "functions" / "websocket_probe"
+T = TypeVar("T")
+
+
+def run(scenario: Callable[[], Awaitable[T]]) -> T:
+    return asyncio.run(asyncio.wait_for(scenario(), 60))
+
+
+class Log:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def __call__(self, line: str) -> None:
+        self.lines.append(line)
+
+    def events(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.lines if line.startswith('{"routeKey"')]
+
+
+def chat_api(*keys: str, timeout_ms: int = 29_000) -> WebSocketApiSpec:
+    return WebSocketApiSpec(
+        logical_id="Chat",
+        stage_name="live",
+        route_selection_expression="$request.body.action",
+        routes=tuple(
+            WebSocketRouteSpec(route_key=key, function="Probe", integration_timeout_ms=timeout_ms)
+            for key in keys
+        ),
+    )
+
+
+@asynccontextmanager
+async def serving(
+    api: WebSocketApiSpec, limits: WebSocketLimits = AWS_WEBSOCKET_LIMITS
+) -> AsyncIterator[tuple[str, Log]]:
+    log = Log()
+    runtime = FunctionRuntime(
+        FunctionConfig(name="Probe", code_uri=PROBE, handler="app.handler", timeout=5.0),
+        log=log,
+    )
+    server = await start_websocket_server(
+        WebSocketGateway(api, {"Probe": runtime}), "127.0.0.1", 0, limits
+    )
+    try:
+        yield f"ws://127.0.0.1:{server.port}/live", log
+    finally:
+        await server.close()
+        await runtime.close()
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    for _ in range(200):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def test_connect_messages_and_close_invoke_their_routes_on_one_connection() -> None:
+    async def scenario() -> list[dict[str, Any]]:
+        async with serving(chat_api("$connect", "$default", "join", "$disconnect")) as (url, log):
+            async with connect(url + "?room=1") as client:
+                await client.send(json.dumps({"action": "join"}))
+                await client.send("hello")
+                await until(lambda: len(log.events()) == 3)
+            await until(lambda: len(log.events()) == 4)
+            return log.events()
+
+    connect_event, join, default, disconnect = run(scenario)
+    assert [e["routeKey"] for e in (connect_event, join, default, disconnect)] == [
+        "$connect",
+        "join",
+        "$default",
+        "$disconnect",
+    ]
+    assert [e["eventType"] for e in (connect_event, join, disconnect)] == [
+        "CONNECT",
+        "MESSAGE",
+        "DISCONNECT",
+    ]
+    assert connect_event["query"] == {"room": "1"}
+    assert (join["body"], default["body"]) == ('{"action": "join"}', "hello")
+    assert len({e["connectionId"] for e in (connect_event, join, default, disconnect)}) == 1
+    assert len({e["connectedAt"] for e in (connect_event, join, default, disconnect)}) == 1
+    assert {e["stage"] for e in (connect_event, join)} == {"live"}
+    assert disconnect["disconnectStatusCode"] == 1000
+
+
+def test_a_connect_route_answering_403_refuses_the_upgrade() -> None:
+    async def scenario() -> int:
+        async with serving(chat_api("$connect", "$default")) as (url, _):
+            with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
+                async with connect(url + "?deny=1"):
+                    pass
+            return refused.value.response.status_code
+
+    assert run(scenario) == 403
+
+
+def test_without_a_connect_route_every_upgrade_is_accepted() -> None:
+    async def scenario() -> list[str]:
+        async with serving(chat_api("$default")) as (url, log):
+            async with connect(url) as client:
+                await client.send("ping")
+                await until(lambda: len(log.events()) == 1)
+            return [e["routeKey"] for e in log.events()]
+
+    assert run(scenario) == ["$default"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "x" * (32 * 1024 + 1),  # one frame over 32 KB
+        ("x" * (32 * 1024) for _ in range(5)),  # 160 KB in 32 KB frames: a message over 128 KB
+    ],
+    ids=["frame", "message"],
+)
+def test_a_frame_or_message_over_aws_limits_closes_with_1009(message: Any) -> None:
+    async def scenario() -> tuple[int | None, list[Any]]:
+        async with serving(chat_api("$default", "$disconnect")) as (url, log):
+            async with connect(url, max_size=None) as client:
+                await client.send(message)
+                with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
+                    await client.recv()
+            await until(lambda: len(log.events()) == 1)
+            code = closed.value.rcvd.code if closed.value.rcvd else None
+            return code, [(e["routeKey"], e["disconnectStatusCode"]) for e in log.events()]
+
+    code, events = run(scenario)
+    assert code == 1009
+    assert events == [("$disconnect", 1009)]  # the over-size message invoked nothing
+
+
+def test_an_idle_connection_is_closed_and_disconnect_invoked() -> None:
+    async def scenario() -> tuple[int | None, list[str]]:
+        limits = WebSocketLimits(idle_seconds=0.5)
+        async with serving(chat_api("$default", "$disconnect"), limits) as (url, log):
+            async with connect(url) as client:
+                with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
+                    await asyncio.wait_for(client.recv(), 10)
+            await until(lambda: len(log.events()) == 1)
+            code = closed.value.rcvd.code if closed.value.rcvd else None
+            return code, [e["routeKey"] for e in log.events()]
+
+    assert run(scenario) == (1001, ["$disconnect"])
+
+
+def test_a_message_past_its_integration_timeout_tells_the_client_as_aws_does() -> None:
+    async def scenario() -> dict[str, Any]:
+        async with (
+            serving(chat_api("$default", timeout_ms=300)) as (url, _),
+            connect(url) as client,
+        ):
+            await client.send("sleep")
+            answer = await asyncio.wait_for(client.recv(), 10)
+            assert isinstance(answer, str)
+            return dict(json.loads(answer))
+
+    answer = run(scenario)
+    assert answer["message"] == "Endpoint request timed out"
+    assert set(answer) == {"message", "connectionId", "requestId"}
