@@ -58,8 +58,10 @@ class WebSocketConnection:
 
 
 def _connection_id() -> str:
-    """API Gateway's ids are 12 base64 characters ending in ``=`` (``L0SM9cOFvHcCIhw=``)."""
-    return base64.b64encode(secrets.token_bytes(10)).decode("ascii")[:15] + "="
+    """API Gateway's ids are 15 characters of URL-safe base64 and ``=`` (``L0SM9cOFvHcCIhw=``,
+    ``eHrdFcnvvHcCE-w=``): never a ``/`` or ``+``, which would change the ``@connections``
+    path the id is put in."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(12)).decode("ascii")[:15] + "="
 
 
 class WebSocketGateway:

@@ -4,6 +4,13 @@ line, and a real ``websockets`` client whose connection invokes the routes' func
 from __future__ import annotations
 
 import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +23,7 @@ from websockets.sync.client import connect
 from lambgate.local.cli.plan import ServeOptions, plan_template
 
 from .running_emulator import RunningEmulator
+from .test_serve import BANNER_TIMEOUT_S, ROOT, read_lines, wait_for_line
 
 PROBE = Path(__file__).parent / "functions" / "websocket_probe"
 
@@ -183,3 +191,43 @@ def test_connections_api_posts_describes_and_deletes_like_aws(running: RunningEm
     running.log.wait_for('"routeKey": "$disconnect"', timeout=20)
     with pytest.raises(management.exceptions.GoneException):
         management.post_to_connection(ConnectionId=connection_id, Data=b"too late")
+
+
+def test_the_demo_serves_the_fastapi_chat_to_a_real_websocket_client() -> None:
+    """README's first command, ``lambgate serve`` in the repository: the template's ChatApi
+    has its ``ws://`` line, and the FastAPI app's WebSocket route answers a real client
+    through the ``$default`` and ``nick`` routes, remembering the nickname by connection."""
+    command = [sys.executable, "-m", "lambgate", "serve", "--port", "0", "--lambda-port", "0"]
+    process = subprocess.Popen(
+        [*command, "--inspect-port", "0"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    assert process.stderr is not None
+    reader = threading.Thread(target=read_lines, args=(process.stderr, lines), daemon=True)
+    reader.start()
+    try:
+        banner = r"ChatApi \(WebSocket API, stage chat\) (ws://\S+)"
+        url = wait_for_line(lines, banner, BANNER_TIMEOUT_S)[1]
+        assert url.endswith("/chat")
+        for route in ("$connect", "$disconnect", "$default", "nick"):  # the template's order
+            wait_for_line(lines, rf"^\s+{re.escape(route)}\s+-> FastApiFunction$", 5)
+        with connect(url, open_timeout=30) as client:
+            client.send("hello")
+            assert json.loads(client.recv(timeout=30)) == {"from": "anonymous", "echo": "hello"}
+            client.send(json.dumps({"action": "nick", "name": "ann"}))
+            assert json.loads(client.recv(timeout=30)) == {"nick": "ann"}
+            client.send("hi again")
+            assert json.loads(client.recv(timeout=30)) == {"from": "ann", "echo": "hi again"}
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+        reader.join(timeout=5)
+        process.stderr.close()
