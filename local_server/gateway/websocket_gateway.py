@@ -14,6 +14,14 @@ connections by id and answers the ``@connections`` API on them
 ``POST`` sends the body to the client, ``GET`` describes the connection, ``DELETE`` closes
 it; an id that is not connected is ``GoneException`` (410), a body over the 128 KB message
 limit ``PayloadTooLargeException`` (413), as boto3's ``apigatewaymanagementapi`` reads them.
+The emulator's WebSocket APIs share one table of connections (:class:`Connections`), so a
+function behind several APIs, whose one ``AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI`` names
+the first API's port, reaches the clients of every one of them.
+
+What API Gateway itself says to a client is a text message of its own shape,
+``{"message": "Forbidden", "connectionId":"…", "requestId":"…"}``: ``Forbidden`` for a
+message no route takes (no matching route and no ``$default``), ``Internal server error`` when
+the route's invocation fails, ``Endpoint request timed out`` past its integration timeout.
 """
 
 from __future__ import annotations
@@ -37,7 +45,7 @@ from lambgate.model import Request
 
 from .websocket_route_selection import select_route
 
-__all__ = ["Close", "Send", "WebSocketConnection", "WebSocketGateway"]
+__all__ = ["Close", "Connections", "Send", "WebSocketConnection", "WebSocketGateway"]
 
 #: Sends one message to the client (text, or bytes for a binary frame).
 Send = Callable[[str | bytes], Awaitable[None]]
@@ -57,6 +65,25 @@ class WebSocketConnection:
     last_active_ms: int = 0
 
 
+#: The open connections of every WebSocket API of one emulator, by connection id.
+Connections = dict[str, WebSocketConnection]
+
+
+@dataclass(frozen=True)
+class Invoked:
+    """What one route's invocation came to."""
+
+    #: The status its result gives (a result without one counts as 200).
+    status: int
+    request_id: str
+    #: Why API Gateway would tell the client it failed (``Internal server error``,
+    #: ``Endpoint request timed out``), or ``None``.
+    failure: str | None = None
+    #: ``Sec-WebSocket-Protocol`` of a ``$connect`` result: the subprotocol the handshake picks
+    #: (https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-connect-route-subprotocol.html).
+    subprotocol: str | None = None
+
+
 def _connection_id() -> str:
     """API Gateway's ids are 15 characters of URL-safe base64 and ``=`` (``L0SM9cOFvHcCIhw=``,
     ``eHrdFcnvvHcCE-w=``): never a ``/`` or ``+``, which would change the ``@connections``
@@ -74,21 +101,25 @@ class WebSocketGateway:
         *,
         api_id: str = "abcdef1234",
         domain_name: str | None = None,
+        connections: Connections | None = None,
     ) -> None:
         self.api = api
         self.runtimes = runtimes
         self.api_id = api_id
         self.domain_name = domain_name
-        self.connections: dict[str, WebSocketConnection] = {}
+        #: Shared with the emulator's other WebSocket APIs when given (see the module's doc).
+        self.connections: Connections = {} if connections is None else connections
         self._routes = {route.route_key: route for route in api.routes}
         #: Invocations past their integration timeout, left to finish (as on AWS).
         self._outliving: set[asyncio.Task[object]] = set()
 
     async def connect(
         self, request: Request, send: Send, close: Close
-    ) -> tuple[WebSocketConnection | None, int]:
-        """``(connection, status)``: the connection when ``$connect`` accepts it, else the
-        status the upgrade is refused with."""
+    ) -> tuple[WebSocketConnection | None, int, str | None]:
+        """``(connection, status, subprotocol)``: the connection when ``$connect`` accepts it
+        (with the subprotocol its result names), else the status the upgrade is refused
+        with. Of the result's headers only ``Sec-WebSocket-Protocol`` reaches the client, as
+        API Gateway passes no others in the handshake (``Set-Cookie`` included)."""
         now = int(time.time() * 1000)
         connection = WebSocketConnection(
             connection_id=_connection_id(),
@@ -99,18 +130,24 @@ class WebSocketGateway:
             last_active_ms=now,
         )
         route = self._routes.get("$connect")
+        subprotocol = None
         if route is not None:
-            status, _ = await self._invoke(route, connection, request)
-            if not 200 <= status < 300:
-                return None, status
+            invoked = await self._invoke(route, connection, request)
+            if not 200 <= invoked.status < 300:
+                return None, invoked.status, None
+            subprotocol = invoked.subprotocol
         self.connections[connection.connection_id] = connection
-        return connection, 200
+        return connection, 200, subprotocol
 
     async def message(self, connection: WebSocketConnection, data: str | bytes) -> bool:
-        """Invoke the route ``data`` selects; ``False`` when no route takes it."""
+        """Invoke the route ``data`` selects; ``False`` when no route takes it, which API
+        Gateway answers ``Forbidden`` ("If no route matches the evaluated value and there's no
+        ``$default`` route, the service returns an error":
+        https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-develop-routes.html)."""
         connection.last_active_ms = int(time.time() * 1000)
         route = select_route(self.api, data)
         if route is None:
+            await connection.send(_gateway_message("Forbidden", connection, _request_id()))
             return False
         body = data.encode("utf-8") if isinstance(data, str) else data
         request = Request(
@@ -120,18 +157,9 @@ class WebSocketGateway:
             body=body,
             client=connection.request.client,
         )
-        status, request_id = await self._invoke(route, connection, request)
-        if status == _TIMED_OUT:
-            # What API Gateway sends the client when the integration times out.
-            await connection.send(
-                json.dumps(
-                    {
-                        "message": "Endpoint request timed out",
-                        "connectionId": connection.connection_id,
-                        "requestId": request_id,
-                    }
-                )
-            )
+        invoked = await self._invoke(route, connection, request)
+        if invoked.failure is not None:
+            await connection.send(_gateway_message(invoked.failure, connection, invoked.request_id))
         return True
 
     async def disconnect(self, connection: WebSocketConnection, code: int, reason: str) -> None:
@@ -182,10 +210,10 @@ class WebSocketGateway:
         *,
         code: int = 1000,
         reason: str = "",
-    ) -> tuple[int, str]:
-        """Invoke ``route``'s function: ``(status, request id)``, the status its result gives
-        (500 when it failed, 504 past the route's integration timeout)."""
-        request_id = str(uuid.uuid4())
+    ) -> Invoked:
+        """Invoke ``route``'s function: 500 when it failed, 504 past the route's integration
+        timeout, else the status its result gives."""
+        request_id = _request_id()
         gateway = GatewayContext(
             request_id=request_id,
             time_epoch_ms=int(time.time() * 1000),
@@ -209,22 +237,48 @@ class WebSocketGateway:
         if not done:
             self._outliving.add(task)
             task.add_done_callback(self._outliving.discard)
-            return _TIMED_OUT, request_id
+            return Invoked(504, request_id, "Endpoint request timed out")
         invoked = task.result()
         if invoked.function_error is not None:
-            return 500, request_id
+            return Invoked(500, request_id, "Internal server error")
         try:
             result = json.loads(invoked.payload)
         except ValueError:
-            return 500, request_id
-        # A result without a statusCode (``None``, a bare value) counts as success.
-        if isinstance(result, dict) and isinstance(result.get("statusCode"), int):
-            return int(result["statusCode"]), request_id
-        return 200, request_id
+            return Invoked(500, request_id, "Internal server error")
+        if not isinstance(result, dict):
+            return Invoked(200, request_id)  # ``None`` or a bare value counts as success
+        status = result.get("statusCode")
+        return Invoked(
+            status if isinstance(status, int) else 200, request_id, None, _subprotocol(result)
+        )
 
 
-#: The status of an invocation past its route's integration timeout.
-_TIMED_OUT = 504
+def _request_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _subprotocol(result: Mapping[str, object]) -> str | None:
+    """``Sec-WebSocket-Protocol`` from a result's ``headers`` (or ``multiValueHeaders``)."""
+    for field in ("headers", "multiValueHeaders"):
+        headers = result.get(field)
+        if not isinstance(headers, dict):
+            continue
+        for name, value in headers.items():
+            if str(name).lower() != "sec-websocket-protocol":
+                continue
+            if isinstance(value, list) and value:
+                value = value[-1]
+            if isinstance(value, str) and value:
+                return value
+    return None
+
+
+def _gateway_message(message: str, connection: WebSocketConnection, request_id: str) -> str:
+    """API Gateway's own message to a client, spaced exactly as AWS sends it:
+    ``{"message": "Forbidden", "connectionId":"XDmENcnwIE0CFEQ=", "requestId":"..."}``."""
+    said, connection_id = json.dumps(message), json.dumps(connection.connection_id)
+    request = json.dumps(request_id)
+    return f'{{"message": {said}, "connectionId":{connection_id}, "requestId":{request}}}'
 
 
 def _error(code: str, message: str) -> bytes:

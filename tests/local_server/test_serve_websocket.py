@@ -3,6 +3,7 @@ line, and a real ``websockets`` client whose connection invokes the routes' func
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import queue
@@ -191,6 +192,50 @@ def test_connections_api_posts_describes_and_deletes_like_aws(running: RunningEm
     running.log.wait_for('"routeKey": "$disconnect"', timeout=20)
     with pytest.raises(management.exceptions.GoneException):
         management.post_to_connection(ConnectionId=connection_id, Data=b"too late")
+
+
+def test_delete_connection_closes_normally_as_aws_does(running: RunningEmulator) -> None:
+    """``delete_connection`` sends the client a normal close (1000) and ``$disconnect`` says
+    1000 "Connection Closed Normally", as API Gateway's event does (boto/boto3#3789); it said
+    1006, an abnormal closure no close frame may even carry."""
+    (ws,) = running.emulator.websocket_fronts
+    management = management_client(f"http://127.0.0.1:{ws.server.port}/live")
+    with connect(f"ws://127.0.0.1:{ws.server.port}/live", open_timeout=20) as client:
+        running.log.wait_for('"routeKey": "$connect"', timeout=20)
+        (connection_id,) = {e["connectionId"] for e in logged_events(running)}
+        management.delete_connection(ConnectionId=connection_id)
+        with pytest.raises(ConnectionClosed) as closed:
+            client.recv(timeout=20)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1000
+    running.log.wait_for('"routeKey": "$disconnect"', timeout=20)
+    (disconnect,) = [e for e in logged_events(running) if e["routeKey"] == "$disconnect"]
+    assert (disconnect["disconnectStatusCode"], disconnect["disconnectReason"]) == (
+        1000,
+        "Connection Closed Normally",
+    )
+
+
+def test_a_function_behind_two_websocket_apis_answers_the_clients_of_both(
+    tmp_path: Path,
+) -> None:
+    """Its one management endpoint variable names the first API's port; the second API's
+    clients were unreachable through it (GoneException), so the app's sends failed."""
+    path = starlette_template(tmp_path)
+    document = yaml.safe_load(path.read_text())
+    second = copy.deepcopy(document["Resources"]["ChatApi"])
+    second["Properties"]["StageName"] = "second"
+    document["Resources"]["SecondApi"] = second
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    running = RunningEmulator(template=path)
+    try:
+        fronts = {ws.plan.api.logical_id: ws for ws in running.emulator.websocket_fronts}
+        for name, stage in (("SecondApi", "second"), ("ChatApi", "default")):
+            url = f"ws://127.0.0.1:{fronts[name].server.port}/{stage}"
+            with connect(url, open_timeout=20) as client:
+                client.send("hello")
+                assert client.recv(timeout=20) == "echo hello", name
+    finally:
+        running.stop()
 
 
 def test_the_demo_serves_the_fastapi_chat_to_a_real_websocket_client() -> None:

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import pytest
 import websockets
 from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
 
 from lambgate.local.front.websocket_limits import AWS_WEBSOCKET_LIMITS, WebSocketLimits
 from lambgate.local.front.websocket_server import start_websocket_server
@@ -199,7 +200,7 @@ def test_connection_ids_are_url_safe_as_aws_gives_them() -> None:
 
         ids = set()
         for _ in range(500):
-            connection, status = await gateway.connect(Request("GET", "/"), nothing, nothing)
+            connection, status, _ = await gateway.connect(Request("GET", "/"), nothing, nothing)
             assert connection is not None and status == 200
             ids.add(connection.connection_id)
         return ids
@@ -207,3 +208,68 @@ def test_connection_ids_are_url_safe_as_aws_gives_them() -> None:
     ids = run(scenario)
     assert len(ids) == 500
     assert all(re.fullmatch(r"[A-Za-z0-9_-]{15}=", one) for one in ids), sorted(ids)[:5]
+
+
+#: API Gateway's own messages to a client, spaced as AWS sends them (no space after the
+#: colons of connectionId and requestId): ``{"message": "Forbidden", "connectionId":"..."}``.
+GATEWAY_MESSAGE = (
+    r'\{"message": "(?P<message>[^"]+)", "connectionId":"(?P<id>[A-Za-z0-9_-]{15}=)",'
+    r' "requestId":"[^"]+"\}'
+)
+
+
+def test_a_message_no_route_takes_is_answered_forbidden_as_aws_does() -> None:
+    """No matching route and no ``$default``: API Gateway tells the client ``Forbidden``; it
+    was dropped without a word. A message a route takes is still invoked."""
+
+    async def scenario() -> tuple[str, list[str]]:
+        async with (
+            serving(chat_api("join")) as (url, log),
+            connect(url) as client,
+        ):
+            await client.send("hello")
+            answer = await asyncio.wait_for(client.recv(), 10)
+            await client.send(json.dumps({"action": "join"}))
+            await until(lambda: len(log.events()) == 1)
+            assert isinstance(answer, str)
+            return answer, [e["routeKey"] for e in log.events()]
+
+    answer, routes = run(scenario)
+    assert re.fullmatch(GATEWAY_MESSAGE, answer), answer
+    assert json.loads(answer)["message"] == "Forbidden"
+    assert routes == ["join"]
+
+
+def test_a_failed_invocation_and_a_timeout_are_told_in_aws_words_and_spacing() -> None:
+    async def scenario() -> list[str]:
+        async with (
+            serving(chat_api("$default", timeout_ms=300)) as (url, _),
+            connect(url) as client,
+        ):
+            answers = []
+            for message in ("raise", "sleep"):
+                await client.send(message)
+                answer = await asyncio.wait_for(client.recv(), 10)
+                assert isinstance(answer, str)
+                answers.append(answer)
+            return answers
+
+    failed, timed_out = run(scenario)
+    assert re.fullmatch(GATEWAY_MESSAGE, failed)["message"] == "Internal server error"  # type: ignore[index]
+    assert re.fullmatch(GATEWAY_MESSAGE, timed_out)["message"] == "Endpoint request timed out"  # type: ignore[index]
+
+
+def test_the_connect_results_subprotocol_is_picked_and_its_cookies_are_not_sent() -> None:
+    """API Gateway passes a ``$connect`` answer's ``Sec-WebSocket-Protocol`` to the client
+    and no other header, ``Set-Cookie`` included (AWS's answer on re:Post: "WebSocket API
+    doesn't allow to set other header")."""
+
+    async def scenario() -> tuple[str | None, list[str]]:
+        async with (
+            serving(chat_api("$connect", "$default")) as (url, _),
+            connect(url + "?proto=chat", subprotocols=[Subprotocol("chat")]) as client,
+        ):
+            assert client.response is not None
+            return client.subprotocol, client.response.headers.get_all("Set-Cookie")
+
+    assert run(scenario) == ("chat", [])
