@@ -255,7 +255,13 @@ async def start_emulator(
             # Imported here, as the HTTP front imports its parser only when it serves.
             from lambgate.local.front.websocket_server import start_websocket_server
 
-            ws_gateway = WebSocketGateway(ws_plan.api, runtimes, connections=websocket_connections)
+            ws_gateway = WebSocketGateway(
+                ws_plan.api,
+                runtimes,
+                connections=websocket_connections,
+                log=log,
+                observer=observer,
+            )
             ws_server = await start_websocket_server(ws_gateway, host, port)
             started_websockets[index] = WebSocketFront(ws_plan, ws_gateway, ws_server)
             return

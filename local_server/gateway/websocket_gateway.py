@@ -18,6 +18,10 @@ The emulator's WebSocket APIs share one table of connections (:class:`Connection
 function behind several APIs, whose one ``AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI`` names
 the first API's port, reaches the clients of every one of them.
 
+Each invocation (and each message no route takes) is one access-log line,
+``MESSAGE /live join L0SM9cOFvHcCIhw= 200 3.1 ms ChatFunction warm``, and one exchange for the
+inspector, as an HTTP request is.
+
 What API Gateway itself says to a client is a text message of its own shape,
 ``{"message": "Forbidden", "connectionId":"…", "requestId":"…"}``: ``Forbidden`` for a
 message no route takes (no matching route and no ``$default``), ``Internal server error`` when
@@ -36,13 +40,17 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
-from lambgate.events.apigw_websocket import request_to_event
+from lambgate.events.apigw_websocket import EVENT_TYPES, request_to_event
 from lambgate.events.base import GatewayContext
 from lambgate.local.front.websocket_limits import AWS_WEBSOCKET_LIMITS
+from lambgate.local.lambda_service.exchange import Exchange, ExchangeSink
+from lambgate.local.lambda_service.function import InvocationResult
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
 from lambgate.local.template.specs import WebSocketApiSpec, WebSocketRouteSpec
-from lambgate.model import Request
+from lambgate.model import Request, Response
 
+from .access_log import AccessLog
+from .gateway import _error_summary, _late_invocation
 from .websocket_route_selection import select_route
 
 __all__ = ["Close", "Connections", "Send", "WebSocketConnection", "WebSocketGateway"]
@@ -102,9 +110,14 @@ class WebSocketGateway:
         api_id: str = "abcdef1234",
         domain_name: str | None = None,
         connections: Connections | None = None,
+        log: AccessLog | None = None,
+        observer: ExchangeSink | None = None,
     ) -> None:
         self.api = api
         self.runtimes = runtimes
+        self.log = log
+        #: The inspector's recorder, handed one :class:`Exchange` per invocation.
+        self.observer = observer
         self.api_id = api_id
         self.domain_name = domain_name
         #: Shared with the emulator's other WebSocket APIs when given (see the module's doc).
@@ -144,12 +157,24 @@ class WebSocketGateway:
         Gateway answers ``Forbidden`` ("If no route matches the evaluated value and there's no
         ``$default`` route, the service returns an error":
         https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-develop-routes.html)."""
+        started = time.perf_counter()
         connection.last_active_ms = int(time.time() * 1000)
         route = select_route(self.api, data)
-        if route is None:
-            await connection.send(_gateway_message("Forbidden", connection, _request_id()))
-            return False
         body = data.encode("utf-8") if isinstance(data, str) else data
+        if route is None:
+            request_id = _request_id()
+            said = _gateway_message("Forbidden", connection, request_id)
+            await connection.send(said)
+            reason = (
+                "no route takes the message and the API has no $default route: "
+                "API Gateway told the client Forbidden"
+            )
+            self._report(
+                _Report("MESSAGE", "-", None, connection, body, request_id, started),
+                response=Response(403, [], said.encode()),
+                reason=self._explain(connection, "-", reason),
+            )
+            return False
         request = Request(
             "POST",
             "/",
@@ -213,6 +238,7 @@ class WebSocketGateway:
     ) -> Invoked:
         """Invoke ``route``'s function: 500 when it failed, 504 past the route's integration
         timeout, else the status its result gives."""
+        started = time.perf_counter()
         request_id = _request_id()
         gateway = GatewayContext(
             request_id=request_id,
@@ -228,29 +254,160 @@ class WebSocketGateway:
             disconnect_reason=reason,
         )
         event = request_to_event(request, gateway)
+        payload = json.dumps(event).encode()
         runtime = self.runtimes[route.function]
-        task = asyncio.ensure_future(
-            runtime.invoke(json.dumps(event).encode(), request_id=request_id)
-        )
+        task = asyncio.ensure_future(runtime.invoke(payload, request_id=request_id))
         timeout = None if runtime.debugging else route.integration_timeout_ms / 1000
         done, _ = await asyncio.wait({task}, timeout=timeout)
+        kind = EVENT_TYPES.get(route.route_key, "MESSAGE")
+        report = _Report(
+            kind, route.route_key, route.function, connection, request.body, request_id, started
+        )
         if not done:
             self._outliving.add(task)
             task.add_done_callback(self._outliving.discard)
-            return Invoked(504, request_id, "Endpoint request timed out")
+            outcome = Invoked(504, request_id, "Endpoint request timed out")
+            why = (
+                f"no answer within the integration timeout of {timeout:g} s: API Gateway told "
+                "the client 'Endpoint request timed out'; the function keeps running, as in AWS"
+            )
+            exchange = self._report(
+                report,
+                payload=payload,
+                response=self._told(outcome, connection),
+                reason=self._explain(connection, route.route_key, why, route.function),
+            )
+            if exchange is not None:
+                task.add_done_callback(lambda late: _late_invocation(exchange, late))
+            return outcome
         invoked = task.result()
-        if invoked.function_error is not None:
-            return Invoked(500, request_id, "Internal server error")
-        try:
-            result = json.loads(invoked.payload)
-        except ValueError:
-            return Invoked(500, request_id, "Internal server error")
-        if not isinstance(result, dict):
-            return Invoked(200, request_id)  # ``None`` or a bare value counts as success
-        status = result.get("statusCode")
-        return Invoked(
-            status if isinstance(status, int) else 200, request_id, None, _subprotocol(result)
+        outcome, failed = _outcome(invoked, request_id)
+        if failed is not None:
+            failed = self._explain(connection, route.route_key, failed, route.function)
+        self._report(
+            report,
+            payload=payload,
+            invocation=invoked,
+            response=self._told(outcome, connection),
+            reason=failed,
         )
+        return outcome
+
+    def _told(self, outcome: Invoked, connection: WebSocketConnection) -> Response:
+        """What the client got of an invocation, for the inspector: the handshake's status
+        (and subprotocol), or API Gateway's own message when the invocation failed."""
+        headers = []
+        if outcome.subprotocol is not None:
+            headers.append(("Sec-WebSocket-Protocol", outcome.subprotocol))
+        body = b""
+        if outcome.failure is not None:
+            body = _gateway_message(outcome.failure, connection, outcome.request_id).encode()
+        return Response(outcome.status, headers, body)
+
+    def _explain(
+        self,
+        connection: WebSocketConnection,
+        route_key: str,
+        reason: str,
+        function: str | None = None,
+    ) -> str:
+        """Log why the client got API Gateway's error, as the HTTP gateway does; the reason,
+        for the inspector."""
+        if self.log is not None:
+            who = f"{function} " if function else ""
+            where = f"{self.api.logical_id} {route_key} {connection.connection_id}"
+            self.log.explain(f"{who}({where}): {reason}")
+        return reason
+
+    def _report(
+        self,
+        report: _Report,
+        *,
+        response: Response,
+        payload: bytes | None = None,
+        invocation: InvocationResult | None = None,
+        reason: str | None = None,
+    ) -> Exchange | None:
+        """One access-log line, and the exchange the inspector lists."""
+        duration_ms = (time.perf_counter() - report.started) * 1000
+        stage = self.api.stage_name
+        cold = invocation.cold if invocation is not None else None
+        if self.log is not None:
+            self.log.request(
+                method=report.event_type,
+                target=f"/{stage} {report.route_key} {report.connection.connection_id}",
+                status=response.status,
+                duration_ms=duration_ms,
+                function=report.function,
+                cold=cold,
+            )
+        if self.observer is None:
+            return None
+        connection = report.connection
+        if report.event_type == "CONNECT":
+            seen = connection.request  # the upgrade, as received
+        else:
+            seen = Request(
+                report.event_type,
+                f"/{stage}",
+                headers=[],
+                body=report.body,
+                client=connection.request.client,
+            )
+        exchange = Exchange(
+            started=time.time() - duration_ms / 1000,
+            request_id=report.request_id,
+            front=self.api.logical_id,
+            kind="websocket",
+            request=seen,
+            replay=_cannot_replay,
+            function=report.function,
+            route=report.route_key,
+            stage=stage,
+            event=payload,
+            invocation=invocation,
+            response=response,
+            reason=reason,
+            duration_ms=duration_ms,
+        )
+        self.observer(exchange)
+        return exchange
+
+
+@dataclass(frozen=True)
+class _Report:
+    """What an access-log line and an inspector exchange say of one event."""
+
+    event_type: str
+    route_key: str
+    function: str | None
+    connection: WebSocketConnection
+    #: The message (for a MESSAGE), else empty.
+    body: bytes
+    request_id: str
+    #: ``time.perf_counter()`` when the event arrived.
+    started: float
+
+
+def _outcome(invoked: InvocationResult, request_id: str) -> tuple[Invoked, str | None]:
+    """What an invocation that finished comes to, and why it failed, in plain words."""
+    if invoked.function_error is not None:
+        reason = f"the function failed: {_error_summary(invoked.payload)}"
+        return Invoked(500, request_id, "Internal server error"), reason
+    try:
+        result = json.loads(invoked.payload)
+    except ValueError:
+        return Invoked(500, request_id, "Internal server error"), "the result is not JSON"
+    if not isinstance(result, dict):
+        return Invoked(200, request_id), None  # ``None`` or a bare value counts as success
+    status = result.get("statusCode")
+    code = status if isinstance(status, int) else 200
+    return Invoked(code, request_id, None, _subprotocol(result)), None
+
+
+async def _cannot_replay(request: Request) -> Response:
+    """A WebSocket event belongs to its connection: the inspector does not send it again."""
+    return Response(409, [], b"a WebSocket event cannot be replayed")
 
 
 def _request_id() -> str:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -234,6 +235,74 @@ def test_a_function_behind_two_websocket_apis_answers_the_clients_of_both(
             with connect(url, open_timeout=20) as client:
                 client.send("hello")
                 assert client.recv(timeout=20) == "echo hello", name
+    finally:
+        running.stop()
+
+
+def test_every_websocket_event_is_in_the_access_log_and_the_inspector(
+    running: RunningEmulator,
+) -> None:
+    """As an HTTP request is: one log line per invocation (and per message no route takes),
+    one row on the inspector page with its event, result and log lines. None was there."""
+    (ws,) = running.emulator.websocket_fronts
+    with connect(f"ws://127.0.0.1:{ws.server.port}/live?room=7", open_timeout=20) as client:
+        client.send(json.dumps({"action": "join"}))
+        client.send("hello")
+        running.log.wait_for('"routeKey": "$default"', timeout=20)
+        (connection_id,) = {e["connectionId"] for e in logged_events(running)}
+    running.log.wait_for(f"DISCONNECT /live $disconnect {connection_id}", timeout=20)
+    for event_type, route in [
+        ("CONNECT", "$connect"),
+        ("MESSAGE", "join"),
+        ("MESSAGE", "$default"),
+        ("DISCONNECT", "$disconnect"),
+    ]:
+        where = f"/live {re.escape(route)} {re.escape(connection_id)}"
+        line = rf"{event_type} {where} 200 [\d.]+ ms Probe (cold|warm)"
+        assert re.search(line, running.log.text()), line
+
+    inspector = running.emulator.inspector_url()
+    assert inspector is not None
+    with httpx.Client(timeout=30) as http:
+        rows = http.get(inspector + "api/invocations").json()
+        assert [(r["kind"], r["method"], r["route"], r["status"]) for r in reversed(rows)] == [
+            ("websocket", "GET", "$connect", 200),
+            ("websocket", "MESSAGE", "join", 200),
+            ("websocket", "MESSAGE", "$default", 200),
+            ("websocket", "DISCONNECT", "$disconnect", 200),
+        ]
+        assert {(r["front"], r["stage"], r["function"]) for r in rows} == {
+            ("ChatApi", "live", "Probe")
+        }
+        connect_row = rows[-1]
+        assert connect_row["path"] == "/live?room=7"
+        hello = http.get(f"{inspector}api/invocations/{rows[1]['number']}").json()
+    assert json.loads(hello["event"]["json"])["body"] == "hello"
+    assert hello["request"]["body"]["text"] == "hello"
+    assert any('"routeKey": "$default"' in line for line in hello["log"])
+    assert hello["report"].startswith("REPORT RequestId: ")
+    assert (hello["replayable"], hello["curl"]) == (False, None)
+
+
+def test_a_message_no_route_takes_is_logged_and_listed_with_why(tmp_path: Path) -> None:
+    path = template(tmp_path)
+    document = yaml.safe_load(path.read_text())
+    del document["Resources"]["ChatApi"]["Properties"]["Routes"]["$default"]
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    running = RunningEmulator(template=path)
+    try:
+        (ws,) = running.emulator.websocket_fronts
+        with connect(f"ws://127.0.0.1:{ws.server.port}/live", open_timeout=20) as client:
+            client.send("nobody takes this")
+            assert json.loads(client.recv(timeout=20))["message"] == "Forbidden"
+        running.log.wait_for("MESSAGE /live - ", timeout=20)
+        assert "no route takes the message and the API has no $default route" in running.log.text()
+        inspector = running.emulator.inspector_url()
+        assert inspector is not None
+        rows = httpx.get(inspector + "api/invocations", timeout=30).json()
+        (forbidden,) = [r for r in rows if r["status"] == 403]
+        assert (forbidden["function"], forbidden["error"]) == (None, True)
+        assert "API Gateway told the client Forbidden" in forbidden["reason"]
     finally:
         running.stop()
 
