@@ -58,8 +58,11 @@ resource "aws_apigatewayv2_stage" "websocket" {
   #checkov:skip=CKV2_AWS_51:Client certificates authenticate API Gateway to an HTTP backend; the backend here is Lambda, reached through IAM.
   count = local.websocket_api_count
 
-  api_id      = aws_apigatewayv2_api.websocket[0].id
-  name        = var.websocket_api_stage_name
+  api_id = aws_apigatewayv2_api.websocket[0].id
+  name   = var.websocket_api_stage_name
+  # A WebSocket stage serves only what was deployed to it: without auto_deploy, a new route
+  # or integration would answer 403 until someone deploys (hashicorp/terraform-provider-aws#17955).
+  # https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-set-up-websocket-deployment.html
   auto_deploy = true
   tags        = var.tags
 
