@@ -242,7 +242,13 @@ async def _serve_websocket(
                     if connection is None:
                         await write(ws.send(RejectConnection(status_code=status)))
                         return
-                    await write(ws.send(AcceptConnection(subprotocol=subprotocol)))
+                    # As a header, not wsproto's ``subprotocol``, which refuses one the client
+                    # did not offer: API Gateway sends what $connect said, and such a client
+                    # fails the handshake itself (RFC 6455 section 4.1).
+                    chosen = (
+                        [(b"Sec-WebSocket-Protocol", subprotocol.encode())] if subprotocol else []
+                    )
+                    await write(ws.send(AcceptConnection(extra_headers=chosen)))
                 elif isinstance(event, TextMessage | BytesMessage):
                     part = event.data if isinstance(event.data, str) else bytes(event.data)
                     size = len(part.encode("utf-8")) if isinstance(part, str) else len(part)

@@ -273,3 +273,18 @@ def test_the_connect_results_subprotocol_is_picked_and_its_cookies_are_not_sent(
             return client.subprotocol, client.response.headers.get_all("Set-Cookie")
 
     assert run(scenario) == ("chat", [])
+
+
+def test_a_subprotocol_the_client_did_not_offer_fails_the_handshake_at_the_client() -> None:
+    """API Gateway sends whatever ``$connect`` answered; the client then refuses it. The
+    emulator's WebSocket library refused to send it, failing the server's side instead."""
+
+    async def scenario() -> str:
+        async with serving(chat_api("$connect", "$default")) as (url, _):
+            # The client's own refusal of the handshake, not a dropped connection.
+            with pytest.raises(websockets.exceptions.NegotiationError) as refused:
+                async with connect(url + "?proto=unoffered"):
+                    pass
+            return str(refused.value)
+
+    assert "subprotocol" in run(scenario)
