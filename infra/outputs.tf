@@ -32,3 +32,8 @@ output "log_group_name" {
   description = "CloudWatch log group the function writes to."
   value       = aws_cloudwatch_log_group.function.name
 }
+
+output "websocket_api_url" {
+  description = "wss:// URL of the WebSocket API's stage, or null when var.websocket_api is false."
+  value       = one(aws_apigatewayv2_stage.websocket[*].invoke_url)
+}

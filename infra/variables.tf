@@ -196,3 +196,46 @@ variable "binary_media_types" {
     error_message = "binary_media_types entries must be type/subtype, e.g. \"image/png\" or \"*/*\"."
   }
 }
+
+# ------------------------------------------------------------------------------ WebSocket API
+
+variable "websocket_api" {
+  description = "Also create an API Gateway WebSocket API ($connect, $disconnect, $default and websocket_route_keys) in front of an ASGI app's WebSocket route, and let the role post to its connections."
+  type        = bool
+  default     = false
+}
+
+variable "websocket_api_stage_name" {
+  description = "Stage of the WebSocket API; it becomes the path of websocket_api_url."
+  type        = string
+  default     = "live"
+
+  validation {
+    # https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis-apiid-stages.html
+    condition     = can(regex("^[A-Za-z0-9_-]{1,128}$", var.websocket_api_stage_name))
+    error_message = "websocket_api_stage_name must be 1-128 letters, digits, hyphens or underscores."
+  }
+}
+
+variable "websocket_route_selection_expression" {
+  description = "Where in a message its route key is, e.g. $request.body.action; a message it names no route for goes to $default."
+  type        = string
+  default     = "$request.body.action"
+
+  validation {
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-develop-routes.html
+    condition     = can(regex("\\$\\{?request\\.body\\.", var.websocket_route_selection_expression))
+    error_message = "websocket_route_selection_expression must read the message body: $request.body.<path> or $${request.body.<path>}."
+  }
+}
+
+variable "websocket_route_keys" {
+  description = "Custom route keys beside $connect, $disconnect and $default, each sent to the function (the app sees every message alike)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for key in var.websocket_route_keys : length(key) > 0 && !startswith(key, "$")])
+    error_message = "websocket_route_keys are custom keys: non-empty and not starting with $ ($connect, $disconnect and $default are always there)."
+  }
+}

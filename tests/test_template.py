@@ -177,15 +177,52 @@ def test_functions_run_handler_lambda_handler_with_their_app(deployed: dict[str,
 def test_http_api_sends_every_request_to_fastapi_with_payload_2(
     deployed: dict[str, Any],
 ) -> None:
-    (api,) = of_type(deployed, "AWS::ApiGatewayV2::Api").values()
+    (api,) = (
+        props
+        for props in of_type(deployed, "AWS::ApiGatewayV2::Api").values()
+        if props.get("ProtocolType") != "WEBSOCKET"
+    )
     assert list(api["Body"]["paths"]) == ["/$default"]
     route = api["Body"]["paths"]["/$default"]["x-amazon-apigateway-any-method"]
     integration = route["x-amazon-apigateway-integration"]
     assert (integration["type"], integration["payloadFormatVersion"]) == ("aws_proxy", "2.0")
     assert "${FastApiFunction.Arn}" in integration["uri"]["Fn::Sub"]
-    (stage,) = of_type(deployed, "AWS::ApiGatewayV2::Stage").values()
+    (stage,) = (
+        props
+        for props in of_type(deployed, "AWS::ApiGatewayV2::Stage").values()
+        if props["ApiId"] == {"Ref": "HttpApi"}
+    )
     # $default serves the API's root URL with no stage prefix, deployed on every change.
     assert (stage["StageName"], stage["AutoDeploy"]) == ("$default", True)
+
+
+def test_websocket_api_sends_every_route_to_fastapi(deployed: dict[str, Any]) -> None:
+    """Each route a Lambda proxy integration of the FastAPI function, whose WebSocket route
+    the messages reach; ``$request.body.action`` picks ``nick``, anything else ``$default``."""
+    (api,) = (
+        props
+        for props in of_type(deployed, "AWS::ApiGatewayV2::Api").values()
+        if props.get("ProtocolType") == "WEBSOCKET"
+    )
+    assert api["RouteSelectionExpression"] == "$request.body.action"
+    routes = {
+        props["RouteKey"]: props["Target"]["Fn::Join"][1][1]["Ref"]
+        for props in of_type(deployed, "AWS::ApiGatewayV2::Route").values()
+    }
+    assert sorted(routes) == ["$connect", "$default", "$disconnect", "nick"]
+    integrations = of_type(deployed, "AWS::ApiGatewayV2::Integration")
+    for integration_id in routes.values():
+        integration = integrations[integration_id]
+        assert integration["IntegrationType"] == "AWS_PROXY"
+        assert integration["IntegrationUri"]["Fn::Sub"][1] == {
+            "FunctionArn": {"Fn::GetAtt": ["FastApiFunction", "Arn"]}
+        }
+    (stage,) = (
+        props
+        for props in of_type(deployed, "AWS::ApiGatewayV2::Stage").values()
+        if props["ApiId"] == {"Ref": "ChatApi"}
+    )
+    assert (stage["StageName"], stage["AutoDeploy"]) == ("chat", True)
 
 
 def test_rest_api_proxies_everything_to_flask_with_binary_types(
@@ -219,12 +256,23 @@ def test_gateways_may_invoke_only_their_own_function(deployed: dict[str, Any]) -
     grants = sorted(
         (props["FunctionName"]["Ref"], props["SourceArn"]["Fn::Sub"][1]["__ApiId__"]["Ref"])
         for props in of_type(deployed, "AWS::Lambda::Permission").values()
-        if props["Principal"] == "apigateway.amazonaws.com"
+        if props["Principal"] == "apigateway.amazonaws.com" and "Ref" in props["FunctionName"]
     )
     assert grants == [
         ("FastApiFunction", "HttpApi"),
         ("FlaskFunction", "RestApi"),  # ANY /
         ("FlaskFunction", "RestApi"),  # ANY /{proxy+}
+    ]
+    # SAM's WebSocketApi grants each route on its own stage: the API's own ARN, route by route.
+    websocket_grants = sorted(
+        (props["FunctionName"]["Fn::GetAtt"][0], props["SourceArn"]["Fn::Sub"])
+        for props in of_type(deployed, "AWS::Lambda::Permission").values()
+        if "Fn::GetAtt" in props["FunctionName"]
+    )
+    arn = "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${ChatApi.ApiId}"
+    assert websocket_grants == [
+        ("FastApiFunction", f"{arn}/chat/{route}")
+        for route in ("$connect", "$default", "$disconnect", "nick")
     ]
 
 
@@ -266,11 +314,11 @@ def test_roles_may_only_write_their_own_function_logs(deployed: dict[str, Any]) 
     assert not of_type(deployed, "AWS::IAM::Policy")
     assert not of_type(deployed, "AWS::IAM::ManagedPolicy")
     granted = {
-        props["RoleName"]["Ref"]: props["PolicyDocument"]["Statement"]
+        (props["RoleName"]["Ref"], props["PolicyName"]): props["PolicyDocument"]["Statement"]
         for props in of_type(deployed, "AWS::IAM::RolePolicy").values()
     }
     assert granted == {
-        f"{app}Role": [
+        (f"{app}Role", "write-own-logs"): [
             {
                 "Effect": "Allow",
                 "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -278,6 +326,19 @@ def test_roles_may_only_write_their_own_function_logs(deployed: dict[str, Any]) 
             }
         ]
         for app in ("Flask", "FastApi")
+    } | {
+        # The chat's sends: post_to_connection (and delete/get) on its own API's stage only.
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-control-access-iam.html
+        ("FastApiRole", "manage-chat-connections"): [
+            {
+                "Effect": "Allow",
+                "Action": ["execute-api:ManageConnections"],
+                "Resource": {
+                    "Fn::Sub": "arn:${AWS::Partition}:execute-api:${AWS::Region}:"
+                    "${AWS::AccountId}:${ChatApi}/chat/*/@connections/*"
+                },
+            }
+        ]
     }
 
 
@@ -305,8 +366,11 @@ def test_outputs_give_each_url(deployed: dict[str, Any]) -> None:
         "Fn::Sub": "https://${RestApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${StageName}/"
     }
     assert outputs["FlaskFunctionUrl"] == {"Fn::GetAtt": ["FlaskFunctionUrl", "FunctionUrl"]}
+    assert outputs["ChatApiUrl"] == {
+        "Fn::Sub": "wss://${ChatApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/chat"
+    }
     # Whatever an output names must exist after the transform.
-    assert {"HttpApi", "RestApi", "FlaskFunctionUrl"} <= set(deployed["Resources"])
+    assert {"HttpApi", "RestApi", "FlaskFunctionUrl", "ChatApi"} <= set(deployed["Resources"])
 
 
 # ----------------------------------------------------------------------- handlers resolve

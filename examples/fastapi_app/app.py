@@ -2,19 +2,35 @@
 
 Deployed by ``template.yaml`` with ``Handler: lambgate.lambda_handler`` and
 ``LAMBGATE_APP=examples.fastapi_app.app:app``. lambgate runs the lifespan once per execution
-environment, during Lambda's init phase, so what it sets up (here a greeting, a visit counter
-and a pre-rendered image) is shared by every request that environment serves.
+environment, during Lambda's init phase, so what it sets up (here a greeting, a visit counter,
+a pre-rendered image and the chat's nicknames) is shared by every request that environment
+serves.
+
+The WebSocket route ``/`` is the chat behind the template's WebSocket API: API Gateway invokes
+the function once per message, so what a connection must remember (its nickname) is kept
+keyed by the connection's id, never in the endpoint's local variables.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from html import escape
 from typing import Annotated, Any, TypedDict
 
-from fastapi import FastAPI, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import (
+    FastAPI,
+    File,
+    Form,
+    HTTPException,
+    Query,
+    Request,
+    UploadFile,
+    WebSocket,
+    WebSocketDisconnect,
+)
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
@@ -25,6 +41,9 @@ class State(TypedDict):
     greeting: str
     visits: dict[str, int]
     logo: bytes
+    #: The chat's nickname of each connection, by connection id. A module-level store lives
+    #: as long as one execution environment; a deployment with several keeps it in DynamoDB.
+    nicknames: dict[str, str]
 
 
 @asynccontextmanager
@@ -35,6 +54,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[State]:
         "greeting": "hello from FastAPI on lambgate",
         "visits": {"count": 0},
         "logo": solid_png(16, 16, (0x23, 0x6B, 0x8E)),
+        "nicknames": {},
     }
 
 
@@ -139,3 +159,29 @@ async def whoami(request: Request) -> dict[str, str | None]:
 @app.get("/go")
 async def go(request: Request) -> RedirectResponse:
     return RedirectResponse(request.url_for("items"))
+
+
+@app.websocket("/")
+async def chat(websocket: WebSocket) -> None:
+    """Echoes each message with the sender's nickname; ``{"action": "nick", "name": ...}``
+    (the WebSocket API's ``nick`` route) sets it. Under lambgate each message is one
+    invocation; under a plain ASGI server, one loop serves the whole connection."""
+    nicknames: dict[str, str] = websocket.state.nicknames
+    # lambgate names the API Gateway connection; elsewhere the connection object is the key.
+    connection = websocket.scope.get("aws.connection_id") or str(id(websocket))
+    await websocket.accept()
+    try:
+        while True:
+            text = await websocket.receive_text()
+            try:
+                message = json.loads(text)
+            except ValueError:
+                message = None
+            if isinstance(message, dict) and message.get("action") == "nick":
+                nicknames[connection] = str(message.get("name") or "anonymous")
+                await websocket.send_json({"nick": nicknames[connection]})
+            else:
+                sender = nicknames.get(connection, "anonymous")
+                await websocket.send_json({"from": sender, "echo": text})
+    except WebSocketDisconnect:
+        nicknames.pop(connection, None)

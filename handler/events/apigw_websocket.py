@@ -160,10 +160,30 @@ def response_to_result(response: Response, request: Request, options: Options) -
         # The result has only a single-value ``headers`` map: repeats of a name (in any
         # spelling) are joined with commas as RFC 9110 section 5.3 allows, never dropped.
         multi = headers_to_multi_map(response.headers)
-        result["headers"] = {name: ", ".join(values) for name, values in multi.items()}
+        cookies = [name for name in multi if name.lower() == "set-cookie"]
+        if cookies:
+            # Cookies cannot be joined so (RFC 6265 section 3), and API Gateway passes none to
+            # the client anyway: its handshake carries only Sec-WebSocket-* headers of a result
+            # (AWS's answer on re:Post, "Which headers can be set in a $connect route
+            # response?", https://repost.aws/questions/QUbewEWvRiSr62tfjwg0ENGQ).
+            _warn(
+                "lambgate: %d Set-Cookie header(s) of a WebSocket answer dropped: API Gateway "
+                "sends a WebSocket client no Set-Cookie; set cookies over HTTP",
+                sum(len(multi.pop(name)) for name in cookies),
+            )
+        if multi:
+            result["headers"] = {name: ", ".join(values) for name, values in multi.items()}
     if response.body:
         result["body"], result["isBase64Encoded"] = body_to_event(response.body, True)
     return result
+
+
+def _warn(message: str, *args: object) -> None:
+    """Logged on the ``lambgate`` logger; ``logging`` is imported only when there is
+    something to say."""
+    import logging
+
+    logging.getLogger("lambgate").warning(message, *args)
 
 
 def request_to_event(

@@ -25,7 +25,7 @@ from lambgate.local.front.server import HTTPServer, run_async, start_server
 from lambgate.local.gateway.access_log import AccessLog
 from lambgate.local.gateway.destinations import ApiRoutes, DestinationResolver, SingleFunction
 from lambgate.local.gateway.gateway import Gateway
-from lambgate.local.gateway.websocket_gateway import WebSocketGateway
+from lambgate.local.gateway.websocket_gateway import Connections, WebSocketGateway
 from lambgate.local.inspector.app import InspectorApp, InspectorServer, start_inspector
 from lambgate.local.inspector.recorder import Recorder
 from lambgate.local.inspector.redaction import Redactor
@@ -245,6 +245,9 @@ async def start_emulator(
         wishes.append(_kept(inspect_port(options), kept.get(INSPECTOR)))
     started: dict[int, Front] = {}
     started_websockets: dict[int, WebSocketFront] = {}
+    #: Every WebSocket API's connections in one table: a function behind two APIs has one
+    #: management endpoint variable, yet reaches the clients of both.
+    websocket_connections: Connections = {}
 
     async def start(index: int, port: int) -> None:
         if first_websocket <= index < after_fronts:
@@ -252,7 +255,13 @@ async def start_emulator(
             # Imported here, as the HTTP front imports its parser only when it serves.
             from lambgate.local.front.websocket_server import start_websocket_server
 
-            ws_gateway = WebSocketGateway(ws_plan.api, runtimes)
+            ws_gateway = WebSocketGateway(
+                ws_plan.api,
+                runtimes,
+                connections=websocket_connections,
+                log=log,
+                observer=observer,
+            )
             ws_server = await start_websocket_server(ws_gateway, host, port)
             started_websockets[index] = WebSocketFront(ws_plan, ws_gateway, ws_server)
             return

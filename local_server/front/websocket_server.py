@@ -52,6 +52,8 @@ Connection = TypeVar("Connection")
 _TOO_BIG = 1009
 #: The close code when the idle timeout or the connection duration ends it ("Going Away").
 _GOING_AWAY = 1001
+#: The close code of a server's ``DELETE @connections`` ("Normal Closure").
+_NORMAL = 1000
 
 
 class WebSocketHandler(Protocol[Connection]):
@@ -62,7 +64,7 @@ class WebSocketHandler(Protocol[Connection]):
         request: Request,
         send: Callable[[str | bytes], Awaitable[None]],
         close: Callable[[], Awaitable[None]],
-    ) -> tuple[Connection | None, int]: ...
+    ) -> tuple[Connection | None, int, str | None]: ...
 
     async def manage(self, method: str, connection_id: str, body: bytes) -> tuple[int, bytes]: ...
 
@@ -203,13 +205,20 @@ async def _serve_websocket(
                 frames += ws.send(BytesMessage(data=chunk, message_finished=last))
         await write(frames)
 
-    async def close() -> None:
-        """The server's close (``DELETE @connections``): a close frame, then the socket."""
-        with contextlib.suppress(Exception):
-            await write(ws.send(CloseConnection(code=1000)))
-        writer.transport.close()
-
     close_code, close_reason = 1006, ""
+    #: Set once the server has closed: what the client (or the socket's end) says after
+    #: that does not change the code ``$disconnect`` reports.
+    server_closed = False
+
+    async def close() -> None:
+        """The server's close (``DELETE @connections``): a normal close frame, then the
+        socket. ``$disconnect`` then says 1000, "Connection Closed Normally", as API Gateway's
+        event does after ``delete_connection`` (its log in boto/boto3#3789)."""
+        nonlocal close_code, close_reason, server_closed
+        close_code, close_reason, server_closed = _NORMAL, "Connection Closed Normally", True
+        with contextlib.suppress(Exception):
+            await write(ws.send(CloseConnection(code=_NORMAL)))
+        writer.transport.close()
 
     async def close_with(code: int, reason: str) -> None:
         nonlocal close_code, close_reason
@@ -229,11 +238,17 @@ async def _serve_websocket(
             for event in ws.events():
                 if isinstance(event, Upgrade):
                     request = _upgrade_request(event, writer)
-                    connection, status = await handler.connect(request, send, close)
+                    connection, status, subprotocol = await handler.connect(request, send, close)
                     if connection is None:
                         await write(ws.send(RejectConnection(status_code=status)))
                         return
-                    await write(ws.send(AcceptConnection()))
+                    # As a header, not wsproto's ``subprotocol``, which refuses one the client
+                    # did not offer: API Gateway sends what $connect said, and such a client
+                    # fails the handshake itself (RFC 6455 section 4.1).
+                    chosen = (
+                        [(b"Sec-WebSocket-Protocol", subprotocol.encode())] if subprotocol else []
+                    )
+                    await write(ws.send(AcceptConnection(extra_headers=chosen)))
                 elif isinstance(event, TextMessage | BytesMessage):
                     part = event.data if isinstance(event.data, str) else bytes(event.data)
                     size = len(part.encode("utf-8")) if isinstance(part, str) else len(part)
@@ -253,7 +268,8 @@ async def _serve_websocket(
                 elif isinstance(event, Ping):
                     await write(ws.send(event.response()))
                 elif isinstance(event, CloseConnection):
-                    close_code, close_reason = event.code, event.reason or ""
+                    if not server_closed:
+                        close_code, close_reason = event.code, event.reason or ""
                     with contextlib.suppress(Exception):
                         await write(ws.send(event.response()))
                     return

@@ -14,6 +14,18 @@ connections by id and answers the ``@connections`` API on them
 ``POST`` sends the body to the client, ``GET`` describes the connection, ``DELETE`` closes
 it; an id that is not connected is ``GoneException`` (410), a body over the 128 KB message
 limit ``PayloadTooLargeException`` (413), as boto3's ``apigatewaymanagementapi`` reads them.
+The emulator's WebSocket APIs share one table of connections (:class:`Connections`), so a
+function behind several APIs, whose one ``AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI`` names
+the first API's port, reaches the clients of every one of them.
+
+Each invocation (and each message no route takes) is one access-log line,
+``MESSAGE /live join L0SM9cOFvHcCIhw= 200 3.1 ms ChatFunction warm``, and one exchange for the
+inspector, as an HTTP request is.
+
+What API Gateway itself says to a client is a text message of its own shape,
+``{"message": "Forbidden", "connectionId":"…", "requestId":"…"}``: ``Forbidden`` for a
+message no route takes (no matching route and no ``$default``), ``Internal server error`` when
+the route's invocation fails, ``Endpoint request timed out`` past its integration timeout.
 """
 
 from __future__ import annotations
@@ -28,16 +40,20 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
-from lambgate.events.apigw_websocket import request_to_event
+from lambgate.events.apigw_websocket import EVENT_TYPES, request_to_event
 from lambgate.events.base import GatewayContext
 from lambgate.local.front.websocket_limits import AWS_WEBSOCKET_LIMITS
+from lambgate.local.lambda_service.exchange import Exchange, ExchangeSink
+from lambgate.local.lambda_service.function import InvocationResult
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
 from lambgate.local.template.specs import WebSocketApiSpec, WebSocketRouteSpec
-from lambgate.model import Request
+from lambgate.model import Request, Response
 
+from .access_log import AccessLog
+from .gateway import _error_summary, _late_invocation
 from .websocket_route_selection import select_route
 
-__all__ = ["Close", "Send", "WebSocketConnection", "WebSocketGateway"]
+__all__ = ["Close", "Connections", "Send", "WebSocketConnection", "WebSocketGateway"]
 
 #: Sends one message to the client (text, or bytes for a binary frame).
 Send = Callable[[str | bytes], Awaitable[None]]
@@ -57,9 +73,30 @@ class WebSocketConnection:
     last_active_ms: int = 0
 
 
+#: The open connections of every WebSocket API of one emulator, by connection id.
+Connections = dict[str, WebSocketConnection]
+
+
+@dataclass(frozen=True)
+class Invoked:
+    """What one route's invocation came to."""
+
+    #: The status its result gives (a result without one counts as 200).
+    status: int
+    request_id: str
+    #: Why API Gateway would tell the client it failed (``Internal server error``,
+    #: ``Endpoint request timed out``), or ``None``.
+    failure: str | None = None
+    #: ``Sec-WebSocket-Protocol`` of a ``$connect`` result: the subprotocol the handshake picks
+    #: (https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-connect-route-subprotocol.html).
+    subprotocol: str | None = None
+
+
 def _connection_id() -> str:
-    """API Gateway's ids are 12 base64 characters ending in ``=`` (``L0SM9cOFvHcCIhw=``)."""
-    return base64.b64encode(secrets.token_bytes(10)).decode("ascii")[:15] + "="
+    """API Gateway's ids are 15 characters of URL-safe base64 and ``=`` (``L0SM9cOFvHcCIhw=``,
+    ``eHrdFcnvvHcCE-w=``): never a ``/`` or ``+``, which would change the ``@connections``
+    path the id is put in."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(12)).decode("ascii")[:15] + "="
 
 
 class WebSocketGateway:
@@ -72,21 +109,30 @@ class WebSocketGateway:
         *,
         api_id: str = "abcdef1234",
         domain_name: str | None = None,
+        connections: Connections | None = None,
+        log: AccessLog | None = None,
+        observer: ExchangeSink | None = None,
     ) -> None:
         self.api = api
         self.runtimes = runtimes
+        self.log = log
+        #: The inspector's recorder, handed one :class:`Exchange` per invocation.
+        self.observer = observer
         self.api_id = api_id
         self.domain_name = domain_name
-        self.connections: dict[str, WebSocketConnection] = {}
+        #: Shared with the emulator's other WebSocket APIs when given (see the module's doc).
+        self.connections: Connections = {} if connections is None else connections
         self._routes = {route.route_key: route for route in api.routes}
         #: Invocations past their integration timeout, left to finish (as on AWS).
         self._outliving: set[asyncio.Task[object]] = set()
 
     async def connect(
         self, request: Request, send: Send, close: Close
-    ) -> tuple[WebSocketConnection | None, int]:
-        """``(connection, status)``: the connection when ``$connect`` accepts it, else the
-        status the upgrade is refused with."""
+    ) -> tuple[WebSocketConnection | None, int, str | None]:
+        """``(connection, status, subprotocol)``: the connection when ``$connect`` accepts it
+        (with the subprotocol its result names), else the status the upgrade is refused
+        with. Of the result's headers only ``Sec-WebSocket-Protocol`` reaches the client, as
+        API Gateway passes no others in the handshake (``Set-Cookie`` included)."""
         now = int(time.time() * 1000)
         connection = WebSocketConnection(
             connection_id=_connection_id(),
@@ -97,20 +143,38 @@ class WebSocketGateway:
             last_active_ms=now,
         )
         route = self._routes.get("$connect")
+        subprotocol = None
         if route is not None:
-            status, _ = await self._invoke(route, connection, request)
-            if not 200 <= status < 300:
-                return None, status
+            invoked = await self._invoke(route, connection, request)
+            if not 200 <= invoked.status < 300:
+                return None, invoked.status, None
+            subprotocol = invoked.subprotocol
         self.connections[connection.connection_id] = connection
-        return connection, 200
+        return connection, 200, subprotocol
 
     async def message(self, connection: WebSocketConnection, data: str | bytes) -> bool:
-        """Invoke the route ``data`` selects; ``False`` when no route takes it."""
+        """Invoke the route ``data`` selects; ``False`` when no route takes it, which API
+        Gateway answers ``Forbidden`` ("If no route matches the evaluated value and there's no
+        ``$default`` route, the service returns an error":
+        https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-develop-routes.html)."""
+        started = time.perf_counter()
         connection.last_active_ms = int(time.time() * 1000)
         route = select_route(self.api, data)
-        if route is None:
-            return False
         body = data.encode("utf-8") if isinstance(data, str) else data
+        if route is None:
+            request_id = _request_id()
+            said = _gateway_message("Forbidden", connection, request_id)
+            await connection.send(said)
+            reason = (
+                "no route takes the message and the API has no $default route: "
+                "API Gateway told the client Forbidden"
+            )
+            self._report(
+                _Report("MESSAGE", "-", None, connection, body, request_id, started),
+                response=Response(403, [], said.encode()),
+                reason=self._explain(connection, "-", reason),
+            )
+            return False
         request = Request(
             "POST",
             "/",
@@ -118,18 +182,9 @@ class WebSocketGateway:
             body=body,
             client=connection.request.client,
         )
-        status, request_id = await self._invoke(route, connection, request)
-        if status == _TIMED_OUT:
-            # What API Gateway sends the client when the integration times out.
-            await connection.send(
-                json.dumps(
-                    {
-                        "message": "Endpoint request timed out",
-                        "connectionId": connection.connection_id,
-                        "requestId": request_id,
-                    }
-                )
-            )
+        invoked = await self._invoke(route, connection, request)
+        if invoked.failure is not None:
+            await connection.send(_gateway_message(invoked.failure, connection, invoked.request_id))
         return True
 
     async def disconnect(self, connection: WebSocketConnection, code: int, reason: str) -> None:
@@ -180,10 +235,11 @@ class WebSocketGateway:
         *,
         code: int = 1000,
         reason: str = "",
-    ) -> tuple[int, str]:
-        """Invoke ``route``'s function: ``(status, request id)``, the status its result gives
-        (500 when it failed, 504 past the route's integration timeout)."""
-        request_id = str(uuid.uuid4())
+    ) -> Invoked:
+        """Invoke ``route``'s function: 500 when it failed, 504 past the route's integration
+        timeout, else the status its result gives."""
+        started = time.perf_counter()
+        request_id = _request_id()
         gateway = GatewayContext(
             request_id=request_id,
             time_epoch_ms=int(time.time() * 1000),
@@ -198,31 +254,188 @@ class WebSocketGateway:
             disconnect_reason=reason,
         )
         event = request_to_event(request, gateway)
+        payload = json.dumps(event).encode()
         runtime = self.runtimes[route.function]
-        task = asyncio.ensure_future(
-            runtime.invoke(json.dumps(event).encode(), request_id=request_id)
-        )
+        task = asyncio.ensure_future(runtime.invoke(payload, request_id=request_id))
         timeout = None if runtime.debugging else route.integration_timeout_ms / 1000
         done, _ = await asyncio.wait({task}, timeout=timeout)
+        kind = EVENT_TYPES.get(route.route_key, "MESSAGE")
+        report = _Report(
+            kind, route.route_key, route.function, connection, request.body, request_id, started
+        )
         if not done:
             self._outliving.add(task)
             task.add_done_callback(self._outliving.discard)
-            return _TIMED_OUT, request_id
+            outcome = Invoked(504, request_id, "Endpoint request timed out")
+            why = (
+                f"no answer within the integration timeout of {timeout:g} s: API Gateway told "
+                "the client 'Endpoint request timed out'; the function keeps running, as in AWS"
+            )
+            exchange = self._report(
+                report,
+                payload=payload,
+                response=self._told(outcome, connection),
+                reason=self._explain(connection, route.route_key, why, route.function),
+            )
+            if exchange is not None:
+                task.add_done_callback(lambda late: _late_invocation(exchange, late))
+            return outcome
         invoked = task.result()
-        if invoked.function_error is not None:
-            return 500, request_id
-        try:
-            result = json.loads(invoked.payload)
-        except ValueError:
-            return 500, request_id
-        # A result without a statusCode (``None``, a bare value) counts as success.
-        if isinstance(result, dict) and isinstance(result.get("statusCode"), int):
-            return int(result["statusCode"]), request_id
-        return 200, request_id
+        outcome, failed = _outcome(invoked, request_id)
+        if failed is not None:
+            failed = self._explain(connection, route.route_key, failed, route.function)
+        self._report(
+            report,
+            payload=payload,
+            invocation=invoked,
+            response=self._told(outcome, connection),
+            reason=failed,
+        )
+        return outcome
+
+    def _told(self, outcome: Invoked, connection: WebSocketConnection) -> Response:
+        """What the client got of an invocation, for the inspector: the handshake's status
+        (and subprotocol), or API Gateway's own message when the invocation failed."""
+        headers = []
+        if outcome.subprotocol is not None:
+            headers.append(("Sec-WebSocket-Protocol", outcome.subprotocol))
+        body = b""
+        if outcome.failure is not None:
+            body = _gateway_message(outcome.failure, connection, outcome.request_id).encode()
+        return Response(outcome.status, headers, body)
+
+    def _explain(
+        self,
+        connection: WebSocketConnection,
+        route_key: str,
+        reason: str,
+        function: str | None = None,
+    ) -> str:
+        """Log why the client got API Gateway's error, as the HTTP gateway does; the reason,
+        for the inspector."""
+        if self.log is not None:
+            who = f"{function} " if function else ""
+            where = f"{self.api.logical_id} {route_key} {connection.connection_id}"
+            self.log.explain(f"{who}({where}): {reason}")
+        return reason
+
+    def _report(
+        self,
+        report: _Report,
+        *,
+        response: Response,
+        payload: bytes | None = None,
+        invocation: InvocationResult | None = None,
+        reason: str | None = None,
+    ) -> Exchange | None:
+        """One access-log line, and the exchange the inspector lists."""
+        duration_ms = (time.perf_counter() - report.started) * 1000
+        stage = self.api.stage_name
+        cold = invocation.cold if invocation is not None else None
+        if self.log is not None:
+            self.log.request(
+                method=report.event_type,
+                target=f"/{stage} {report.route_key} {report.connection.connection_id}",
+                status=response.status,
+                duration_ms=duration_ms,
+                function=report.function,
+                cold=cold,
+            )
+        if self.observer is None:
+            return None
+        connection = report.connection
+        if report.event_type == "CONNECT":
+            seen = connection.request  # the upgrade, as received
+        else:
+            seen = Request(
+                report.event_type,
+                f"/{stage}",
+                headers=[],
+                body=report.body,
+                client=connection.request.client,
+            )
+        exchange = Exchange(
+            started=time.time() - duration_ms / 1000,
+            request_id=report.request_id,
+            front=self.api.logical_id,
+            kind="websocket",
+            request=seen,
+            replay=_cannot_replay,
+            function=report.function,
+            route=report.route_key,
+            stage=stage,
+            event=payload,
+            invocation=invocation,
+            response=response,
+            reason=reason,
+            duration_ms=duration_ms,
+        )
+        self.observer(exchange)
+        return exchange
 
 
-#: The status of an invocation past its route's integration timeout.
-_TIMED_OUT = 504
+@dataclass(frozen=True)
+class _Report:
+    """What an access-log line and an inspector exchange say of one event."""
+
+    event_type: str
+    route_key: str
+    function: str | None
+    connection: WebSocketConnection
+    #: The message (for a MESSAGE), else empty.
+    body: bytes
+    request_id: str
+    #: ``time.perf_counter()`` when the event arrived.
+    started: float
+
+
+def _outcome(invoked: InvocationResult, request_id: str) -> tuple[Invoked, str | None]:
+    """What an invocation that finished comes to, and why it failed, in plain words."""
+    if invoked.function_error is not None:
+        reason = f"the function failed: {_error_summary(invoked.payload)}"
+        return Invoked(500, request_id, "Internal server error"), reason
+    try:
+        result = json.loads(invoked.payload)
+    except ValueError:
+        return Invoked(500, request_id, "Internal server error"), "the result is not JSON"
+    if not isinstance(result, dict):
+        return Invoked(200, request_id), None  # ``None`` or a bare value counts as success
+    status = result.get("statusCode")
+    code = status if isinstance(status, int) else 200
+    return Invoked(code, request_id, None, _subprotocol(result)), None
+
+
+async def _cannot_replay(request: Request) -> Response:
+    """A WebSocket event belongs to its connection: the inspector does not send it again."""
+    return Response(409, [], b"a WebSocket event cannot be replayed")
+
+
+def _request_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _subprotocol(result: Mapping[str, object]) -> str | None:
+    """``Sec-WebSocket-Protocol`` from a result's ``headers`` (or ``multiValueHeaders``)."""
+    for field in ("headers", "multiValueHeaders"):
+        headers = result.get(field)
+        if not isinstance(headers, dict):
+            continue
+        for name, value in headers.items():
+            if str(name).lower() != "sec-websocket-protocol":
+                continue
+            if isinstance(value, list) and value:
+                value = value[-1]
+            if isinstance(value, str) and value:
+                return value
+    return None
+
+
+def _gateway_message(message: str, connection: WebSocketConnection, request_id: str) -> str:
+    """API Gateway's own message to a client, spaced exactly as AWS sends it:
+    ``{"message": "Forbidden", "connectionId":"XDmENcnwIE0CFEQ=", "requestId":"..."}``."""
+    said, connection_id = json.dumps(message), json.dumps(connection.connection_id)
+    request = json.dumps(request_id)
+    return f'{{"message": {said}, "connectionId":{connection_id}, "requestId":{request}}}'
 
 
 def _error(code: str, message: str) -> bytes:

@@ -185,6 +185,8 @@ class InspectorApp:
             return _json({"message": f"a replay carries the {REPLAY_HEADER} header"}, 403)
         if record.cut and "request" in record.cut:
             return _json({"message": "its body was over the size kept; it cannot be replayed"}, 409)
+        if record.exchange.kind == "websocket":
+            return _json({"message": "a WebSocket event belongs to its connection"}, 409)
         before = self.recorder.count
         exchange = record.exchange
         # Shielded: the function runs on if the page goes away, as a client's would.

@@ -173,6 +173,8 @@ def detail(record: Record, redactor: Redactor) -> dict[str, Any]:
                 redactor=redactor,
             ),
         }
-    document["curl"] = curl_command(request, redactor, cut="request" in cut)
-    document["replayable"] = "request" not in cut
+    # A WebSocket event belongs to its connection: neither replayed nor a curl command.
+    websocket = exchange.kind == "websocket"
+    document["curl"] = None if websocket else curl_command(request, redactor, cut="request" in cut)
+    document["replayable"] = "request" not in cut and not websocket
     return document

@@ -28,9 +28,12 @@ class Exchange:
     #: Wall-clock seconds when the request arrived.
     started: float
     request_id: str
-    #: The front: the APIs of a port (``HelloApi``), a function URL's function, ``Invoke API``.
+    #: The front: the APIs of a port (``HelloApi``), a function URL's function, ``Invoke API``,
+    #: a WebSocket API.
     front: str
-    #: ``rest``, ``http``, ``url``, ``alb``, ``alb-multi`` or ``invoke``.
+    #: ``rest``, ``http``, ``url``, ``alb``, ``alb-multi``, ``invoke`` or ``websocket`` (one
+    #: event of a connection: its ``request`` is the upgrade, or the message as a request
+    #: whose method is ``MESSAGE`` or ``DISCONNECT``).
     kind: str
     request: Request
     replay: Replay

@@ -14,7 +14,7 @@ from .values import is_intrinsic
 __all__ = ["check_globals", "globals_section", "with_globals"]
 
 _KNOWN_GLOBALS = frozenset(
-    {"Function", "Api", "HttpApi", "SimpleTable", "LayerVersion", "StateMachine"}
+    {"Function", "Api", "HttpApi", "WebSocketApi", "SimpleTable", "LayerVersion", "StateMachine"}
 )
 
 
@@ -58,6 +58,22 @@ _API_GLOBALS: dict[str, tuple[str, ...]] = {
         "RouteSettings",
         "FailOnWarnings",
         "PropagateTags",
+    ),
+    # Neither ``Routes`` nor ``StageName`` (nor ``Auth``): each WebSocketApi names its own.
+    "WebSocketApi": (
+        "AccessLogSettings",
+        "ApiKeySelectionExpression",
+        "DefaultRouteSettings",
+        "DisableExecuteApiEndpoint",
+        "DisableSchemaValidation",
+        "Domain",
+        "FailOnWarnings",
+        "IpAddressType",
+        "PropagateTags",
+        "RouteSelectionExpression",
+        "RouteSettings",
+        "StageVariables",
+        "Tags",
     ),
 }
 

@@ -30,7 +30,7 @@ from .api_events import RouteCollector
 from .apis import http_api, rest_api
 from .function_variables import check_env_vars, env_vars_for_unknown_functions
 from .functions import FunctionReader
-from .globals import check_globals, globals_section
+from .globals import check_globals, globals_section, with_globals
 from .intrinsics import IntrinsicResolver
 from .layers import read_layers
 from .parameters import template_parameters
@@ -159,7 +159,9 @@ def load_template(
         if resource["Type"] == "AWS::Serverless::WebSocketApi" and present(logical_id, resource):
             websocket_apis[logical_id] = serverless_websocket_api(
                 logical_id,
-                properties_of(logical_id, resource),
+                with_globals(
+                    global_sections.get("WebSocketApi"), properties_of(logical_id, resource)
+                ),
                 resolver=resolver,
                 functions=functions,
             )

@@ -229,13 +229,16 @@ def test_websocket_event_type_follows_its_route(route: str, data: st.DataObject)
 def test_websocket_connect_response_survives_its_result(data: st.DataObject) -> None:
     # A $connect route's answer: its status decides the handshake. Its header map holds one
     # value per name (AWS's example result has no multiValueHeaders), so the repeats of a
-    # name arrive joined with commas, none lost.
+    # name arrive joined with commas, none lost, except Set-Cookie, which cannot be joined
+    # and which API Gateway never sends a WebSocket client: it is left out (and logged).
     # https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-connect-route-subprotocol.html
     response = data.draw(responses_for("websocket"))
     request = data.draw(websocket_requests("$connect"))
     back = through_result(response, request, "websocket")
     joined = {
-        name: [", ".join(values)] for name, values in grouped_headers(response.headers).items()
+        name: [", ".join(values)]
+        for name, values in grouped_headers(response.headers).items()
+        if name.lower() != "set-cookie"
     }
     assert (back.status, grouped_headers(back.headers), back.body) == (
         response.status,

@@ -91,6 +91,26 @@ def test_captured_events_are_detected_as_websocket() -> None:
         assert detect(load(name)).name == "websocket"
 
 
+async def cookie_setter(websocket: WebSocket) -> None:
+    await websocket.accept(
+        headers=[
+            (b"set-cookie", b"a=1; Expires=Wed, 21 Oct 2037 07:28:00 GMT"),
+            (b"set-cookie", b"b=2"),
+        ]
+    )
+
+
+def test_connect_cookies_are_dropped_with_a_log_line_never_joined_with_commas(
+    aws: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Joined, ``a=1; Expires=Wed, 21 Oct ..., b=2`` is one broken cookie; and API Gateway
+    passes no Set-Cookie in a WebSocket handshake anyway, so lambgate says so."""
+    handler = make_handler(Starlette(routes=[WebSocketRoute("/", cookie_setter)]))
+    result = handler(load("apigw-websocket-request.json"), make_lambda_context())
+    assert result == {"statusCode": 200}
+    assert "2 Set-Cookie header(s) of a WebSocket answer dropped" in caplog.text
+
+
 def test_connect_accepted_answers_200_with_the_chosen_subprotocol(aws: Any) -> None:
     event = load("apigw-websocket-request.json")
     event["multiValueHeaders"]["Sec-WebSocket-Protocol"] = ["chat, other"]

@@ -205,6 +205,7 @@ def test_outputs_are_the_documented_ones_and_optional_ones_are_null_when_off(
         "http_api_url",
         "function_url",
         "rest_api_url",
+        "websocket_api_url",
         "log_group_name",
     }
     for name, body in module.outputs.items():
@@ -218,6 +219,9 @@ def test_outputs_are_the_documented_ones_and_optional_ones_are_null_when_off(
     )
     assert module.outputs["rest_api_url"]["value"] == (
         "${one(aws_api_gateway_stage.this[*].invoke_url)}"
+    )
+    assert module.outputs["websocket_api_url"]["value"] == (
+        "${one(aws_apigatewayv2_stage.websocket[*].invoke_url)}"
     )
 
 
@@ -302,6 +306,7 @@ def test_gateways_may_invoke_the_function_from_their_own_api_only(module: Module
     for address, api in [
         ("aws_lambda_permission.http_api", "aws_apigatewayv2_api.http[0]"),
         ("aws_lambda_permission.rest_api", "aws_api_gateway_rest_api.this[0]"),
+        ("aws_lambda_permission.websocket_api", "aws_apigatewayv2_api.websocket[0]"),
     ]:
         permission = module.resource(address)
         assert {k: v for k, v in permission.items() if k not in ("count", "statement_id")} == {
@@ -380,6 +385,51 @@ def test_rest_api_proxies_root_and_every_path(module: Module) -> None:
         assert f"aws_api_gateway_method.{name}[0].id" in triggers
 
 
+def test_websocket_api_is_optional_and_sends_every_route_to_the_function(
+    module: Module,
+) -> None:
+    assert _default(module, "websocket_api") is False
+    assert module.locals["websocket_api_count"] == "${var.websocket_api ? 1 : 0}"
+    api = module.resource("aws_apigatewayv2_api.websocket")
+    assert api["protocol_type"] == "WEBSOCKET"
+    assert api["route_selection_expression"] == "${var.websocket_route_selection_expression}"
+    assert _default(module, "websocket_route_selection_expression") == "$request.body.action"
+    integration = module.resource("aws_apigatewayv2_integration.websocket")
+    assert integration["integration_type"] == "AWS_PROXY"
+    assert integration["integration_uri"] == "${aws_lambda_function.this.invoke_arn}"
+    # A WebSocket API's integrations may take 50 ms to 29 s.
+    assert integration["timeout_milliseconds"] == 29000
+    # $connect, $disconnect and $default, then the app's own keys; no routes when off.
+    assert module.locals["websocket_route_keys"] == (
+        '${var.websocket_api ? toset(concat(["$connect", "$disconnect", "$default"], '
+        "var.websocket_route_keys)) : toset([])}"
+    )
+    route = module.resource("aws_apigatewayv2_route.websocket")
+    assert route["for_each"] == "${local.websocket_route_keys}"
+    assert route["target"] == "integrations/${aws_apigatewayv2_integration.websocket[0].id}"
+    stage = module.resource("aws_apigatewayv2_stage.websocket")
+    assert (stage["name"], stage["auto_deploy"]) == ("${var.websocket_api_stage_name}", True)
+    for body in (api, integration, stage, module.resource("aws_lambda_permission.websocket_api")):
+        assert body["count"] == "${local.websocket_api_count}"
+
+
+def test_role_may_manage_only_its_own_websocket_stages_connections(module: Module) -> None:
+    """post_to_connection (an ASGI app's websocket.send through lambgate), delete_connection
+    and get_connection need execute-api:ManageConnections on the stage's @connections.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-control-access-iam.html"""
+    document = module.data["aws_iam_policy_document.manage_connections"]
+    assert document["count"] == "${local.websocket_api_count}"
+    statement = _single(document["statement"])
+    assert statement["actions"] == ["execute-api:ManageConnections"]
+    assert statement["resources"] == [
+        "${aws_apigatewayv2_stage.websocket[0].execution_arn}/*/@connections/*"
+    ]
+    attached = module.resource("aws_iam_role_policy.manage_connections")
+    assert attached["count"] == "${local.websocket_api_count}"
+    assert attached["role"] == "${aws_iam_role.function.id}"
+    assert attached["policy"] == "${data.aws_iam_policy_document.manage_connections[0].json}"
+
+
 # ----------------------------------------------------------------------- the example root module
 
 
@@ -439,6 +489,8 @@ class DeployedFunction:
     function_url_auth: str | None
     rest_api_stage: str | None
     binary_media_types: tuple[str, ...]
+    #: The WebSocket API in front of it: (stage, selection expression, route keys), or None.
+    websocket_api: tuple[str, str, frozenset[str]] | None = None
 
 
 def _template() -> dict[str, Any]:
@@ -459,7 +511,7 @@ def _template_functions(template: dict[str, Any]) -> list[DeployedFunction]:
     resources = template["Resources"]
     globals_ = template.get("Globals", {}).get("Function", {})
     functions = []
-    for body in resources.values():
+    for name, body in resources.items():
         if body["Type"] != "AWS::Serverless::Function":
             continue
         props = {**globals_, **body["Properties"]}
@@ -477,6 +529,7 @@ def _template_functions(template: dict[str, Any]) -> list[DeployedFunction]:
             binary = tuple(t.replace("~1", "/") for t in api.get("BinaryMediaTypes", []))
         functions.append(
             DeployedFunction(
+                websocket_api=_template_websocket_api(resources, name),
                 app=props["Environment"]["Variables"]["LAMBGATE_APP"],
                 handler=props["Handler"],
                 runtime=props["Runtime"],
@@ -497,6 +550,31 @@ def _template_functions(template: dict[str, Any]) -> list[DeployedFunction]:
     return functions
 
 
+def _template_websocket_api(
+    resources: dict[str, Any], function: str
+) -> tuple[str, str, frozenset[str]] | None:
+    """The SAM WebSocketApi whose routes all invoke ``function`` (the module's shape)."""
+    found = []
+    for body in resources.values():
+        if body["Type"] != "AWS::Serverless::WebSocketApi":
+            continue
+        props = body["Properties"]
+        # !GetAtt Name.Arn, in the short form's "Name.Arn" or the long form's [Name, Arn].
+        arns = [route["FunctionArn"]["Fn::GetAtt"] for route in props["Routes"].values()]
+        targets = {arn.split(".")[0] if isinstance(arn, str) else arn[0] for arn in arns}
+        if function in targets:
+            assert targets == {function}, "one function behind each WebSocket API"
+            found.append(
+                (
+                    props.get("StageName", "default"),
+                    props["RouteSelectionExpression"],
+                    frozenset(props["Routes"]),
+                )
+            )
+    assert len(found) <= 1, "one WebSocket API per function, as the module builds"
+    return found[0] if found else None
+
+
 def _resolve(example: Module, value: Any) -> Any:
     if isinstance(value, str) and (m := re.fullmatch(r"\$\{local\.(\w+)\}", value)):
         return example.locals[m.group(1)]
@@ -512,8 +590,17 @@ def _example_functions(module: Module, example: Module) -> list[DeployedFunction
             return _resolve(example, call.get(name, _default(module, name)))
 
         rest = bool(argument("rest_api"))
+        websocket = None
+        if argument("websocket_api"):
+            keys = {"$connect", "$disconnect", "$default", *argument("websocket_route_keys")}
+            websocket = (
+                argument("websocket_api_stage_name"),
+                argument("websocket_route_selection_expression"),
+                frozenset(keys),
+            )
         functions.append(
             DeployedFunction(
+                websocket_api=websocket,
                 app=argument("app"),
                 handler=argument("handler"),
                 runtime=argument("runtime"),
@@ -555,8 +642,11 @@ def test_roles_allow_the_same_actions_as_template_yaml(module: Module) -> None:
         if body["Type"] == "AWS::IAM::RolePolicy":
             for statement in body["Properties"]["PolicyDocument"]["Statement"]:
                 template_actions.update(statement["Action"])
-    policy = module.data["aws_iam_policy_document.function"]
-    assert set(_single(policy["statement"])["actions"]) == template_actions
+    module_actions = set()
+    for document in ("function", "manage_connections"):
+        policy = module.data[f"aws_iam_policy_document.{document}"]
+        module_actions.update(_single(policy["statement"])["actions"])
+    assert module_actions == template_actions
 
 
 # ------------------------------------------------------------------------------ terraform itself
@@ -609,6 +699,14 @@ _VALIDATION_CASES = [
     ({"rest_api_stage_name": "v1/beta"}, "rest_api_stage_name"),
     ({"binary_media_types": ["image"]}, "binary_media_types"),
     ({"binary_media_types": ["image/png", "*/*"]}, None),
+    ({"websocket_api_stage_name": "a/b"}, "websocket_api_stage_name"),
+    (
+        {"websocket_route_selection_expression": "$request.header.x"},
+        "websocket_route_selection_expression",
+    ),
+    ({"websocket_route_selection_expression": "${request.body.a}/${request.body.b}"}, None),
+    ({"websocket_route_keys": ["$default"]}, "websocket_route_keys"),
+    ({"websocket_route_keys": ["nick", "join"]}, None),
 ]
 
 

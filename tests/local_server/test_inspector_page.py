@@ -17,9 +17,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from websockets.sync.client import connect
 
 from .processes import still_alive
 from .running_emulator import APPS, RunningEmulator
+from .test_serve_websocket import template as websocket_template
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -137,3 +139,33 @@ def test_the_environments_view_shows_each_function(emulator: RunningEmulator, pa
     )
     assert behave.locator("svg.chart rect").count() == 30
     tab.locator("#tab-invocations").click()
+
+
+def test_a_websocket_message_opens_to_its_event_without_replay_or_curl(
+    page: object, tmp_path: Path
+) -> None:
+    """A WebSocket event is listed as an HTTP request is; opened, it shows the message as
+    received and its event, and offers neither Replay nor Copy as curl, which it has none of."""
+    assert isinstance(page, playwright_api.Page)
+    running = RunningEmulator(template=websocket_template(tmp_path))
+    tab = page.context.new_page()  # one Playwright per thread: the module's browser
+    try:
+        url = running.emulator.inspector_url()
+        assert url is not None
+        tab.goto(url)
+        tab.wait_for_selector("#live.on", timeout=WAIT_MS)
+        (ws,) = running.emulator.websocket_fronts
+        with connect(f"ws://127.0.0.1:{ws.server.port}/live", open_timeout=20) as client:
+            client.send("hello over websocket")
+            row = tab.locator("tr.row", has_text="MESSAGE")
+            row.wait_for(timeout=WAIT_MS)
+        row.click()
+        tab.locator("h2", has_text="WebSocket message, as received").wait_for(timeout=WAIT_MS)
+        tab.locator("#event-json", has_text='"body": "hello over websocket"').wait_for(
+            timeout=WAIT_MS
+        )
+        assert tab.locator("#replay").count() == 0
+        assert tab.locator("#copy-curl").count() == 0
+    finally:
+        tab.close()
+        assert not still_alive(running.stop()), "workers outlived the emulator"

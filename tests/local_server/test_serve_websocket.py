@@ -3,11 +3,20 @@ line, and a real ``websockets`` client whose connection invokes the routes' func
 
 from __future__ import annotations
 
+import copy
 import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -16,6 +25,7 @@ from websockets.sync.client import connect
 from lambgate.local.cli.plan import ServeOptions, plan_template
 
 from .running_emulator import RunningEmulator
+from .test_serve import BANNER_TIMEOUT_S, ROOT, read_lines, wait_for_line
 
 PROBE = Path(__file__).parent / "functions" / "websocket_probe"
 
@@ -183,3 +193,155 @@ def test_connections_api_posts_describes_and_deletes_like_aws(running: RunningEm
     running.log.wait_for('"routeKey": "$disconnect"', timeout=20)
     with pytest.raises(management.exceptions.GoneException):
         management.post_to_connection(ConnectionId=connection_id, Data=b"too late")
+
+
+def test_delete_connection_closes_normally_as_aws_does(running: RunningEmulator) -> None:
+    """``delete_connection`` sends the client a normal close (1000) and ``$disconnect`` says
+    1000 "Connection Closed Normally", as API Gateway's event does (boto/boto3#3789); it said
+    1006, an abnormal closure no close frame may even carry."""
+    (ws,) = running.emulator.websocket_fronts
+    management = management_client(f"http://127.0.0.1:{ws.server.port}/live")
+    with connect(f"ws://127.0.0.1:{ws.server.port}/live", open_timeout=20) as client:
+        running.log.wait_for('"routeKey": "$connect"', timeout=20)
+        (connection_id,) = {e["connectionId"] for e in logged_events(running)}
+        management.delete_connection(ConnectionId=connection_id)
+        with pytest.raises(ConnectionClosed) as closed:
+            client.recv(timeout=20)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1000
+    running.log.wait_for('"routeKey": "$disconnect"', timeout=20)
+    (disconnect,) = [e for e in logged_events(running) if e["routeKey"] == "$disconnect"]
+    assert (disconnect["disconnectStatusCode"], disconnect["disconnectReason"]) == (
+        1000,
+        "Connection Closed Normally",
+    )
+
+
+def test_a_function_behind_two_websocket_apis_answers_the_clients_of_both(
+    tmp_path: Path,
+) -> None:
+    """Its one management endpoint variable names the first API's port; the second API's
+    clients were unreachable through it (GoneException), so the app's sends failed."""
+    path = starlette_template(tmp_path)
+    document = yaml.safe_load(path.read_text())
+    second = copy.deepcopy(document["Resources"]["ChatApi"])
+    second["Properties"]["StageName"] = "second"
+    document["Resources"]["SecondApi"] = second
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    running = RunningEmulator(template=path)
+    try:
+        fronts = {ws.plan.api.logical_id: ws for ws in running.emulator.websocket_fronts}
+        for name, stage in (("SecondApi", "second"), ("ChatApi", "default")):
+            url = f"ws://127.0.0.1:{fronts[name].server.port}/{stage}"
+            with connect(url, open_timeout=20) as client:
+                client.send("hello")
+                assert client.recv(timeout=20) == "echo hello", name
+    finally:
+        running.stop()
+
+
+def test_every_websocket_event_is_in_the_access_log_and_the_inspector(
+    running: RunningEmulator,
+) -> None:
+    """As an HTTP request is: one log line per invocation (and per message no route takes),
+    one row on the inspector page with its event, result and log lines. None was there."""
+    (ws,) = running.emulator.websocket_fronts
+    with connect(f"ws://127.0.0.1:{ws.server.port}/live?room=7", open_timeout=20) as client:
+        client.send(json.dumps({"action": "join"}))
+        client.send("hello")
+        running.log.wait_for('"routeKey": "$default"', timeout=20)
+        (connection_id,) = {e["connectionId"] for e in logged_events(running)}
+    running.log.wait_for(f"DISCONNECT /live $disconnect {connection_id}", timeout=20)
+    for event_type, route in [
+        ("CONNECT", "$connect"),
+        ("MESSAGE", "join"),
+        ("MESSAGE", "$default"),
+        ("DISCONNECT", "$disconnect"),
+    ]:
+        where = f"/live {re.escape(route)} {re.escape(connection_id)}"
+        line = rf"{event_type} {where} 200 [\d.]+ ms Probe (cold|warm)"
+        assert re.search(line, running.log.text()), line
+
+    inspector = running.emulator.inspector_url()
+    assert inspector is not None
+    with httpx.Client(timeout=30) as http:
+        rows = http.get(inspector + "api/invocations").json()
+        assert [(r["kind"], r["method"], r["route"], r["status"]) for r in reversed(rows)] == [
+            ("websocket", "GET", "$connect", 200),
+            ("websocket", "MESSAGE", "join", 200),
+            ("websocket", "MESSAGE", "$default", 200),
+            ("websocket", "DISCONNECT", "$disconnect", 200),
+        ]
+        assert {(r["front"], r["stage"], r["function"]) for r in rows} == {
+            ("ChatApi", "live", "Probe")
+        }
+        connect_row = rows[-1]
+        assert connect_row["path"] == "/live?room=7"
+        hello = http.get(f"{inspector}api/invocations/{rows[1]['number']}").json()
+    assert json.loads(hello["event"]["json"])["body"] == "hello"
+    assert hello["request"]["body"]["text"] == "hello"
+    assert any('"routeKey": "$default"' in line for line in hello["log"])
+    assert hello["report"].startswith("REPORT RequestId: ")
+    assert (hello["replayable"], hello["curl"]) == (False, None)
+
+
+def test_a_message_no_route_takes_is_logged_and_listed_with_why(tmp_path: Path) -> None:
+    path = template(tmp_path)
+    document = yaml.safe_load(path.read_text())
+    del document["Resources"]["ChatApi"]["Properties"]["Routes"]["$default"]
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    running = RunningEmulator(template=path)
+    try:
+        (ws,) = running.emulator.websocket_fronts
+        with connect(f"ws://127.0.0.1:{ws.server.port}/live", open_timeout=20) as client:
+            client.send("nobody takes this")
+            assert json.loads(client.recv(timeout=20))["message"] == "Forbidden"
+        running.log.wait_for("MESSAGE /live - ", timeout=20)
+        assert "no route takes the message and the API has no $default route" in running.log.text()
+        inspector = running.emulator.inspector_url()
+        assert inspector is not None
+        rows = httpx.get(inspector + "api/invocations", timeout=30).json()
+        (forbidden,) = [r for r in rows if r["status"] == 403]
+        assert (forbidden["function"], forbidden["error"]) == (None, True)
+        assert "API Gateway told the client Forbidden" in forbidden["reason"]
+    finally:
+        running.stop()
+
+
+def test_the_demo_serves_the_fastapi_chat_to_a_real_websocket_client() -> None:
+    """README's first command, ``lambgate serve`` in the repository: the template's ChatApi
+    has its ``ws://`` line, and the FastAPI app's WebSocket route answers a real client
+    through the ``$default`` and ``nick`` routes, remembering the nickname by connection."""
+    command = [sys.executable, "-m", "lambgate", "serve", "--port", "0", "--lambda-port", "0"]
+    process = subprocess.Popen(
+        [*command, "--inspect-port", "0"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    assert process.stderr is not None
+    reader = threading.Thread(target=read_lines, args=(process.stderr, lines), daemon=True)
+    reader.start()
+    try:
+        banner = r"ChatApi \(WebSocket API, stage chat\) (ws://\S+)"
+        url = wait_for_line(lines, banner, BANNER_TIMEOUT_S)[1]
+        assert url.endswith("/chat")
+        for route in ("$connect", "$disconnect", "$default", "nick"):  # the template's order
+            wait_for_line(lines, rf"^\s+{re.escape(route)}\s+-> FastApiFunction$", 5)
+        with connect(url, open_timeout=30) as client:
+            client.send("hello")
+            assert json.loads(client.recv(timeout=30)) == {"from": "anonymous", "echo": "hello"}
+            client.send(json.dumps({"action": "nick", "name": "ann"}))
+            assert json.loads(client.recv(timeout=30)) == {"nick": "ann"}
+            client.send("hi again")
+            assert json.loads(client.recv(timeout=30)) == {"from": "ann", "echo": "hi again"}
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+        reader.join(timeout=5)
+        process.stderr.close()

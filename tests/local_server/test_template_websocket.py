@@ -260,3 +260,54 @@ def test_the_cloudformation_sam_makes_of_a_websocket_api_serves_the_same_routes(
     from_sam = load_template(write_template(tmp_path, template)).websocket_apis["ChatApi"]
     from_cfn = load_template(write_template(tmp_path, cloudformation)).websocket_apis["ChatApi"]
     assert from_cfn == from_sam
+
+
+def _sam_transform(template: dict[str, Any]) -> dict[str, Any]:
+    """The real SAM translator's CloudFormation of ``template`` (its code in S3)."""
+    from samtranslator.translator.transform import transform
+
+    packaged = copy.deepcopy(template)
+    for resource in packaged["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            resource["Properties"]["CodeUri"] = "s3://bucket/key.zip"
+    transformed: dict[str, Any] = transform(packaged, {}, NoManagedPolicies())
+    return transformed
+
+
+def test_globals_websocket_api_applies_as_sam_applies_it(tmp_path: Path, offline_aws: None) -> None:
+    """SAM takes ``Globals.WebSocketApi`` (its selection expression, stage variables, ...):
+    a template using it was refused as naming no Globals section."""
+    template = chat_template(StageVariables={"table": "chat"})
+    del template["Resources"]["ChatApi"]["Properties"]["RouteSelectionExpression"]
+    template["Globals"] = {
+        "WebSocketApi": {
+            "RouteSelectionExpression": "$request.body.type",
+            "StageVariables": {"region": "eu"},
+        }
+    }
+    api = load_template(write_template(tmp_path, template)).websocket_apis["ChatApi"]
+    assert api.route_selection_expression == "$request.body.type"
+    assert api.stage_variables == {"region": "eu", "table": "chat"}
+    # What SAM's own transform makes of the same template says the same.
+    resources = _sam_transform(template)["Resources"]
+    assert resources["ChatApi"]["Properties"]["RouteSelectionExpression"] == "$request.body.type"
+    (stage,) = (r for r in resources.values() if r["Type"] == "AWS::ApiGatewayV2::Stage")
+    assert stage["Properties"]["StageVariables"] == {"region": "eu", "table": "chat"}
+
+
+@pytest.mark.parametrize("name", ["StageName", "Routes"])
+def test_globals_websocket_api_refuses_what_sam_refuses_by_name(
+    tmp_path: Path, offline_aws: None, name: str
+) -> None:
+    from samtranslator.model.exceptions import InvalidDocumentException
+
+    template = chat_template()
+    template["Globals"] = {"WebSocketApi": {name: "prod" if name == "StageName" else {}}}
+    message = load_error(tmp_path, template)
+    assert message.startswith(
+        f"Globals.WebSocketApi.{name}: '{name}' is not a supported property of 'WebSocketApi'."
+    )
+    with pytest.raises(InvalidDocumentException) as refused:
+        _sam_transform(template)
+    said = [str(cause) for cause in refused.value.causes]
+    assert any(name in text and "is not a supported property of" in text for text in said), said

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any, TypeVar
 import pytest
 import websockets
 from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
 
 from lambgate.local.front.websocket_limits import AWS_WEBSOCKET_LIMITS, WebSocketLimits
 from lambgate.local.front.websocket_server import start_websocket_server
@@ -20,6 +22,7 @@ from lambgate.local.gateway.websocket_gateway import WebSocketGateway
 from lambgate.local.lambda_service.function import FunctionConfig
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
 from lambgate.local.template.specs import WebSocketApiSpec, WebSocketRouteSpec
+from lambgate.model import Request
 
 PROBE = Path(__file__).parent / "functions" / "websocket_probe"
 T = TypeVar("T")
@@ -183,3 +186,105 @@ def test_a_message_past_its_integration_timeout_tells_the_client_as_aws_does() -
     answer = run(scenario)
     assert answer["message"] == "Endpoint request timed out"
     assert set(answer) == {"message", "connectionId", "requestId"}
+
+
+def test_connection_ids_are_url_safe_as_aws_gives_them() -> None:
+    """An id with ``/`` or ``+`` (standard base64) did not survive the ``@connections`` path
+    boto3 puts it in: one post in a few was answered 404."""
+
+    async def scenario() -> set[str]:
+        gateway = WebSocketGateway(chat_api("$default"), {})
+
+        async def nothing(*_: object) -> None:
+            return None
+
+        ids = set()
+        for _ in range(500):
+            connection, status, _ = await gateway.connect(Request("GET", "/"), nothing, nothing)
+            assert connection is not None and status == 200
+            ids.add(connection.connection_id)
+        return ids
+
+    ids = run(scenario)
+    assert len(ids) == 500
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{15}=", one) for one in ids), sorted(ids)[:5]
+
+
+#: API Gateway's own messages to a client, spaced as AWS sends them (no space after the
+#: colons of connectionId and requestId): ``{"message": "Forbidden", "connectionId":"..."}``.
+GATEWAY_MESSAGE = (
+    r'\{"message": "(?P<message>[^"]+)", "connectionId":"(?P<id>[A-Za-z0-9_-]{15}=)",'
+    r' "requestId":"[^"]+"\}'
+)
+
+
+def test_a_message_no_route_takes_is_answered_forbidden_as_aws_does() -> None:
+    """No matching route and no ``$default``: API Gateway tells the client ``Forbidden``; it
+    was dropped without a word. A message a route takes is still invoked."""
+
+    async def scenario() -> tuple[str, list[str]]:
+        async with (
+            serving(chat_api("join")) as (url, log),
+            connect(url) as client,
+        ):
+            await client.send("hello")
+            answer = await asyncio.wait_for(client.recv(), 10)
+            await client.send(json.dumps({"action": "join"}))
+            await until(lambda: len(log.events()) == 1)
+            assert isinstance(answer, str)
+            return answer, [e["routeKey"] for e in log.events()]
+
+    answer, routes = run(scenario)
+    assert re.fullmatch(GATEWAY_MESSAGE, answer), answer
+    assert json.loads(answer)["message"] == "Forbidden"
+    assert routes == ["join"]
+
+
+def test_a_failed_invocation_and_a_timeout_are_told_in_aws_words_and_spacing() -> None:
+    async def scenario() -> list[str]:
+        async with (
+            serving(chat_api("$default", timeout_ms=300)) as (url, _),
+            connect(url) as client,
+        ):
+            answers = []
+            for message in ("raise", "sleep"):
+                await client.send(message)
+                answer = await asyncio.wait_for(client.recv(), 10)
+                assert isinstance(answer, str)
+                answers.append(answer)
+            return answers
+
+    failed, timed_out = run(scenario)
+    assert re.fullmatch(GATEWAY_MESSAGE, failed)["message"] == "Internal server error"  # type: ignore[index]
+    assert re.fullmatch(GATEWAY_MESSAGE, timed_out)["message"] == "Endpoint request timed out"  # type: ignore[index]
+
+
+def test_the_connect_results_subprotocol_is_picked_and_its_cookies_are_not_sent() -> None:
+    """API Gateway passes a ``$connect`` answer's ``Sec-WebSocket-Protocol`` to the client
+    and no other header, ``Set-Cookie`` included (AWS's answer on re:Post: "WebSocket API
+    doesn't allow to set other header")."""
+
+    async def scenario() -> tuple[str | None, list[str]]:
+        async with (
+            serving(chat_api("$connect", "$default")) as (url, _),
+            connect(url + "?proto=chat", subprotocols=[Subprotocol("chat")]) as client,
+        ):
+            assert client.response is not None
+            return client.subprotocol, client.response.headers.get_all("Set-Cookie")
+
+    assert run(scenario) == ("chat", [])
+
+
+def test_a_subprotocol_the_client_did_not_offer_fails_the_handshake_at_the_client() -> None:
+    """API Gateway sends whatever ``$connect`` answered; the client then refuses it. The
+    emulator's WebSocket library refused to send it, failing the server's side instead."""
+
+    async def scenario() -> str:
+        async with serving(chat_api("$connect", "$default")) as (url, _):
+            # The client's own refusal of the handshake, not a dropped connection.
+            with pytest.raises(websockets.exceptions.NegotiationError) as refused:
+                async with connect(url + "?proto=unoffered"):
+                    pass
+            return str(refused.value)
+
+    assert "subprotocol" in run(scenario)

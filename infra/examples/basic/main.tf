@@ -85,6 +85,12 @@ module "fastapi" {
   architecture = local.architecture
   memory_size  = local.memory_size
   timeout      = local.timeout
+
+  # The app's WebSocket chat, as template.yaml's ChatApi: {"action": "nick", ...} is the
+  # nick route, anything else $default.
+  websocket_api            = true
+  websocket_api_stage_name = "chat"
+  websocket_route_keys     = ["nick"]
 }
 
 output "flask_rest_api_url" {
@@ -100,4 +106,9 @@ output "flask_function_url" {
 output "fastapi_http_api_url" {
   description = "The FastAPI example behind the HTTP API."
   value       = module.fastapi.http_api_url
+}
+
+output "fastapi_websocket_url" {
+  description = "The FastAPI example's WebSocket chat (wss://)."
+  value       = module.fastapi.websocket_api_url
 }

@@ -99,13 +99,14 @@ async function open(number) {
   if (doc.error) parts.push(el("p", { class: "reason", id: "reason" }, doc.reason));
   const actions = el("div", { class: "actions" });
   if (doc.replayable) actions.append(button("Replay", "replay", () => replay(number)));
-  actions.append(button("Copy as curl", "copy-curl", (b) => copy(doc.curl, b)));
+  if (doc.curl) actions.append(button("Copy as curl", "copy-curl", (b) => copy(doc.curl, b)));
   if (doc.event && doc.event.json) {
     actions.append(button("Copy event", "copy-event", (b) => copy(doc.event.json, b)));
     actions.append(el("a", { id: "download-event", href: `api/invocations/${number}/event.json`, download: "" }, "Download event"));
   }
   parts.push(actions);
-  parts.push(el("h2", {}, "HTTP request, as received"), el("pre", {}, `${doc.request.method} ${doc.request.target}`),
+  const received = doc.kind === "websocket" && doc.request.method !== "GET" ? "WebSocket message, as received" : "HTTP request, as received";
+  parts.push(el("h2", {}, received), el("pre", {}, `${doc.request.method} ${doc.request.target}`),
     headers(doc.request.headers), body(doc.request.body, "request", number));
   if (doc.event) {
     parts.push(el("h2", {}, `Event the gateway built (${doc.event.size} bytes)`),
