@@ -18,7 +18,6 @@ emulator adds is read from the ``_LAMBGATE_*`` variables, which the function nev
 from __future__ import annotations
 
 import decimal
-import http.client
 import importlib
 import importlib.util
 import io
@@ -31,7 +30,6 @@ import socket
 import sys
 import time
 import traceback
-import uuid
 from collections import deque
 from collections.abc import Callable
 from types import FrameType, ModuleType
@@ -137,6 +135,10 @@ class LambdaContext:
         )
 
 
+class RuntimeAPIError(Exception):
+    """The Runtime API answered with something that is not an HTTP response."""
+
+
 class InitFailure(Exception):
     """The handler could not be loaded; ``error`` is what goes to ``/init/error``."""
 
@@ -189,11 +191,11 @@ class LlhttpReader:
         while not self._parsed:
             data = self._connection.recv(65536)
             if not data:
-                raise http.client.RemoteDisconnected("the Runtime API closed the connection")
+                raise ConnectionResetError("the Runtime API closed the connection")
             try:
                 self._parser.feed_data(data)
             except Exception as error:  # httptools.HttpParserError: not valid HTTP
-                raise http.client.HTTPException(f"Runtime API response: {error}") from None
+                raise RuntimeAPIError(f"Runtime API response: {error}") from None
         return self._parsed.popleft()
 
 
@@ -217,17 +219,28 @@ class _Stream:
 
 class HttpClientReader:
     """Responses parsed by the standard library's http.client, from one read buffer kept
-    across them: where httptools is not importable."""
+    across them: where httptools is not importable. Imported only then: http.client and the
+    ``email`` package behind it take tens of milliseconds to import, which would be counted
+    in every cold start's Init Duration."""
 
     def __init__(self, connection: socket.socket) -> None:
+        import http.client
+
+        self._client = http.client
         self._stream = _Stream(_Unclosable(socket.SocketIO(connection, "rb")))
 
     def read(self) -> Reply:
         # HTTPResponse only asks its "socket" for makefile(): the shared buffer.
-        response = http.client.HTTPResponse(cast(socket.socket, self._stream))
-        response.begin()
+        response = self._client.HTTPResponse(cast(socket.socket, self._stream))
+        try:
+            response.begin()
+            body = response.read()
+        except self._client.RemoteDisconnected:
+            raise  # a ConnectionResetError too: the request is sent again
+        except self._client.HTTPException as error:
+            raise RuntimeAPIError(f"Runtime API response: {error!r}") from None
         headers = {name.lower(): value for name, value in response.headers.items()}
-        return response.status, headers, response.read(), not response.will_close
+        return response.status, headers, body, not response.will_close
 
 
 def _httptools_parser() -> Any | None:
@@ -328,7 +341,7 @@ class RuntimeClient:
                 if not keep_alive:
                     self._reconnect()
                 return status, headers, body
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            except (ConnectionResetError, BrokenPipeError):
                 # The server closed the idle kept-alive connection while the handler ran: the
                 # requests never reached it, so sending them again on a new one is safe.
                 self._reconnect()
@@ -498,7 +511,10 @@ def marshal_response(output: Any) -> tuple[bytes, str]:
         if isinstance(value, decimal.Decimal):
             if value.is_nan():
                 return math.nan
-            marker = marker or f"decimal-{uuid.uuid4().hex}-"
+            if not marker:
+                import uuid  # only for results with a Decimal: most have none
+
+                marker = f"decimal-{uuid.uuid4().hex}-"
             numbers.append(str(value))
             return f"{marker}{len(numbers) - 1}"
         raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
@@ -614,20 +630,20 @@ def main() -> int:
     request_ids = configure_logging()
     apply_worker_options()
     try:
-        handler = load_handler(os.environ["_HANDLER"])
-    except InitFailure as failure:
-        log_error(failure.error)
-        client.post(
-            "/init/error",
-            json.dumps(failure.error).encode(),
-            error_type=failure.error["errorType"],
-        )
-        return 1
-    try:
+        try:
+            handler = load_handler(os.environ["_HANDLER"])
+        except InitFailure as failure:
+            log_error(failure.error)
+            client.post(
+                "/init/error",
+                json.dumps(failure.error).encode(),
+                error_type=failure.error["errorType"],
+            )
+            return 1
         serve(client, handler, request_ids)
-    except (ConnectionError, http.client.HTTPException):
-        # The Runtime API is gone: the emulator stopped (or was killed), so this environment
-        # ends too rather than outlive it.
+    except (ConnectionError, RuntimeAPIError):
+        # The Runtime API is gone (the emulator stopped, or was killed) or is not one: this
+        # environment ends too rather than outlive it.
         return 1
     return 0
 
