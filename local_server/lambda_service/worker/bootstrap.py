@@ -1,7 +1,9 @@
 """lambgate's lean Lambda runtime client: the program an execution environment runs.
 
-It does what AWS's Python runtime does, with the standard library only, so an environment
-starts in tens of milliseconds: import the handler named by ``_HANDLER`` once, then loop
+It does what AWS's Python runtime does, with the standard library (and httptools, the
+emulator's own HTTP parser, to read the Runtime API's responses, where installed: kept out of
+the function's sight), so an environment starts in tens of milliseconds: import the handler
+named by ``_HANDLER`` once, then loop
 ``/next`` → ``handler(event, context)`` → ``/response`` or ``/error`` against the Runtime API at
 ``AWS_LAMBDA_RUNTIME_API`` (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html).
 Init failures go to ``/init/error`` under the error types AWS's runtime uses
