@@ -219,6 +219,50 @@ def test_isolated_makes_an_unlisted_import_fail_as_on_aws(tmp_path: Path) -> Non
     ]
 
 
+HTTPTOOLS_FUNCTION = """
+    import sys
+
+    # What the runtime client parses the Runtime API with, never the function's to find loaded.
+    CLIENTS = ("httptools", "http", "email")
+    loaded_before = sorted(name for name in sys.modules if name.partition(".")[0] in CLIENTS)
+    import httptools
+
+    def handler(event, context):
+        return {"loaded before": loaded_before, "shipped": getattr(httptools, "SHIPPED", False)}
+"""
+
+
+def test_the_runtime_clients_httptools_is_not_the_functions_import(tmp_path: Path) -> None:
+    """The runtime client parses the Runtime API's responses with httptools, which the
+    function does not see: its own ``import httptools`` is warned about, and fails under
+    ``--isolated``, as for any package its requirements do not name. Nor does it find
+    http.client (and the ``email`` package) loaded, which AWS's runtime does not load either
+    and which would add tens of milliseconds to every cold start."""
+    config = write_function(tmp_path, HTTPTOOLS_FUNCTION)
+    invocation, lines = invoke(config)
+    assert json.loads(invocation.payload) == {"loaded before": [], "shipped": False}
+    assert lambgate_notes(lines) == [warning("Parser", "httptools (httptools, installed here)")]
+    isolated, _ = invoke(config, options=WorkerOptions(isolated=True))
+    assert json.loads(isolated.payload)["errorMessage"] == (
+        "Unable to import module 'app': No module named 'httptools'"
+    )
+
+
+def test_a_function_shipping_its_own_httptools_gets_it_and_the_client_keeps_its_own(
+    tmp_path: Path,
+) -> None:
+    """A module named httptools in the CodeUri is the function's: the runtime client neither
+    runs it nor breaks on it, and the function imports its own copy."""
+    config = write_function(tmp_path, HTTPTOOLS_FUNCTION, requirements="httptools\n")
+    (config.code_uri / "httptools.py").write_text(
+        'print("shipped httptools imported")\nSHIPPED = True\n'
+    )
+    invocation, lines = invoke(config)
+    assert json.loads(invocation.payload) == {"loaded before": [], "shipped": True}
+    assert lines.count("shipped httptools imported") == 1
+    assert lambgate_notes(lines) == []
+
+
 def test_isolated_keeps_the_requirements_the_runtime_and_their_metadata(tmp_path: Path) -> None:
     config = write_function(
         tmp_path,

@@ -786,10 +786,18 @@ def test_an_event_goes_to_the_poll_of_a_runtime_that_reconnected() -> None:
     assert b"\r\nlambda-runtime-aws-request-id: id-after\r\n" in following
 
 
-def test_lean_runtime_client_sends_again_when_the_server_drops_its_connection() -> None:
+@pytest.mark.parametrize("parser", ["httptools", "http.client"])
+def test_lean_runtime_client_sends_again_when_the_server_drops_its_connection(parser: str) -> None:
     """A kept-alive connection the Runtime API closed before answering: the requests never
-    reached it, so the client sends them again on a new one, a pipelined poll included."""
-    from lambgate.local.lambda_service.worker.bootstrap import RuntimeClient
+    reached it, so the client sends them again on a new one, a pipelined poll included; both
+    responses, arriving in one read, are parsed by either of the client's parsers."""
+    from lambgate.local.lambda_service.worker.bootstrap import (
+        HttpClientReader,
+        RuntimeClient,
+        default_reader,
+    )
+
+    reader = default_reader() if parser == "httptools" else HttpClientReader
 
     async def scenario() -> tuple[int, int, bytes, list[bytes]]:
         received: list[bytes] = []
@@ -815,12 +823,12 @@ def test_lean_runtime_client_sends_again_when_the_server_drops_its_connection() 
         server = await asyncio.start_server(serve, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
         async with server:
-            client = RuntimeClient(f"127.0.0.1:{port}")
+            client = RuntimeClient(f"127.0.0.1:{port}", reader)
 
             def exchange() -> tuple[int, int, bytes]:
                 status = client.post("/invocation/id-1/response", b"1", then_next=True)
                 next_status, headers, body = client.next_invocation()
-                assert headers["Lambda-Runtime-Aws-Request-Id"] == "id-2"
+                assert headers["lambda-runtime-aws-request-id"] == "id-2"
                 return status, next_status, body
 
             try:
@@ -835,6 +843,92 @@ def test_lean_runtime_client_sends_again_when_the_server_drops_its_connection() 
     first, resent = received
     assert first.startswith(b"POST /2018-06-01/runtime/invocation/id-1/response HTTP/1.1\r\n")
     assert resent.startswith(first + b"1GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\n")
+
+
+@pytest.mark.parametrize("parser", ["httptools", "http.client"])
+def test_lean_runtime_client_refuses_an_answer_that_is_not_http(parser: str) -> None:
+    """Whichever parser reads it, a Runtime API answer that is not HTTP is the client's one
+    error, which ends the worker quietly (below), not a parser's own exception."""
+    from lambgate.local.lambda_service.worker.bootstrap import (
+        HttpClientReader,
+        RuntimeAPIError,
+        RuntimeClient,
+        default_reader,
+    )
+
+    reader = default_reader() if parser == "httptools" else HttpClientReader
+
+    async def scenario() -> BaseException | None:
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"SPDY/9 what\r\n\r\n")
+            await writer.drain()
+            await reader.read()  # until the client leaves
+            writer.close()
+
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            client = RuntimeClient(f"127.0.0.1:{port}", reader)
+            try:
+                async with asyncio.timeout(5):
+                    await asyncio.to_thread(client.next_invocation)
+            except RuntimeAPIError as error:
+                return error
+            finally:
+                client.close()
+        return None
+
+    assert isinstance(run(scenario), RuntimeAPIError)
+
+
+@pytest.mark.parametrize("handler", ["app.handler", "nosuchmodule.handler"])
+def test_a_worker_whose_runtime_api_is_not_http_exits_without_a_traceback(handler: str) -> None:
+    """Whether it was asking for an event or reporting its init error, a worker whose Runtime
+    API answers something that is not HTTP exits 1, printing only what the function's log
+    would hold anyway."""
+    bootstrap = (
+        Path(__file__).resolve().parents[2] / "local_server/lambda_service/worker/bootstrap.py"
+    )
+
+    async def scenario() -> tuple[int, bytes]:
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"SPDY/9 what\r\n\r\n")
+            await writer.drain()
+            await reader.read()
+            writer.close()
+
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            worker = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-P",
+                str(bootstrap),
+                cwd=TOOLBOX,
+                env={
+                    "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{port}",
+                    "_HANDLER": handler,
+                    "PYTHONPATH": str(TOOLBOX),
+                },
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+            async with asyncio.timeout(10):
+                output, _ = await worker.communicate()
+        assert worker.returncode is not None
+        return worker.returncode, output
+
+    status, output = run(scenario)
+    assert status == 1
+    if handler == "app.handler":
+        assert output == b"toolbox: init done\n"  # the function's own line, at its import
+    else:
+        assert output == (
+            b"[ERROR] Runtime.ImportModuleError: Unable to import module 'nosuchmodule': "
+            b"No module named 'nosuchmodule'\n"
+        )
 
 
 def test_workers_end_when_the_emulator_is_killed() -> None:

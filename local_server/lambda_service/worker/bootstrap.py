@@ -1,7 +1,9 @@
 """lambgate's lean Lambda runtime client: the program an execution environment runs.
 
-It does what AWS's Python runtime does, with the standard library only, so an environment
-starts in tens of milliseconds: import the handler named by ``_HANDLER`` once, then loop
+It does what AWS's Python runtime does, with the standard library (and httptools, the
+emulator's own HTTP parser, to read the Runtime API's responses, where installed: kept out of
+the function's sight), so an environment starts in tens of milliseconds: import the handler
+named by ``_HANDLER`` once, then loop
 ``/next`` → ``handler(event, context)`` → ``/response`` or ``/error`` against the Runtime API at
 ``AWS_LAMBDA_RUNTIME_API`` (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html).
 Init failures go to ``/init/error`` under the error types AWS's runtime uses
@@ -18,7 +20,6 @@ emulator adds is read from the ``_LAMBGATE_*`` variables, which the function nev
 from __future__ import annotations
 
 import decimal
-import http.client
 import importlib
 import importlib.util
 import io
@@ -31,10 +32,10 @@ import socket
 import sys
 import time
 import traceback
-import uuid
+from collections import deque
 from collections.abc import Callable
 from types import FrameType, ModuleType
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 __all__ = [
     "DEBUG_PORT_VARIABLE",
@@ -136,12 +137,68 @@ class LambdaContext:
         )
 
 
+class RuntimeAPIError(Exception):
+    """The Runtime API answered with something that is not an HTTP response."""
+
+
 class InitFailure(Exception):
     """The handler could not be loaded; ``error`` is what goes to ``/init/error``."""
 
     def __init__(self, error: dict[str, Any]) -> None:
         super().__init__(error["errorMessage"])
         self.error = error
+
+
+#: A Runtime API response: its status, its headers (names in lower case), its body, and
+#: whether the connection stays open after it.
+Reply = tuple[int, dict[str, str], bytes, bool]
+
+
+class ResponseReader(Protocol):
+    """Reads the responses of one connection, in order, however many one read brought."""
+
+    def read(self) -> Reply: ...
+
+
+ReaderFactory = Callable[[socket.socket], ResponseReader]
+
+
+class LlhttpReader:
+    """Responses parsed by httptools (llhttp, in C), at about a twentieth of the cost of
+    http.client (whose headers go through the ``email`` package), paid twice per invocation."""
+
+    def __init__(self, connection: socket.socket, parser_class: Any) -> None:
+        self._connection = connection
+        self._parser = parser_class(self)
+        self._parsed: deque[Reply] = deque()
+        self._headers: dict[str, str] = {}
+        self._body: list[bytes] = []
+
+    # -- llhttp's callbacks --
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers[name.decode("latin-1").lower()] = value.decode("latin-1")
+
+    def on_body(self, body: bytes) -> None:
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        parser = self._parser
+        body = b"".join(self._body)
+        reply = (parser.get_status_code(), self._headers, body, parser.should_keep_alive())
+        self._parsed.append(reply)
+        self._headers, self._body = {}, []
+
+    def read(self) -> Reply:
+        while not self._parsed:
+            data = self._connection.recv(65536)
+            if not data:
+                raise ConnectionResetError("the Runtime API closed the connection")
+            try:
+                self._parser.feed_data(data)
+            except Exception as error:  # httptools.HttpParserError: not valid HTTP
+                raise RuntimeAPIError(f"Runtime API response: {error}") from None
+        return self._parsed.popleft()
 
 
 class _Unclosable(io.BufferedReader):
@@ -162,21 +219,79 @@ class _Stream:
         return self.reader
 
 
+class HttpClientReader:
+    """Responses parsed by the standard library's http.client, from one read buffer kept
+    across them: where httptools is not importable. Imported only then: http.client and the
+    ``email`` package behind it take tens of milliseconds to import, which would be counted
+    in every cold start's Init Duration."""
+
+    def __init__(self, connection: socket.socket) -> None:
+        import http.client
+
+        self._client = http.client
+        self._stream = _Stream(_Unclosable(socket.SocketIO(connection, "rb")))
+
+    def read(self) -> Reply:
+        # HTTPResponse only asks its "socket" for makefile(): the shared buffer.
+        response = self._client.HTTPResponse(cast(socket.socket, self._stream))
+        try:
+            response.begin()
+            body = response.read()
+        except self._client.RemoteDisconnected:
+            raise  # a ConnectionResetError too: the request is sent again
+        except self._client.HTTPException as error:
+            raise RuntimeAPIError(f"Runtime API response: {error!r}") from None
+        headers = {name.lower(): value for name, value in response.headers.items()}
+        return response.status, headers, body, not response.will_close
+
+
+def _httptools_parser() -> Any | None:
+    """httptools' response parser, from the interpreter's own packages, or ``None``.
+
+    Imported with the function's folders (``PYTHONPATH``: its CodeUri, its layers) off
+    ``sys.path``, so a copy the function ships is never run by the runtime client; and taken
+    out of ``sys.modules`` again, so the function's own ``import httptools`` is found, checked
+    (the import warning, ``--isolated``) and refused exactly as if this had not happened.
+    """
+    function_paths = set(os.environ.get("PYTHONPATH", "").split(os.pathsep))
+    saved, loaded = sys.path[:], set(sys.modules)
+    sys.path[:] = [path for path in saved if path and path not in function_paths]
+    try:
+        module = importlib.import_module("httptools")
+        return module.HttpResponseParser
+    except (ImportError, AttributeError):  # not installed, or not the httptools we know
+        return None
+    finally:
+        sys.path[:] = saved
+        for name in set(sys.modules) - loaded:
+            if name.partition(".")[0] == "httptools":
+                del sys.modules[name]
+
+
+def default_reader() -> ReaderFactory:
+    """The fastest reader this interpreter has: llhttp's, else http.client's."""
+    parser_class = _httptools_parser()
+    if parser_class is None:
+        return HttpClientReader
+    return lambda connection: LlhttpReader(connection, parser_class)
+
+
 class RuntimeClient:
     """HTTP/1.1 to the Runtime API on one kept-alive connection, reopened if the server drops it.
 
     Each request leaves in one write, a post's head and body together, and the reply to an
     invocation goes out with the next ``/next`` behind it (HTTP/1.1 pipelining): the Runtime
-    API reads both at once, and nothing waits on a round trip in between. http.client parses
-    every response, from one read buffer kept across them.
+    API reads both at once, and nothing waits on a round trip in between. Responses are
+    parsed by ``reader`` (default: :func:`default_reader`).
     """
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, reader: ReaderFactory | None = None) -> None:
         self.address = address
         host, _, port = address.rpartition(":")
         self._host, self._port = host, int(port)
         self._socket: socket.socket | None = None
-        self._stream = _Stream(_Unclosable(io.BytesIO()))
+        self._new_reader = reader or default_reader()
+        self._reader: ResponseReader | None = None
         #: Requests to send, and requests sent whose responses are still to be read: a
         #: connection the server drops takes the latter back to the former.
         self._unsent: list[bytes] = []
@@ -187,7 +302,7 @@ class RuntimeClient:
             connection = socket.create_connection((self._host, self._port))
             # A request is one write: nothing for Nagle's algorithm to gather.
             connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            self._stream = _Stream(_Unclosable(socket.SocketIO(connection, "rb")))
+            self._reader = self._new_reader(connection)
             self._socket = connection
         return self._socket
 
@@ -201,6 +316,7 @@ class RuntimeClient:
         if self._socket is not None:
             self._socket.close()
             self._socket = None
+            self._reader = None
 
     def _request(
         self, method: str, path: str, body: bytes | None, headers: dict[str, str]
@@ -211,26 +327,23 @@ class RuntimeClient:
             lines.append(f"Content-Length: {len(body)}")
         return "\r\n".join(lines).encode("latin-1") + b"\r\n\r\n" + (body or b"")
 
-    def _exchange(self, requests: list[bytes]) -> tuple[int, http.client.HTTPMessage, bytes]:
+    def _exchange(self, requests: list[bytes]) -> tuple[int, dict[str, str], bytes]:
         """Send ``requests`` (with any left unsent) and read the oldest unanswered response."""
         self._unsent += requests
         for attempt in (1, 2):
             try:
+                connection = self._connect()
                 if self._unsent:
-                    self._connect().sendall(b"".join(self._unsent))
+                    connection.sendall(b"".join(self._unsent))
                     self._unanswered += self._unsent
                     self._unsent = []
-                method = self._unanswered[0].partition(b" ")[0].decode("ascii")
-                # HTTPResponse only asks its "socket" for makefile(): the shared buffer.
-                source = cast(socket.socket, self._stream)
-                response = http.client.HTTPResponse(source, method=method)
-                response.begin()
-                answer = response.status, response.headers, response.read()
+                assert self._reader is not None
+                status, headers, body, keep_alive = self._reader.read()
                 del self._unanswered[0]
-                if response.will_close:
+                if not keep_alive:
                     self._reconnect()
-                return answer
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                return status, headers, body
+            except (ConnectionResetError, BrokenPipeError):
                 # The server closed the idle kept-alive connection while the handler ran: the
                 # requests never reached it, so sending them again on a new one is safe.
                 self._reconnect()
@@ -238,7 +351,7 @@ class RuntimeClient:
                     raise
         raise AssertionError("unreachable")
 
-    def next_invocation(self) -> tuple[int, http.client.HTTPMessage, bytes]:
+    def next_invocation(self) -> tuple[int, dict[str, str], bytes]:
         """``GET /invocation/next``, unless the last reply already asked for it."""
         if self._unanswered or self._unsent:
             return self._exchange([])
@@ -400,7 +513,10 @@ def marshal_response(output: Any) -> tuple[bytes, str]:
         if isinstance(value, decimal.Decimal):
             if value.is_nan():
                 return math.nan
-            marker = marker or f"decimal-{uuid.uuid4().hex}-"
+            if not marker:
+                import uuid  # only for results with a Decimal: most have none
+
+                marker = f"decimal-{uuid.uuid4().hex}-"
             numbers.append(str(value))
             return f"{marker}{len(numbers) - 1}"
         raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
@@ -463,9 +579,9 @@ def serve(client: RuntimeClient, handler: Handler, request_ids: RequestIdFilter)
         if status != 200:
             # 403/500: "Container error. Non-recoverable state. Runtime should exit promptly."
             return
-        request_id = headers["Lambda-Runtime-Aws-Request-Id"]
+        request_id = headers["lambda-runtime-aws-request-id"]
         request_ids.request_id = request_id
-        trace_id = headers.get("Lambda-Runtime-Trace-Id")
+        trace_id = headers.get("lambda-runtime-trace-id")
         if trace_id:
             os.environ["_X_AMZN_TRACE_ID"] = trace_id
         else:
@@ -473,10 +589,10 @@ def serve(client: RuntimeClient, handler: Handler, request_ids: RequestIdFilter)
         try:
             context = LambdaContext(
                 aws_request_id=request_id,
-                invoked_function_arn=headers.get("Lambda-Runtime-Invoked-Function-Arn", ""),
-                deadline_ms=int(headers.get("Lambda-Runtime-Deadline-Ms", "0")),
-                client_context=optional_json(headers.get("Lambda-Runtime-Client-Context")),
-                identity=optional_json(headers.get("Lambda-Runtime-Cognito-Identity")),
+                invoked_function_arn=headers.get("lambda-runtime-invoked-function-arn", ""),
+                deadline_ms=int(headers.get("lambda-runtime-deadline-ms", "0")),
+                client_context=optional_json(headers.get("lambda-runtime-client-context")),
+                identity=optional_json(headers.get("lambda-runtime-cognito-identity")),
             )
             event = json.loads(body) if body else None
             try:
@@ -516,20 +632,20 @@ def main() -> int:
     request_ids = configure_logging()
     apply_worker_options()
     try:
-        handler = load_handler(os.environ["_HANDLER"])
-    except InitFailure as failure:
-        log_error(failure.error)
-        client.post(
-            "/init/error",
-            json.dumps(failure.error).encode(),
-            error_type=failure.error["errorType"],
-        )
-        return 1
-    try:
+        try:
+            handler = load_handler(os.environ["_HANDLER"])
+        except InitFailure as failure:
+            log_error(failure.error)
+            client.post(
+                "/init/error",
+                json.dumps(failure.error).encode(),
+                error_type=failure.error["errorType"],
+            )
+            return 1
         serve(client, handler, request_ids)
-    except (ConnectionError, http.client.HTTPException):
-        # The Runtime API is gone: the emulator stopped (or was killed), so this environment
-        # ends too rather than outlive it.
+    except (ConnectionError, RuntimeAPIError):
+        # The Runtime API is gone (the emulator stopped, or was killed) or is not one: this
+        # environment ends too rather than outlive it.
         return 1
     return 0
 
