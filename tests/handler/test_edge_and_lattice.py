@@ -213,6 +213,20 @@ def test_a_generated_response_over_the_trigger_limit_is_a_logged_502(
     assert ("over Lambda@Edge's" in caplog.text) == (status == "502")
 
 
+def test_the_size_limit_counts_utf8_bytes_not_characters(caplog: pytest.LogCaptureFixture) -> None:
+    """30,000 "é" are 60,000 bytes: over a viewer-request function's 40 KB, though fewer
+    characters; the same text in a header value counts its bytes too."""
+    event = aws_event("aws-lambda-go-cloudfront-request.json")
+    event["Records"][0]["cf"]["config"]["eventType"] = "viewer-request"
+    text = "é" * 30_000
+    in_body = _edge_handler([("Content-Type", "text/plain; charset=utf-8")], text.encode())
+    in_header = _edge_handler([("Content-Type", "text/plain"), ("X-Note", "é" * 21_000)], b"")
+
+    with caplog.at_level(logging.ERROR, logger="lambgate"):
+        assert in_body(event, make_lambda_context())["status"] == "502"
+        assert in_header(event, make_lambda_context())["status"] == "502"
+
+
 def test_the_app_can_send_the_request_on_to_the_origin() -> None:
     event = aws_event("aws-lambda-go-cloudfront-request.json")
     handler = _edge_handler([("X-Lambgate-Forward", "origin")], b"")
