@@ -54,6 +54,11 @@ _TOO_BIG = 1009
 _GOING_AWAY = 1001
 #: The close code of a server's ``DELETE @connections`` ("Normal Closure").
 _NORMAL = 1000
+#: The close code for a binary frame from the client ("Unsupported Data"): "API Gateway
+#: WebSocket APIs don't currently support binary frames in incoming message payloads. If a
+#: client app sends a binary frame, API Gateway rejects it and disconnects the client with
+#: code 1003" (https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-develop-binary-media-types.html).
+_UNSUPPORTED_DATA = 1003
 
 
 class WebSocketHandler(Protocol[Connection]):
@@ -249,7 +254,10 @@ async def _serve_websocket(
                         [(b"Sec-WebSocket-Protocol", subprotocol.encode())] if subprotocol else []
                     )
                     await write(ws.send(AcceptConnection(extra_headers=chosen)))
-                elif isinstance(event, TextMessage | BytesMessage):
+                elif isinstance(event, BytesMessage):
+                    await close_with(_UNSUPPORTED_DATA, "Binary frames are not supported")
+                    return
+                elif isinstance(event, TextMessage):
                     part = event.data if isinstance(event.data, str) else bytes(event.data)
                     size = len(part.encode("utf-8")) if isinstance(part, str) else len(part)
                     frame_bytes += size

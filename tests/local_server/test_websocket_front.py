@@ -158,6 +158,24 @@ def test_a_frame_or_message_over_aws_limits_closes_with_1009(message: Any) -> No
     assert events == [("$disconnect", 1009)]  # the over-size message invoked nothing
 
 
+def test_a_binary_frame_closes_the_connection_with_1003_and_invokes_no_route() -> None:
+    """API Gateway rejects binary frames with close code 1003 (websocket-api-develop-binary-
+    media-types.html); a text frame before it is routed as usual."""
+
+    async def scenario() -> tuple[int | None, list[str]]:
+        async with serving(chat_api("$default", "$disconnect")) as (url, log):
+            async with connect(url) as client:
+                await client.send("text first")
+                await client.send(b"\x00binary")
+                with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
+                    await client.recv()
+            await until(lambda: len(log.events()) == 2)
+            code = closed.value.rcvd.code if closed.value.rcvd else None
+            return code, [e["routeKey"] for e in log.events()]
+
+    assert run(scenario) == (1003, ["$default", "$disconnect"])
+
+
 def test_an_idle_connection_is_closed_and_disconnect_invoked() -> None:
     async def scenario() -> tuple[int | None, list[str]]:
         limits = WebSocketLimits(idle_seconds=0.5)
