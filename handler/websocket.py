@@ -74,10 +74,36 @@ class ManagementAPI:
         return client
 
     def post(self, connection: Connection, data: bytes) -> None:
-        self.client(connection).post_to_connection(ConnectionId=connection.connection_id, Data=data)
+        """``post_to_connection``; :class:`ConnectionClosed` when the client has left."""
+        try:
+            self.client(connection).post_to_connection(
+                ConnectionId=connection.connection_id, Data=data
+            )
+        except Exception as error:
+            _raise_if_gone(error, connection)
+            raise
 
     def delete(self, connection: Connection) -> None:
-        self.client(connection).delete_connection(ConnectionId=connection.connection_id)
+        """``delete_connection``; :class:`ConnectionClosed` when the client has left."""
+        try:
+            self.client(connection).delete_connection(ConnectionId=connection.connection_id)
+        except Exception as error:
+            _raise_if_gone(error, connection)
+            raise
+
+
+def _raise_if_gone(error: Exception, connection: Connection) -> None:
+    """A ``GoneException`` ("The connection with the provided id no longer exists",
+    https://docs.aws.amazon.com/botocore/latest/reference/services/apigatewaymanagementapi/client/exceptions/GoneException.html)
+    becomes :class:`ConnectionClosed`: an ASGI app's ``send()`` on a closed connection raises
+    an ``OSError`` (ASGI 2.4), which Starlette turns into ``WebSocketDisconnect``, where a
+    raw botocore error would fail the invocation."""
+    response = getattr(error, "response", None)
+    code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+    if code == "GoneException":
+        raise ConnectionClosed(
+            f"connection {connection.connection_id} is gone (GoneException)"
+        ) from error
 
 
 def _boto3_has_endpoint() -> bool:

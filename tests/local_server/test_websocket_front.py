@@ -16,6 +16,11 @@ import websockets
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
+from starlette.applications import Starlette
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from lambgate import make_handler
 from lambgate.local.front.websocket_limits import AWS_WEBSOCKET_LIMITS, WebSocketLimits
 from lambgate.local.front.websocket_server import start_websocket_server
 from lambgate.local.gateway.websocket_gateway import WebSocketGateway
@@ -25,6 +30,7 @@ from lambgate.local.template.specs import WebSocketApiSpec, WebSocketRouteSpec
 from lambgate.model import Request
 
 PROBE = Path(__file__).parent / "functions" / "websocket_probe"
+HANDLER_EVENTS = Path(__file__).parents[1] / "handler" / "events"
 T = TypeVar("T")
 
 
@@ -306,3 +312,48 @@ def test_a_subprotocol_the_client_did_not_offer_fails_the_handshake_at_the_clien
             return str(refused.value)
 
     assert "subprotocol" in run(scenario)
+
+
+def test_a_send_to_a_connection_the_client_left_is_websocket_disconnect_in_the_app(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The emulator's ``@connections`` answers ``GoneException`` (410) for a connection that is
+    not there, as AWS does: through lambgate the app's ``send_text`` raises Starlette's
+    ``WebSocketDisconnect`` (ASGI: an ``OSError`` on a closed connection), and the invocation
+    answers 200 instead of failing with a botocore traceback."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": str(Path(__file__).parent / "no-such-config"),
+    }.items():
+        monkeypatch.setenv(name, value)
+    seen: list[int] = []
+
+    async def answer_late(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.receive_text()
+        try:
+            await websocket.send_text("too late")
+        except WebSocketDisconnect as disconnect:
+            seen.append(disconnect.code)
+
+    event = json.loads((HANDLER_EVENTS / "apigw-websocket-request-send-message.json").read_text())
+    event["body"] = "hello"
+    event["isBase64Encoded"] = False
+
+    async def scenario() -> dict[str, Any]:
+        async with serving(chat_api("$default")) as (url, _):
+            endpoint = url.replace("ws://", "http://")
+
+            def invoke() -> dict[str, Any]:  # on a thread: the handler runs its own loop
+                app = Starlette(routes=[WebSocketRoute("/", answer_late)])
+                result: dict[str, Any] = make_handler(app, websocket_endpoint=endpoint)(
+                    event, None
+                )
+                return result
+
+            return await asyncio.to_thread(invoke)
+
+    assert run(scenario) == {"statusCode": 200}
+    assert seen == [1006]
