@@ -13,12 +13,11 @@ from typing import Any, TypeVar
 
 import pytest
 import websockets
-from websockets.asyncio.client import connect
-from websockets.typing import Subprotocol
-
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
+from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
 
 from lambgate import make_handler
 from lambgate.local.front.websocket_limits import AWS_WEBSOCKET_LIMITS, WebSocketLimits
@@ -348,9 +347,7 @@ def test_a_send_to_a_connection_the_client_left_is_websocket_disconnect_in_the_a
 
             def invoke() -> dict[str, Any]:  # on a thread: the handler runs its own loop
                 app = Starlette(routes=[WebSocketRoute("/", answer_late)])
-                result: dict[str, Any] = make_handler(app, websocket_endpoint=endpoint)(
-                    event, None
-                )
+                result: dict[str, Any] = make_handler(app, websocket_endpoint=endpoint)(event, None)
                 return result
 
             return await asyncio.to_thread(invoke)
