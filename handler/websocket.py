@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 
 from .errors import ConfigurationError, ProtocolError
 from .events.apigw_websocket import Connection, connection_of
@@ -107,20 +106,33 @@ def _raise_if_gone(error: Exception, connection: Connection) -> None:
 
 
 def _boto3_has_endpoint() -> bool:
-    """Whether boto3 would find an endpoint for the Management API in its own settings."""
-    if os.environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() == "true":
-        return False
-    if os.environ.get("AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI") or os.environ.get(
-        "AWS_ENDPOINT_URL"
-    ):
-        return True
+    """Whether boto3 would find an endpoint for the Management API in its own settings.
+
+    botocore answers, so every place it reads is honoured: ``AWS_ENDPOINT_URL_*`` and
+    ``AWS_ENDPOINT_URL``, the profile's ``endpoint_url`` and its ``[services ...]`` section,
+    and ``ignore_configured_endpoint_urls`` (variable or config file), which turns them all off
+    (https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html).
+    """
     import botocore.session  # type: ignore[import-untyped]
 
     try:
-        config = botocore.session.get_session().get_scoped_config()
+        from botocore.configprovider import (  # type: ignore[import-untyped]
+            ConfiguredEndpointProvider,
+        )
+    except ImportError:  # a botocore older than configured endpoints (1.31) reads none
+        return False
+    session = botocore.session.get_session()
+    try:
+        if session.get_config_variable("ignore_configured_endpoint_urls"):
+            return False
+        provider = ConfiguredEndpointProvider(
+            full_config=session.full_config,
+            scoped_config=session.get_scoped_config(),
+            client_name="apigatewaymanagementapi",
+        )
+        return bool(provider.provide())
     except Exception:  # a profile that does not exist: boto3 will say so itself
         return False
-    return bool(config.get("endpoint_url"))
 
 
 def request_to_websocket_scope(request: Request, connection: Connection) -> Scope:

@@ -172,6 +172,42 @@ def test_boto3_endpoint_setting_wins_over_the_event_domain(
     assert default.meta.endpoint_url == "https://abc123.execute-api.us-east-1.amazonaws.com/prod"
 
 
+SERVICES_CONFIG = """[default]
+services = local
+{extra}
+[services local]
+apigatewaymanagementapi =
+  endpoint_url = http://127.0.0.1:7
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("", "http://127.0.0.1:7"),
+        (
+            "ignore_configured_endpoint_urls = true",
+            "https://abc123.execute-api.us-east-1.amazonaws.com/prod",
+        ),
+    ],
+    ids=["services-section", "ignored"],
+)
+def test_the_config_files_services_section_and_its_ignore_setting_are_honoured(
+    aws: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, extra: str, expected: str
+) -> None:
+    """A ``[services ...]`` endpoint in the shared config file is boto3's own setting: lambgate
+    passes no endpoint that would beat it, unless ``ignore_configured_endpoint_urls`` says
+    boto3 ignores it."""
+    config = tmp_path / "config"
+    config.write_text(SERVICES_CONFIG.format(extra=extra))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    from lambgate.events.apigw_websocket import Connection
+    from lambgate.websocket import ManagementAPI
+
+    connection = Connection(message_event("x")["requestContext"])
+    assert ManagementAPI().client(connection).meta.endpoint_url == expected
+
+
 def test_a_wsgi_app_is_told_websocket_needs_asgi() -> None:
     def wsgi_app(environ: Any, start_response: Any) -> list[bytes]:
         start_response("200 OK", [])
