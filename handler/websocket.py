@@ -135,6 +135,34 @@ def _boto3_has_endpoint() -> bool:
         return False
 
 
+def _warn_connect_send(connection: Connection) -> None:
+    """A send during ``$connect`` cannot reach the client: the connection is established only
+    once ``$connect`` has answered, and a ``post_to_connection`` before that fails with
+    ``GoneException`` ("A message was posted to the WebSocket API before the connection was
+    established", https://repost.aws/knowledge-center/410-gone-api-gateway). The message is
+    dropped, and the log says so, rather than the invocation failing."""
+    import logging
+
+    logging.getLogger("lambgate").warning(
+        "WebSocket %s: a message sent during $connect is dropped: API Gateway establishes the "
+        "connection only after $connect answers, so it cannot be posted to yet (send it from "
+        "the first message's route instead)",
+        connection.connection_id,
+    )
+
+
+def _denial_for(code: int) -> Response:
+    """The ``$connect`` answer for a close before accept: 403, as ASGI says a server answers
+    it ("HTTP 403"), unless the close code is in the application range 4000-4999 and its
+    last three digits are an HTTP error status (4400-4599: ``4401`` → 401). API Gateway
+    refuses the handshake with the status the ``$connect`` integration answers
+    (https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-connect-route-subprotocol.html
+    answers 400 to refuse one)."""
+    if isinstance(code, int) and 4400 <= code <= 4599:
+        return Response(status=code - 4000, headers=[], body=b"")
+    return _DENIED
+
+
 def request_to_websocket_scope(request: Request, connection: Connection) -> Scope:
     headers = [
         (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in request.headers
@@ -212,7 +240,7 @@ class _WebSocketCycle:
                 self.finished.set()
                 return
             if kind == "websocket.close":
-                self.response = _DENIED
+                self.response = _denial_for(message.get("code", 1000))
                 self.finished.set()
                 return
             if kind == "websocket.http.response.start":
@@ -231,6 +259,9 @@ class _WebSocketCycle:
                     self.finished.set()
                 return
             raise ProtocolError(f"ASGI app sent {kind!r} before websocket.accept")
+        if self.kind == "CONNECT" and kind == "websocket.send":
+            _warn_connect_send(self.connection)
+            return
         if kind == "websocket.accept":
             if self.kind == "CONNECT":
                 raise ProtocolError("ASGI app sent 'websocket.accept' twice")

@@ -124,6 +124,43 @@ def test_connect_closed_before_accept_answers_403(aws: Any) -> None:
     assert make_handler(app)(event, make_lambda_context()) == {"statusCode": 403}
 
 
+def closing_with(code: int) -> Starlette:
+    async def refuse(websocket: WebSocket) -> None:
+        await websocket.close(code=code)
+
+    return Starlette(routes=[WebSocketRoute("/", refuse)])
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [(4401, 401), (4429, 429), (4503, 503), (1008, 403), (4000, 403), (4200, 403), (4600, 403)],
+)
+def test_a_connect_close_code_4xxx_names_the_refusal_status(
+    aws: Any, code: int, status: int
+) -> None:
+    """A close before accept is 403, unless its code is 4400-4599: 4000 plus the HTTP status."""
+    event = load("apigw-websocket-request.json")
+    assert make_handler(closing_with(code))(event, make_lambda_context()) == {"statusCode": status}
+
+
+async def welcomer(websocket: WebSocket) -> None:
+    await websocket.accept()
+    await websocket.send_text("welcome")
+    await websocket.receive_text()
+
+
+def test_a_send_during_connect_is_dropped_with_a_log_line_saying_why(
+    aws: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """On AWS the connection exists only once $connect has answered: a post during it fails.
+    The handshake is still accepted, nothing is posted, and the log says why."""
+    handler = make_handler(Starlette(routes=[WebSocketRoute("/", welcomer)]))
+    result = handler(load("apigw-websocket-request.json"), make_lambda_context())
+    assert result == {"statusCode": 200}
+    assert STORED_ID not in aws.connections
+    assert "a message sent during $connect is dropped" in caplog.text
+
+
 def test_message_text_is_echoed_through_post_to_connection(aws: Any) -> None:
     after_receive.clear()
     result = make_handler(app)(message_event("hello"), make_lambda_context())
