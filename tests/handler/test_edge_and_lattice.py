@@ -51,6 +51,8 @@ def served(event: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     ("name", "source"),
     [
         ("aws-lambda-go-cloudfront-request.json", "edge"),
+        ("awsdocs-cloudfront-viewer-request.json", "edge"),
+        ("awsdocs-cloudfront-origin-request.json", "edge"),
         ("powertools-vpcLatticeEvent.json", "lattice"),
         ("powertools-vpcLatticeEventPathTrailingSlash.json", "lattice"),
         ("powertools-vpcLatticeV2Event.json", "lattice-v2"),
@@ -105,6 +107,24 @@ def test_the_cloudfront_event_reaches_the_app_as_the_viewer_sent_it() -> None:
         {"key": "Set-Cookie", "value": "b=2"},
     ]
     assert "isBase64Encoded" not in result and "statusCode" not in result
+
+
+@pytest.mark.parametrize(
+    ("name", "host", "user_agent"),
+    [
+        ("awsdocs-cloudfront-viewer-request.json", "d111111abcdef8.cloudfront.net", "curl/7.66.0"),
+        ("awsdocs-cloudfront-origin-request.json", "example.org", "Amazon CloudFront"),
+    ],
+)
+def test_the_documented_request_events_reach_the_app(name: str, host: str, user_agent: str) -> None:
+    """The examples of lambda-event-structure.html, a GET with no body (no ``body`` field)."""
+    result, seen = served(aws_event(name))
+
+    assert (seen["REQUEST_METHOD"], seen["PATH_INFO"], seen["QUERY_STRING"]) == ("GET", "/", "")
+    assert (seen["HTTP_HOST"], seen["HTTP_USER_AGENT"]) == (host, user_agent)
+    assert seen["REMOTE_ADDR"] == "203.0.113.178"
+    assert seen["body"] == ""
+    assert result["status"] == "200"
 
 
 def test_a_truncated_body_is_reported_to_the_app_and_logged(
