@@ -116,6 +116,9 @@ class ServeOptions:
     shell_env: Mapping[str, str] | None = None
     parameter_overrides: Mapping[str, str] = field(default_factory=dict)
     stage: str | None = None
+    #: ``--edge-event-type``: the CloudFront trigger an ``edge`` APP is behind (default
+    #: ``viewer-request``).
+    edge_event_type: str | None = None
     #: Where ``env_vars`` came from: ``--reload`` reads it again when it changes.
     env_vars_file: Path | None = None
     #: ``--reload``: recycle a function's environments when its code changes (:mod:`.reload`).
@@ -164,6 +167,8 @@ class FrontPlan:
     function: str | None = None
     #: Why an API has a port of its own: a request it and an API on ``--port`` would both take.
     collision: Collision | None = None
+    #: For an ``edge`` front: the CloudFront trigger (``viewer-request`` or ``origin-request``).
+    edge_event_type: str = "viewer-request"
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -322,6 +327,8 @@ def _share_port(apis: Sequence[_Served]) -> tuple[list[ApiSpec], list[tuple[ApiS
 
 def plan_template(options: ServeOptions) -> ServePlan:
     """Read the template and lay out its APIs and function URLs on ports."""
+    if options.edge_event_type is not None:
+        raise TemplateError("--edge-event-type", "is for serving an APP with --format edge")
     template: Template = load_template(
         options.template,
         parameter_overrides=options.parameter_overrides,
@@ -400,6 +407,8 @@ def plan_app(options: ServeOptions) -> ServePlan:
     kind = options.format
     if kind not in FORMATS:
         raise TemplateError("--format", f"expected one of {', '.join(FORMATS)}, got {kind!r}")
+    if options.edge_event_type is not None and kind != "edge":
+        raise TemplateError("--edge-event-type", f"is for --format edge, not --format {kind}")
     config = app_function_config(
         options.app,
         source=kind,
@@ -433,7 +442,12 @@ def plan_app(options: ServeOptions) -> ServePlan:
             kind="http", port=port, apis=(api,), routes=(_route(api, DEFAULT_ROUTE_PATH),)
         )
     else:
-        front = FrontPlan(kind=_FUNCTION_FRONTS[kind], port=port, function=APP_FUNCTION)
+        front = FrontPlan(
+            kind=_FUNCTION_FRONTS[kind],
+            port=port,
+            function=APP_FUNCTION,
+            edge_event_type=options.edge_event_type or "viewer-request",
+        )
     warnings = env_vars_for_unknown_functions(
         options.env_vars or {}, [APP_FUNCTION], owner=f"APP (its function is {APP_FUNCTION})"
     )
