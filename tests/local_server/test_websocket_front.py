@@ -128,6 +128,23 @@ def test_a_connect_route_answering_403_refuses_the_upgrade() -> None:
     assert run(scenario) == 403
 
 
+@pytest.mark.parametrize("path", ["/other", "/live/more", "/liveother"])
+def test_an_upgrade_on_a_path_other_than_the_stage_is_refused_with_403(path: str) -> None:
+    async def scenario() -> tuple[int, list[Any]]:
+        async with serving(chat_api("$connect", "$default")) as (url, log):
+            with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
+                async with connect(url.removesuffix("/live") + path):
+                    pass
+            async with connect(url + "/"):  # the stage's own path, a trailing slash allowed
+                pass
+            await until(lambda: len(log.events()) == 1)
+            return refused.value.response.status_code, log.events()
+
+    status, events = run(scenario)
+    assert status == 403
+    assert [e["routeKey"] for e in events] == ["$connect"]  # only the stage's upgrade ran it
+
+
 def test_without_a_connect_route_every_upgrade_is_accepted() -> None:
     async def scenario() -> list[str]:
         async with serving(chat_api("$default")) as (url, log):
