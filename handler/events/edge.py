@@ -344,13 +344,20 @@ def response_to_result(response: Response, request: Request, options: Options) -
             event_type,
         )
         return _too_large()
-    return {
+    result: dict[str, Any] = {
         "status": str(response.status),
         "statusDescription": reason_phrase(response.status),
         "headers": headers,
-        "bodyEncoding": "base64" if is_base64 else "text",
-        "body": body,
     }
+    # "body: The body, if any, that you want CloudFront to return in the generated response";
+    # only ``status`` is required (the response object of
+    # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/lambda-generating-http-responses.html):
+    # a response with no body (a 204, a 304, a redirect) carries neither field, as AWS's own
+    # redirect examples do.
+    if body:
+        result["bodyEncoding"] = "base64" if is_base64 else "text"
+        result["body"] = body
+    return result
 
 
 def _utf8_size(text: str) -> int:

@@ -247,6 +247,21 @@ def test_the_size_limit_counts_utf8_bytes_not_characters(caplog: pytest.LogCaptu
         assert in_header(event, make_lambda_context())["status"] == "502"
 
 
+@pytest.mark.parametrize("status", ["204 No Content", "304 Not Modified", "302 Found"])
+def test_a_generated_response_without_a_body_has_no_body_fields(status: str) -> None:
+    """Only ``status`` is required of a generated response; ``body`` is "the body, if any"
+    (lambda-generating-http-responses.html): an empty one is left out with its encoding."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response(status, [("Location", "/elsewhere")])
+        return []
+
+    result = make_handler(app)(aws_event("awsdocs-cloudfront-viewer-request.json"), None)
+
+    assert result["status"] == status[:3]
+    assert "body" not in result and "bodyEncoding" not in result
+
+
 def test_the_app_can_send_the_request_on_to_the_origin() -> None:
     event = aws_event("aws-lambda-go-cloudfront-request.json")
     handler = _edge_handler([("X-Lambgate-Forward", "origin")], b"")
