@@ -3,8 +3,9 @@ the WebSocket gateway in order.
 
 A client connects to ``ws://HOST:PORT/{stage}`` (as to ``wss://{domain}/{stage}`` on AWS; the
 bare ``/`` is accepted too; the gateway refuses any other path with 403). Fragmented messages
-are joined before they are routed, as API Gateway routes whole messages. A plain HTTP request on the same port (h11) is the
-``@connections`` API, at ``/{stage}/@connections/{id}`` as on AWS's own domain.
+are joined before they are routed, as API Gateway routes whole messages. A plain HTTP request
+on the same port (h11) is the ``@connections`` API, at ``/{stage}/@connections/{id}`` as on
+AWS's own domain.
 """
 
 from __future__ import annotations
