@@ -25,6 +25,28 @@ async def sse() -> EventSourceResponse:
     return EventSourceResponse(events())
 
 
+@fastapi_app.get("/slow-sse")
+async def slow_sse() -> EventSourceResponse:
+    """Three events 0.4 s apart: a client that gets each as it is sent sees the gaps."""
+
+    async def events() -> AsyncIterator[dict[str, str]]:
+        for number in range(3):
+            if number:
+                await asyncio.sleep(0.4)
+            yield {"data": str(number)}
+
+    return EventSourceResponse(events())
+
+
+@fastapi_app.get("/megabytes/{count}")
+async def megabytes(count: int) -> StreamingResponse:
+    async def body() -> AsyncIterator[bytes]:
+        for _ in range(count):
+            yield b"x" * MEGABYTE
+
+    return StreamingResponse(body(), media_type="application/octet-stream")
+
+
 @fastapi_app.get("/cookies")
 async def cookies() -> StreamingResponse:
     async def body() -> AsyncIterator[bytes]:
