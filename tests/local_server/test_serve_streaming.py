@@ -16,6 +16,7 @@ import httpx
 import pytest
 from botocore.config import Config
 
+from lambgate.local.cli.banner import banner
 from lambgate.local.cli.plan import ServeOptions, plan_app, plan_template
 from lambgate.local.template.specs import TemplateError
 from tests.factories import make_function_url_event
@@ -139,6 +140,7 @@ def test_a_flask_generator_streams_behind_a_rest_api_in_stream_mode(
     serving: list[RunningEmulator],
 ) -> None:
     running, url = serve_streaming_app(serving, "rest", FLASK_STREAMING_APP)
+    assert "ANY /{proxy+}  -> App  (STREAM)" in banner(running.emulator)
     got = httpx.get(f"{url}/Prod/stream", timeout=TIMEOUT)
     assert (got.status_code, got.text) == (200, "line 0\nline 1\nline 2\n")
     assert got.headers["transfer-encoding"] == "chunked"
@@ -338,3 +340,26 @@ def test_a_wrapper_that_is_not_there_stops_serve_naming_the_variable(tmp_path: P
         "Resources.Streamer.Properties.Environment.Variables.AWS_LAMBDA_EXEC_WRAPPER"
     )
     assert "names no file here" in str(raised.value)
+
+
+# -- the project's own template: the FastAPI example's streaming function URL ----------------
+
+
+def test_the_fastapi_examples_counter_streams_from_its_function_url_and_buffers_on_the_http_api(
+    serving: list[RunningEmulator],
+) -> None:
+    """What README.md's ``curl -N`` shows: one event per ``delay``, as the app counts."""
+    running = serve(serving, template=ROOT / "template.yaml")
+    assert "FastApiFunction (function URL, RESPONSE_STREAM) http://" in banner(running.emulator)
+    arrivals = []
+    url = running.url("FastApiFunction URL")
+    with httpx.stream("GET", f"{url}/sse/count?to=3&delay=0.4", timeout=TIMEOUT) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        started = time.monotonic()
+        for chunk in response.iter_raw():
+            arrivals.extend([time.monotonic() - started] * chunk.count(b"data: "))
+    assert len(arrivals) == 3 and arrivals[2] - arrivals[0] > 0.6
+    http_api = running.url("HttpApi")
+    whole = httpx.get(f"{http_api}/sse/count?to=3&delay=0", timeout=TIMEOUT)
+    assert whole.text == "id: 1\ndata: 1\n\nid: 2\ndata: 2\n\nid: 3\ndata: 3\n\n"
+    running.log.wait_for("the http event source cannot stream")

@@ -85,6 +85,11 @@ module "fastapi" {
   architecture = local.architecture
   memory_size  = local.memory_size
   timeout      = local.timeout
+
+  # A streaming Function URL (GET /sse/count); the module sets AWS_LAMBDA_EXEC_WRAPPER.
+  function_url             = true
+  function_url_auth_type   = "NONE"
+  function_url_invoke_mode = "RESPONSE_STREAM"
 }
 
 output "flask_rest_api_url" {
@@ -95,6 +100,11 @@ output "flask_rest_api_url" {
 output "flask_function_url" {
   description = "The Flask example's public Function URL."
   value       = module.flask.function_url
+}
+
+output "fastapi_function_url" {
+  description = "The FastAPI example's streaming Function URL (try /sse/count)."
+  value       = module.fastapi.function_url
 }
 
 output "fastapi_http_api_url" {
