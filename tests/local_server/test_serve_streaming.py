@@ -5,6 +5,9 @@ its app sends them, through the same Runtime API path (and the same exec wrapper
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import textwrap
 import time
 from collections.abc import Iterator
@@ -363,3 +366,51 @@ def test_the_fastapi_examples_counter_streams_from_its_function_url_and_buffers_
     whole = httpx.get(f"{http_api}/sse/count?to=3&delay=0", timeout=TIMEOUT)
     assert whole.text == "id: 1\ndata: 1\n\nid: 2\ndata: 2\n\nid: 3\ndata: 3\n\n"
     running.log.wait_for("the http event source cannot stream")
+
+
+# -- lambgate invoke --stream ----------------------------------------------------------------
+
+
+def test_lambgate_invoke_stream_writes_each_chunk_as_the_function_writes_it(
+    tmp_path: Path,
+) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps(make_function_url_event(path="/slow-sse")))
+    command = [sys.executable, "-m", "lambgate", "invoke", STREAMING_APP, "--stream"]
+    with subprocess.Popen(
+        [*command, "--event", str(event)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    ) as process:
+        try:
+            assert process.stdout is not None
+            first = os.read(process.stdout.fileno(), 65536)
+            first_at = time.monotonic()
+            rest = process.stdout.read()
+            ended_at = time.monotonic()
+            assert process.wait(timeout=60) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert first.startswith(b'{"statusCode":200')  # the prelude, as the payload carries it
+    assert (first + rest).count(b"data: ") == 3
+    assert ended_at - first_at > 0.6  # the first event came out long before the last
+
+
+def test_lambgate_invoke_stream_says_the_error_that_ended_the_stream(tmp_path: Path) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps(make_function_url_event(path="/boom")))
+    done = subprocess.run(
+        [sys.executable, "-m", "lambgate", "invoke", STREAMING_APP, "--stream"]
+        + ["--event", str(event)],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stdout.endswith(b"partial")
+    assert (
+        b"lambgate invoke: the stream ended with an error: Runtime.Unhandled: the model went away"
+        in done.stderr
+    )
