@@ -161,6 +161,8 @@ class Gateway:
         self.observer = observer
         #: Invocations the front stopped waiting for; they run on, as in AWS.
         self.outliving: set[asyncio.Task[InvocationResult]] = set()
+        #: Functions already told to stream through the wrapper (said once each).
+        self._told_to_stream: set[str] = set()
 
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
@@ -357,12 +359,14 @@ class Gateway:
         if target.kind == "url":
             # A function that does not stream answers whole: InvokeWithResponseStream returns
             # its result as the payload, and the URL passes it on as it is.
-            self._explain(
-                target,
-                "the function answered without streaming, so its result is the body as it is; "
-                "a Python function streams through lambgate's wrapper (AWS_LAMBDA_EXEC_WRAPPER, "
-                "see the README's Streaming section)",
-            )
+            if target.function not in self._told_to_stream:
+                self._told_to_stream.add(target.function)
+                self._explain(
+                    target,
+                    "the function answered without streaming, so its result is the body as it "
+                    "is; a Python function streams through lambgate's wrapper "
+                    "(AWS_LAMBDA_EXEC_WRAPPER, see the README's Streaming section)",
+                )
             whole = Response(200, [("content-type", "application/json")], invoked.payload)
             return _Outcome(whole, invoked.cold, payload, invoked)
         reason = self._explain(

@@ -32,7 +32,7 @@ import json
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
@@ -179,6 +179,7 @@ class InvokeAPI:
         if invocation_type == "DryRun":
             return Response(status=204, headers=headers)
         tail = _header(request, "x-amz-log-type") == "Tail"
+        started = time.time()
         holder = StreamHolder()
         task = asyncio.create_task(
             runtime.invoke(
@@ -199,8 +200,18 @@ class InvokeAPI:
             ("content-type", stream.content_type if stream else "application/json"),
             ("x-amz-executed-version", LATEST),
         ]
-        events = _stream_events(stream, task, tail=tail)
-        return StreamedResponse(200, headers, events)
+        done: Callable[[InvocationResult], None] | None = None
+        if self.observer is not None:
+            exchange = self._exchange(request, request_id, runtime, payload, started)
+            exchange.response = Response(200, headers)
+            observer = self.observer
+
+            def done(invocation: InvocationResult) -> None:
+                exchange.invocation = invocation
+                exchange.duration_ms = (time.time() - started) * 1000
+                observer(exchange)
+
+        return StreamedResponse(200, headers, _stream_events(stream, task, tail=tail, done=done))
 
     def _exchange(
         self,
@@ -256,7 +267,11 @@ class InvokeAPI:
 
 
 async def _stream_events(
-    stream: InvocationStream | None, task: asyncio.Task[InvocationResult], *, tail: bool
+    stream: InvocationStream | None,
+    task: asyncio.Task[InvocationResult],
+    *,
+    tail: bool,
+    done: Callable[[InvocationResult], None] | None = None,
 ) -> AsyncIterator[bytes]:
     """A ``PayloadChunk`` per piece as the function writes it (the whole result when it did
     not stream), then ``InvokeComplete``. A caller that leaves closes the stream."""
@@ -285,6 +300,8 @@ async def _stream_events(
         error_details = str(document.get("errorMessage") or "")
     elif stream is None and invocation.payload:
         yield payload_chunk(invocation.payload)
+    if done is not None:
+        done(invocation)
     log = base64.b64encode(invocation.log_tail).decode() if tail else None
     yield invoke_complete(error_code=error_code, error_details=error_details, log_result=log)
 

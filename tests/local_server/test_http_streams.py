@@ -253,3 +253,34 @@ def test_a_streamed_request_body_cut_short_raises_for_its_reader(parser: ParserN
         await server.close()
 
     run(main())
+
+
+def test_a_client_that_reads_slowly_holds_the_producer_back(parser: ParserName) -> None:
+    async def main() -> None:
+        produced = 0
+        total = 64
+
+        async def chunks() -> AsyncIterator[bytes]:
+            nonlocal produced
+            for _ in range(total):
+                produced += 1
+                yield b"x" * (1024 * 1024)
+
+        async def answer() -> Response:
+            return StreamedResponse(200, [], chunks())
+
+        server = await start(lambda request: answer(), parser)
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port, limit=1024)
+        writer.write(GET)
+        await asyncio.sleep(0.5)  # reading nothing: the socket buffers fill
+        assert produced < total / 2
+        received = 0
+        while chunk := await asyncio.wait_for(reader.read(1 << 20), BOUND):
+            received += len(chunk)
+            if received >= total * 1024 * 1024:
+                break
+        assert produced == total
+        writer.close()
+        await server.close()
+
+    run(main())

@@ -131,6 +131,20 @@ def test_the_client_leaving_mid_stream_stops_the_app(serving: list[RunningEmulat
     assert "App warm" in running.log.wait_for("GET /cookies 201", after=mark)
 
 
+def test_the_client_leaving_mid_stream_closes_a_flask_generator(
+    serving: list[RunningEmulator],
+) -> None:
+    running, url = serve_streaming_app(serving, app=FLASK_STREAMING_APP)
+    with httpx.stream("GET", f"{url}/forever", timeout=TIMEOUT) as response:
+        ticks = 0
+        for chunk in response.iter_raw():
+            ticks += chunk.count(b"tick")
+            if ticks >= 2:
+                break
+    log = running.log.wait_for("GET /forever: the client disconnected; the app was stopped")
+    assert "Task timed out" not in log
+
+
 def test_an_app_that_does_not_stream_answers_through_the_stream(
     serving: list[RunningEmulator],
 ) -> None:
@@ -271,10 +285,12 @@ def test_a_streaming_url_whose_function_does_not_stream_passes_its_result_on(
     """Without the wrapper the managed runtime answers whole; a function URL in
     RESPONSE_STREAM mode then gives the client the result itself, and the log says why."""
     running = serve(serving, template=write_template(tmp_path, wrapper=""))
-    got = httpx.get(f"{running.url('Streamer URL')}/cookies", timeout=TIMEOUT)
-    assert got.status_code == 200
-    assert json.loads(got.content)["statusCode"] == 201
-    running.log.wait_for("the function answered without streaming")
+    for _ in range(2):
+        got = httpx.get(f"{running.url('Streamer URL')}/cookies", timeout=TIMEOUT)
+        assert got.status_code == 200
+        assert json.loads(got.content)["statusCode"] == 201
+    log = running.log.wait_for("GET /cookies 200")
+    assert log.count("the function answered without streaming") == 1  # said once
 
 
 def test_the_deadline_ends_a_template_functions_stream_with_a_log_line(
@@ -414,3 +430,36 @@ def test_lambgate_invoke_stream_says_the_error_that_ended_the_stream(tmp_path: P
         b"lambgate invoke: the stream ended with an error: Runtime.Unhandled: the model went away"
         in done.stderr
     )
+
+
+def test_the_inspector_lists_streamed_requests_and_streaming_invocations(
+    serving: list[RunningEmulator],
+) -> None:
+    running, url = serve_streaming_app(serving)
+    inspector = running.emulator.inspector_url()
+    assert inspector is not None
+    assert httpx.get(f"{url}/cookies", timeout=TIMEOUT).status_code == 201
+    client = boto3.client(
+        "lambda",
+        endpoint_url=running.invoke_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"max_attempts": 0}, read_timeout=30),
+    )
+    answer = client.invoke_with_response_stream(
+        FunctionName="App", Payload=json.dumps(make_function_url_event(path="/plain")).encode()
+    )
+    assert "InvokeComplete" in list(answer["EventStream"])[-1]
+    deadline = time.monotonic() + 10
+    rows: list[dict[str, Any]] = []
+    while time.monotonic() < deadline and len(rows) < 2:
+        rows = httpx.get(f"{inspector}api/invocations", timeout=TIMEOUT).json()
+        time.sleep(0.05)
+    assert [(row["front"], row["status"]) for row in rows[:2]] == [
+        ("Invoke API", 200),
+        ("App URL", 201),
+    ]
+    for row in rows[:2]:
+        document = httpx.get(f"{inspector}api/invocations/{row['number']}", timeout=TIMEOUT)
+        assert document.json()["report"].startswith("REPORT RequestId: ")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Iterator
 
 from fastapi import FastAPI
@@ -108,3 +109,13 @@ def flask_stream() -> Response:
             yield f"line {number}\n"
 
     return Response(stream_with_context(lines()), mimetype="text/plain")
+
+
+@flask_app.get("/forever")
+def flask_forever() -> Response:
+    def ticks() -> Iterator[str]:
+        while True:
+            yield "tick\n"
+            time.sleep(0.05)
+
+    return Response(ticks(), mimetype="text/plain")
