@@ -432,20 +432,29 @@ async def _when_over(
     done: Callable[[bool | None], None],
 ) -> AsyncIterator[bytes]:
     """``chunks``, then ``done`` (with whether the invocation was a cold start) once both the
-    stream and the invocation are over."""
+    stream and the invocation are over. A stream read to its end waits the moment its
+    invocation takes to report, so the response ends recorded."""
+    completed = False
     try:
         async for chunk in chunks:
             yield chunk
+        completed = True
     finally:
         aclose = getattr(chunks, "aclose", None)
         if aclose is not None:
             await aclose()
+        if running is not None and completed and not running.done():
+            await asyncio.wait({running}, timeout=REPORT_WAIT_S)
         if running is None:
             done(None)
         elif running.done():
             done(_cold(running))
         else:
             running.add_done_callback(lambda task: done(_cold(task)))
+
+
+#: How long the end of a streamed response waits for its invocation's report.
+REPORT_WAIT_S = 1.0
 
 
 def _cold(task: asyncio.Task[InvocationResult]) -> bool | None:

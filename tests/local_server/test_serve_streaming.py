@@ -233,7 +233,7 @@ Resources:
       Timeout: {timeout}
       Environment:
         Variables:
-          LAMBGATE_APP: streaming_apps:fastapi_app
+          LAMBGATE_APP: streaming_apps:{app}
 {wrapper}      FunctionUrlConfig:
         AuthType: NONE
         InvokeMode: RESPONSE_STREAM
@@ -253,9 +253,11 @@ Resources:
 WRAPPER = "          AWS_LAMBDA_EXEC_WRAPPER: /var/task/lambgate/streaming/exec-wrapper\n"
 
 
-def write_template(tmp_path: Path, *, wrapper: str = WRAPPER, timeout: int = 30) -> Path:
+def write_template(
+    tmp_path: Path, *, wrapper: str = WRAPPER, timeout: int = 30, app: str = "fastapi_app"
+) -> Path:
     path = tmp_path / "template.yaml"
-    path.write_text(TEMPLATE.format(code=APPS_DIR, timeout=timeout, wrapper=wrapper))
+    path.write_text(TEMPLATE.format(code=APPS_DIR, timeout=timeout, wrapper=wrapper, app=app))
     return path
 
 
@@ -308,6 +310,25 @@ def test_the_deadline_ends_a_template_functions_stream_with_a_log_line(
     log = running.log.wait_for("the client's response was cut short")
     assert "(Sandbox.Timedout)" in log
     running.log.wait_for("GET /forever timed out")
+
+
+def test_lambda_ends_a_stream_its_function_does_not_end_by_the_deadline(
+    serving: list[RunningEmulator], tmp_path: Path
+) -> None:
+    """A WSGI generator has no watchdog of lambgate's: the emulator's deadline ends the
+    environment, as Lambda's does, and the stream with it."""
+    running = serve(serving, template=write_template(tmp_path, timeout=1, app="flask_app"))
+    received = b""
+    with (
+        pytest.raises(httpx.RemoteProtocolError),
+        httpx.stream("GET", f"{running.url('Streamer URL')}/forever", timeout=TIMEOUT) as got,
+    ):
+        for chunk in got.iter_raw():
+            received += chunk
+    assert received.startswith(b"tick\n")
+    log = running.log.wait_for("the client's response was cut short")
+    assert "(Sandbox.Timedout)" in log
+    running.log.wait_for("Task timed out after 1.00 seconds")
 
 
 def test_an_exec_wrapper_runs_with_the_runtime_command_after_it(
@@ -463,3 +484,20 @@ def test_the_inspector_lists_streamed_requests_and_streaming_invocations(
     for row in rows[:2]:
         document = httpx.get(f"{inspector}api/invocations/{row['number']}", timeout=TIMEOUT)
         assert document.json()["report"].startswith("REPORT RequestId: ")
+
+
+def test_the_inspector_replays_a_streamed_request_to_its_end(
+    serving: list[RunningEmulator],
+) -> None:
+    running, url = serve_streaming_app(serving)
+    inspector = running.emulator.inspector_url()
+    assert inspector is not None
+    assert httpx.get(f"{url}/cookies", timeout=TIMEOUT).status_code == 201
+    (row,) = httpx.get(f"{inspector}api/invocations", timeout=TIMEOUT).json()
+    replayed = httpx.post(
+        f"{inspector}api/invocations/{row['number']}/replay",
+        headers={"X-Lambgate-Inspector": "replay"},
+        timeout=TIMEOUT,
+    ).json()
+    assert replayed["status"] == 201 and replayed["number"] is not None
+    assert "Task timed out" not in running.log.text()
