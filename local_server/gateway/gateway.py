@@ -14,7 +14,9 @@ It does what API Gateway, a function URL or an ALB does around a Lambda function
    integration timeout (unless a debugger holds the function); the function keeps running
    after, as in AWS;
 5. reads the result with the source's ``result_to_response``, or answers the front's own
-   error (:mod:`.answers`) and logs why in plain words.
+   error (:mod:`.answers`) and logs why in plain words; a streaming destination (a function
+   URL in ``RESPONSE_STREAM`` mode, a REST route in ``STREAM`` mode) instead reads the
+   stream's prelude and relays its chunks as the function writes them (:mod:`.stream_relay`).
 
 Which route a request takes, and what the event says about it, is a
 :class:`~lambgate.local.gateway.destinations.Destination`, found by the front's resolver
