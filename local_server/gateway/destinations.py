@@ -53,6 +53,9 @@ class Destination:
     #: Where the event shows the app mounted (REST: the stage prefix), so that the links it
     #: builds carry it.
     root_path: str = ""
+    #: The front invokes with ``InvokeWithResponseStream`` and relays the function's chunks as
+    #: they come: a function URL in ``RESPONSE_STREAM`` mode, a REST route in ``STREAM`` mode.
+    streaming: bool = False
 
 
 class DestinationResolver(Protocol):
@@ -139,6 +142,7 @@ class ApiRoutes:
             # another, so they are those of a custom domain: the stage in requestContext.stage
             # only (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html).
             root_path=prefix if api.kind == "rest" else "",
+            streaming=route.streaming,
         )
 
     def _match(self, method: str, path: str) -> tuple[_ServedApi, str, RouteMatch] | None:
@@ -173,9 +177,11 @@ class _ServedApi:
 class SingleFunction:
     """A front with one function behind it and no routes: a function URL, or an ALB target."""
 
-    def __init__(self, function: str, kind: FrontKind) -> None:
+    def __init__(self, function: str, kind: FrontKind, *, streaming: bool = False) -> None:
         self.function = function
         self.kind = kind
+        #: A function URL in ``RESPONSE_STREAM`` mode.
+        self.streaming = streaming
         self.source = get_source(kind)
         # A function URL's id is 32 characters (``<url-id>.lambda-url.<region>.on.aws``).
         self.api_id = stable_id(function, 32)
@@ -198,4 +204,5 @@ class SingleFunction:
             integration_timeout=None,
             route=DEFAULT_ROUTE_PATH,
             kind=self.kind,
+            streaming=self.streaming,
         )

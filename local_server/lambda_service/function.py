@@ -82,6 +82,9 @@ class InvocationResult:
     report_line: str
     #: The last 4 KB of this invocation's log (``START`` … ``REPORT``).
     log_tail: bytes
+    #: Bytes of a response streamed to the caller as it was written (``payload`` is then the
+    #: error document or empty); ``None``: the response came whole.
+    streamed: int | None = None
 
 
 #: The init errors that mean the handler could not be found or imported (a module missing, a
