@@ -24,6 +24,7 @@ WRAPPER = Path(lambgate.__file__).parent / "streaming" / "exec-wrapper"
 ROOT = Path(__file__).resolve().parents[2]
 FASTAPI = "tests.handler.apps.streaming_apps:fastapi_app"
 FLASK = "tests.handler.apps.streaming_apps:flask_app"
+REQUEST_ID = "8f507cfc-0000-4000-8000-000000000001"
 
 
 @dataclass
@@ -39,7 +40,9 @@ class Reply:
         return self.end.error_type if self.end is not None else self.reply.error_type
 
 
-async def _invoke(app: str, event: dict[str, Any], deadline_s: float = 30) -> tuple[Reply, str]:
+async def _invoke(
+    app: str, event: dict[str, Any], deadline_s: float = 30, **variables: str
+) -> tuple[Reply, str]:
     api = RuntimeAPI()
     server = await start_server(
         api.handle,
@@ -52,6 +55,7 @@ async def _invoke(app: str, event: dict[str, Any], deadline_s: float = 30) -> tu
         "_HANDLER": "lambgate.lambda_handler",
         "LAMBGATE_APP": app,
         "LAMBDA_TASK_ROOT": str(ROOT),
+        **variables,
         "AWS_LAMBDA_FUNCTION_NAME": "streaming",
     }
     # As Lambda runs a wrapper: the interpreter, then the managed runtime's own arguments.
@@ -66,7 +70,7 @@ async def _invoke(app: str, event: dict[str, Any], deadline_s: float = 30) -> tu
     try:
         _, reply = api.submit(
             InvocationRequest(
-                request_id="8f507cfc-0000-4000-8000-000000000001",
+                request_id=REQUEST_ID,
                 payload=json.dumps(event).encode(),
                 deadline_ms=int((time.time() + deadline_s) * 1000),
                 invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:streaming",
@@ -198,3 +202,15 @@ def test_a_handler_that_is_not_lambgates_is_an_init_error() -> None:
 
 def test_the_wrapper_lambda_runs_is_executable() -> None:
     assert os.access(WRAPPER, os.X_OK)
+
+
+def test_the_app_logs_as_in_lambdas_python_runtime_warning_and_up_unless_the_level_says() -> None:
+    event = make_function_url_event(path="/logs")
+    _, log = asyncio.run(_invoke(FASTAPI, event))
+    warning = next(line for line in log.splitlines() if "a warning line" in line)
+    level, stamp, request_id, message = warning.split("\t")
+    assert (level, request_id, message) == ("[WARNING]", REQUEST_ID, "a warning line")
+    assert stamp.endswith("Z")
+    assert "an info line" not in log
+    _, log = asyncio.run(_invoke(FASTAPI, event, AWS_LAMBDA_LOG_LEVEL="INFO"))
+    assert "[INFO]\t" in log and "an info line" in log

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Iterator
 
@@ -97,6 +98,13 @@ async def forever() -> StreamingResponse:
 @fastapi_app.get("/plain")
 async def plain() -> PlainTextResponse:
     return PlainTextResponse("not streamed", headers={"x-kind": "plain"})
+
+
+@fastapi_app.get("/logs")
+async def logs() -> PlainTextResponse:
+    logging.getLogger("app").info("an info line")
+    logging.getLogger("app").warning("a warning line")
+    return PlainTextResponse("logged")
 
 
 flask_app = Flask(__name__)
