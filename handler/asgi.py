@@ -320,24 +320,26 @@ class ASGIRunner:
             _leave_task(loop, host)
             _set_running_loop(None)
             set_asyncgen_hooks(*hooks)
-        try:
-            if self._in_flight:
+        expired = False
+        if self._in_flight:
+            try:
                 outcome = self._carried_on()
-            elif self._due():
+            finally:
+                expired, self._expired = self._expired, False
+        else:
+            # A turn only when the loop has something to run: queued callbacks, or a timer
+            # whose time has come (the soonest may be cancelled: the turn drops it).
+            ready, timers = self._ready, self._timers
+            if (
+                ready is None
+                or timers is None
+                or ready
+                or (timers and timers[0].when() <= loop.time())
+            ):
                 self._turn()
-            if outcome is not None:
-                self._raise(outcome, cycle)
-        finally:
-            self._remaining = None
-            self._expired = False
-
-    def _due(self) -> bool:
-        """Whether the loop has something to run: queued callbacks, or a timer whose time has
-        come (the first, soonest, may be cancelled: the turn drops it)."""
-        ready, timers = self._ready, self._timers
-        if ready is None or timers is None:
-            return True
-        return bool(ready) or bool(timers) and timers[0].when() <= self.loop.time()
+        self._remaining = None
+        if outcome is not None:
+            self._raise(outcome, cycle, expired)
 
     def _turn(self) -> None:
         """One turn of the loop: what is queued now runs, what that queues waits."""
@@ -358,14 +360,15 @@ class ASGIRunner:
         outcome, self._outcome = self._outcome, None
         return outcome
 
-    def _raise(self, outcome: BaseException, cycle: Cycle) -> None:
-        """Raise what the caller makes of a request that ended with ``outcome``."""
+    def _raise(self, outcome: BaseException, cycle: Cycle, expired: bool) -> None:
+        """Raise what the caller makes of a request that ended with ``outcome`` (``expired``:
+        cancelled by the watchdog)."""
         if isinstance(outcome, asyncio.CancelledError):
             if cycle.complete:
                 # Cancelled at the deadline while finishing background work (a Starlette
                 # BackgroundTask): the response the app already gave stands.
                 return
-            if self._expired:
+            if expired:
                 raise AppTimeout(
                     f"ASGI app cancelled {self.timeout_margin_ms} ms before the Lambda "
                     "deadline (context.get_remaining_time_in_millis())"
