@@ -34,9 +34,13 @@ def stable_id(name: str, length: int) -> str:
     return (digest * 2)[:length]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class Destination:
-    """Where a request goes, and what the event says about the way it went."""
+    """Where a request goes, and what the event says about the way it went.
+
+    Treated as immutable, though not ``frozen``: one is built for every request (see
+    :class:`~lambgate.local.lambda_service.function.InvocationResult`).
+    """
 
     function: str
     source: EventSource

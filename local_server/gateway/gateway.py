@@ -130,7 +130,7 @@ def answer_to_response(answer: GatewayAnswer) -> Response:
     return Response(status=answer.status, headers=list(answer.headers), body=answer.body)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen, for the cost (see InvocationResult)
 class _Outcome:
     response: Response
     cold: bool | None
@@ -384,22 +384,23 @@ class Gateway:
     ) -> tuple[Response, str | None]:
         """The function's response as the front passes it on, or the front's own error and
         why."""
-        failed = answer_to_response(FRONT_ERRORS[target.kind].function_failed)
         if invoked.function_error is not None:
             summary = _error_summary(invoked.payload)
-            return failed, self._explain(target, f"the function failed: {summary}")
+            return _failed(target), self._explain(target, f"the function failed: {summary}")
         if len(invoked.payload) > target.source.result_limit:
             reason = (
                 f"the result is {len(invoked.payload)} bytes, over the "
                 f"{target.source.result_limit}-byte limit of this front"
             )
-            return failed, self._explain(target, reason)
+            return _failed(target), self._explain(target, reason)
         try:
             result = json.loads(invoked.payload)
             return target.source.result_to_response(result, request, target.invocation), None
         except ValueError as error:  # ResultError is a ValueError, and so is bad JSON
             reason = str(error) if isinstance(error, ResultError) else "the result is not JSON"
-            return failed, self._explain(target, f"malformed Lambda proxy response: {reason}")
+            return _failed(target), self._explain(
+                target, f"malformed Lambda proxy response: {reason}"
+            )
 
     def _explain(self, target: Destination, reason: str) -> str:
         """Log why the client got the front's error; the reason, for the inspector."""
@@ -463,6 +464,11 @@ def _cold(task: asyncio.Task[InvocationResult]) -> bool | None:
     if task.cancelled() or task.exception() is not None:
         return None
     return task.result().cold
+
+
+def _failed(target: Destination) -> Response:
+    """The front's own answer to a failed invocation: built only then, not for every result."""
+    return answer_to_response(FRONT_ERRORS[target.kind].function_failed)
 
 
 def _late_invocation(exchange: Exchange, done: asyncio.Task[InvocationResult]) -> None:
