@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import types
+from asyncio import _enter_task, _get_running_loop, _leave_task, _set_running_loop
+from contextvars import copy_context
+from sys import get_asyncgen_hooks, set_asyncgen_hooks
 from types import CoroutineType
 
 from .errors import AppTimeout, CompletedWithError, ProtocolError
@@ -17,7 +21,7 @@ from .model import Headers, Request, Response
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable, Callable, Coroutine, Generator, Sized
     from typing import Any, Protocol
 
     from .types import ASGIApp, LifespanMode, Message, Scope
@@ -175,7 +179,7 @@ class HTTPCycle:
 
 
 async def _awaited(awaitable: Awaitable[None]) -> None:
-    """A coroutine around an app's awaitable that is not one (a task needs a coroutine)."""
+    """A coroutine around an awaitable (an app's that is not a coroutine, a future)."""
     await awaitable
 
 
@@ -187,7 +191,20 @@ def _body_bytes(body: object) -> bytes:
 
 class ASGIRunner:
     """Runs an ASGI app for one execution environment: one persistent event loop, lifespan
-    started once on it, and every request run to completion on it, as a task of its own.
+    started once on it, and every request run to completion on it.
+
+    Most requests finish in the first step of the app's coroutine (it sends its response
+    without waiting for anything), and a task and a turn of the loop per request would cost
+    them as much as the rest of the bridge. So the first step is taken directly, in the
+    invocation's thread, with the loop set as the running loop and the environment's one
+    request task (:meth:`_carry`, idle between requests) made the current task: to the app,
+    and to ``asyncio.current_task()``, which anyio's cancel scopes (Starlette, FastAPI) and
+    ``asyncio.timeout`` record, it is running in that task. A request that suspends is handed
+    to that same task, which resumes its coroutine where it stopped and runs it to its end, so
+    a cancel scope is left in the task it was entered in. Each request runs in a copy of the
+    caller's context, as a task of its own would. The loop takes a turn after a request that
+    finished in its first step only when something is due: callbacks the app queued (a task it
+    started, a future's callbacks) or a timer whose time has come.
 
     A request is cancelled ``timeout_margin_ms`` before the invocation's deadline
     (``context.get_remaining_time_in_millis()``), so the caller can answer 504 instead of
@@ -195,15 +212,11 @@ class ASGIRunner:
     armed at the first request's deadline, it stays in the loop between invocations; the next
     request's deadline is later (each is its start plus the function's timeout), so when the
     watchdog fires it re-arms itself at the current request's deadline, or cancels the request
-    if that has come. Nothing is scheduled per request: most requests finish in their task's
-    first step, and a timer per request would cost them as much as the rest of the bridge.
-
-    For the same reason a request first gets one turn of the loop (``run_forever`` with a
-    ``stop`` queued behind the task's first step): one poll of the selector instead of the two
-    ``run_until_complete`` makes, whose second only stops the loop. A request still running
-    after it goes on with ``run_until_complete``. Callbacks the app leaves queued (a task it
-    does not await) run in the next turn, at the next invocation: Lambda freezes the
-    environment in between, as it does any work that outlives its request.
+    if that has come. Nothing is scheduled per request. Only a request that suspended can be
+    cancelled: one that finishes in its first step never gives the loop a chance to run.
+    Callbacks the app leaves queued after the loop's last turn run in the next turn, at a
+    later invocation: Lambda freezes the environment in between, as it does any work that
+    outlives its request.
     """
 
     def __init__(
@@ -217,34 +230,54 @@ class ASGIRunner:
         from .lifespan import Lifespan
 
         self.app = app
-        self.loop = asyncio.new_event_loop()
+        self.loop = loop = asyncio.new_event_loop()
         # Libraries that still call asyncio.get_event_loop() outside a coroutine find this one.
-        asyncio.set_event_loop(self.loop)
+        asyncio.set_event_loop(loop)
         self.timeout_margin_ms = timeout_margin_ms
         self.root_in_path = (
             not _reads_path_as_relative(app) if root_in_path is None else root_in_path
         )
-        # The request in flight and its deadline, read by the watchdog.
-        self._task: asyncio.Task[None] | None = None
+        # The deadline of the request in flight, read by the watchdog.
         self._remaining: Callable[[], int] | None = None
         self._watchdog: asyncio.Handle | None = None
         self._expired = False
-        # Queued once per request: bound once, and run in a context of its own rather than a
-        # copy of the caller's (stopping the loop reads no context variable).
-        self._stop = self.loop.stop
+        # A request handed to the request task: (coroutine, context, what its step yielded),
+        # until the task takes it; then whether it is still running, and how it ended.
+        self._pending: tuple[Coroutine[Any, Any, None], contextvars.Context, Any] | None = None
+        self._in_flight = False
+        self._outcome: BaseException | None = None
+        self._finished: asyncio.Future[None] | None = None
+        self._wake: asyncio.Future[None] | None = None
+        self._closing = False
+        # What run_forever sets around a turn, set around a first step too. The loop's own
+        # async-generator hooks let it finalise, and close at shutdown, generators the app
+        # leaves unfinished; selector loops keep their ready queue and timers where a first
+        # step can see whether a turn is needed (other loops always get a turn).
+        self._agen_hooks = (
+            getattr(loop, "_asyncgen_firstiter_hook", None),
+            getattr(loop, "_asyncgen_finalizer_hook", None),
+        )
+        self._ready: Sized | None = getattr(loop, "_ready", None)
+        self._timers: list[asyncio.TimerHandle] | None = getattr(loop, "_scheduled", None)
+        # Queued when a turn is needed: bound once, and run in a context of its own rather
+        # than a copy of the caller's (stopping the loop reads no context variable).
+        self._stop = loop.stop
         self._stop_context = contextvars.Context()
         try:
-            self.lifespan = Lifespan(app, self.loop, mode=lifespan)
+            self.lifespan = Lifespan(app, loop, mode=lifespan)
             self.lifespan.startup()
         except BaseException:
             # The init fails: leave no open loop and no suspended lifespan task behind.
-            tasks = asyncio.all_tasks(self.loop)
+            tasks = asyncio.all_tasks(loop)
             for task in tasks:
                 task.cancel()
-            self.loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
-            self.loop.close()
+            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+            loop.close()
             asyncio.set_event_loop(None)
             raise
+        self._host = loop.create_task(self._carry())
+        self._host.add_done_callback(self._host_ended)
+        self._turn()  # the request task starts, and waits for a request
 
     def __call__(self, request: Request) -> Response:
         cycle = HTTPCycle(request.body)
@@ -259,26 +292,83 @@ class ASGIRunner:
         call = self.app(scope, cycle.receive, cycle.send)
         if call.__class__ is not CoroutineType:
             call = _awaited(call)
-        self._task = task = loop.create_task(call)
-        self._remaining = getattr(request.context, "get_remaining_time_in_millis", None)
-        if self._watchdog is None and self._remaining is not None:
-            # After the task's first step: by then most requests are answered.
+        self._remaining = remaining = getattr(request.context, "get_remaining_time_in_millis", None)
+        if self._watchdog is None and remaining is not None:
+            # Queued, so the loop's first turn arms it.
             self._watchdog = loop.call_soon(self._watch)
-        # One turn of the loop, in which the task takes its first step and, usually, ends;
-        # only a request still running after it is run on to its end.
-        loop.call_soon(self._stop, context=self._stop_context)
-        loop.run_forever()
+        if _get_running_loop() is not None:
+            call.close()
+            raise RuntimeError("Cannot run the event loop while another loop is running")
+        context = copy_context()
+        host = self._host
+        hooks = get_asyncgen_hooks()
+        set_asyncgen_hooks(*self._agen_hooks)
+        _set_running_loop(loop)
+        _enter_task(loop, host)
+        outcome: BaseException | None = None
         try:
-            if task.done():
-                task.result()
-            else:
-                loop.run_until_complete(task)
-        except asyncio.CancelledError:
+            yielded = context.run(call.send, None)
+        except StopIteration:
+            pass
+        except BaseException as exc:
+            outcome = exc
+        else:
+            # It waits for something: the request task carries it on, to its end.
+            self._pending = (call, context, yielded)
+            self._in_flight = True
+        finally:
+            _leave_task(loop, host)
+            _set_running_loop(None)
+            set_asyncgen_hooks(*hooks)
+        expired = False
+        if self._in_flight:
+            try:
+                outcome = self._carried_on()
+            finally:
+                expired, self._expired = self._expired, False
+        else:
+            # A turn only when the loop has something to run: queued callbacks, or a timer
+            # whose time has come (the soonest may be cancelled: the turn drops it).
+            ready, timers = self._ready, self._timers
+            if (
+                ready is None
+                or timers is None
+                or ready
+                or (timers and timers[0].when() <= loop.time())
+            ):
+                self._turn()
+        self._remaining = None
+        if outcome is not None:
+            self._raise(outcome, cycle, expired)
+
+    def _turn(self) -> None:
+        """One turn of the loop: what is queued now runs, what that queues waits."""
+        self.loop.call_soon(self._stop, context=self._stop_context)
+        self.loop.run_forever()
+
+    def _carried_on(self) -> BaseException | None:
+        """Wake the request task for the pending request and run the loop until it ends."""
+        self._finished = finished = self.loop.create_future()
+        wake = self._wake
+        if wake is not None and not wake.done():
+            wake.set_result(None)
+        # Until a task that waits for it ends, rather than the future itself: anyio takes the
+        # task run_until_complete runs as its root task, whose end stops the worker threads
+        # the request started (to_thread), as a request's own task did. Bound to the request
+        # task instead, they would outlive it and hold up the interpreter's exit.
+        self.loop.run_until_complete(_awaited(finished))
+        outcome, self._outcome = self._outcome, None
+        return outcome
+
+    def _raise(self, outcome: BaseException, cycle: Cycle, expired: bool) -> None:
+        """Raise what the caller makes of a request that ended with ``outcome`` (``expired``:
+        cancelled by the watchdog)."""
+        if isinstance(outcome, asyncio.CancelledError):
             if cycle.complete:
                 # Cancelled at the deadline while finishing background work (a Starlette
                 # BackgroundTask): the response the app already gave stands.
                 return
-            if self._expired:
+            if expired:
                 raise AppTimeout(
                     f"ASGI app cancelled {self.timeout_margin_ms} ms before the Lambda "
                     "deadline (context.get_remaining_time_in_millis())"
@@ -287,14 +377,52 @@ class ASGIRunner:
             raise ProtocolError(
                 "ASGI app raised CancelledError (not cancelled by lambgate)"
             ) from None
-        except Exception as exc:
-            if not cycle.complete:
-                raise
+        if isinstance(outcome, Exception) and cycle.complete:
             # The response was complete: the client gets it; the caller only logs this.
-            raise CompletedWithError(cycle.response()) from exc
-        finally:
-            self._task = self._remaining = None
-            self._expired = False
+            raise CompletedWithError(cycle.response()) from outcome
+        raise outcome
+
+    async def _carry(self) -> None:
+        """The environment's request task: idle between requests, it runs each request that
+        suspended in its first step on to its end, and lives until the environment closes."""
+        host = self._host
+        while True:
+            self._wake = wake = self.loop.create_future()
+            thrown: BaseException | None = None
+            try:
+                await wake
+            except asyncio.CancelledError as exc:
+                if self._closing:
+                    raise
+                # Cancelled while the request's first step ran (what a task would throw into
+                # its coroutine at the next step), or while idle (nothing to cancel).
+                thrown = exc
+            pending, self._pending = self._pending, None
+            if pending is not None:
+                try:
+                    await _resumed(*pending, thrown)
+                except BaseException as exc:
+                    if exc.__class__ is GeneratorExit:
+                        raise
+                    self._outcome = exc
+            # A cancellation the request ended with (or swallowed) is spent: the next request
+            # starts in a task that is not being cancelled.
+            while host.cancelling():
+                host.uncancel()
+            if pending is not None:
+                self._in_flight = False
+                finished = self._finished
+                if finished is not None and not finished.done():
+                    finished.set_result(None)
+            del pending, thrown
+
+    def _host_ended(self, host: asyncio.Task[None]) -> None:
+        """The request task ends only when the environment closes; should it end otherwise,
+        a request waiting for it must not wait for ever."""
+        finished = self._finished
+        if finished is not None and not finished.done():
+            self._outcome = RuntimeError(f"lambgate's request task ended: {host!r}")
+            finished.set_result(None)
 
     def _watch(self) -> None:
         """Cancel the request in flight if its deadline (less the margin) has come, and wait
@@ -304,10 +432,9 @@ class ASGIRunner:
         if remaining is None:  # no request, or one without a deadline: a later one re-arms
             return
         left_ms = remaining() - self.timeout_margin_ms
-        task = self._task
-        if left_ms <= 0 and task is not None and not task.done():
+        if left_ms <= 0 and self._in_flight:
             self._expired = True
-            task.cancel()
+            self._host.cancel()
         else:
             self._watchdog = self.loop.call_later(max(left_ms, 0) / 1000, self._watch)
 
@@ -320,6 +447,7 @@ class ASGIRunner:
         if self._watchdog is not None:
             self._watchdog.cancel()
         self.lifespan.shutdown()
+        self._closing = True
         leftovers = asyncio.all_tasks(loop)
         for task in leftovers:
             task.cancel()
@@ -327,6 +455,38 @@ class ASGIRunner:
             loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
+
+
+@types.coroutine
+def _resumed(
+    coro: Coroutine[Any, Any, None],
+    context: contextvars.Context,
+    yielded: Any,
+    thrown: BaseException | None,
+) -> Generator[Any, None, None]:
+    """A request's coroutine, carried on inside the request task from where its first step,
+    taken outside, stopped (having yielded ``yielded``, or with ``thrown`` to throw into it).
+
+    What the coroutine yields goes to the task as it is (a future to wait for, or ``None`` for
+    a bare yield), and what the task throws in (a cancellation) is thrown into the coroutine:
+    the task drives it as if it had been its own from the start, each step in the request's
+    context."""
+    send, throw, run = coro.send, coro.throw, context.run
+    step: Any = throw if thrown is not None else None
+    value: Any = thrown
+    while True:
+        if step is None:
+            try:
+                value = yield yielded
+            except BaseException as exc:
+                step, value = throw, exc
+            else:
+                step = send
+        try:
+            yielded = run(step, value)
+        except StopIteration:
+            return
+        step = value = None
 
 
 # Frameworks whose ASGI apps route on ``scope["path"]`` without stripping ``root_path``,

@@ -3,6 +3,12 @@
 
 locals {
   function_url_public = var.function_url && var.function_url_auth_type == "NONE"
+  # RESPONSE_STREAM: the managed Python runtime starts lambgate's streaming runtime through
+  # its wrapper-script hook (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-modify.html).
+  function_url_streams = var.function_url && var.function_url_invoke_mode == "RESPONSE_STREAM"
+  streaming_environment = local.function_url_streams ? {
+    AWS_LAMBDA_EXEC_WRAPPER = "/var/task/lambgate/streaming/exec-wrapper"
+  } : {}
 }
 
 resource "aws_lambda_function_url" "this" {
@@ -11,8 +17,9 @@ resource "aws_lambda_function_url" "this" {
 
   function_name      = aws_lambda_function.this.function_name
   authorization_type = var.function_url_auth_type
-  # lambgate returns whole responses; RESPONSE_STREAM would need a streaming handler.
-  invoke_mode = "BUFFERED"
+  # RESPONSE_STREAM invokes with InvokeWithResponseStream: the app's chunks reach the client
+  # as it sends them (https://docs.aws.amazon.com/lambda/latest/dg/config-rs-invoke-furls.html).
+  invoke_mode = var.function_url_invoke_mode
 }
 
 # A public URL needs both statements since October 2025: InvokeFunctionUrl limited to URLs

@@ -89,7 +89,7 @@ resource "aws_lambda_function" "this" {
   kms_key_arn   = var.kms_key_arn
 
   environment {
-    variables = merge(var.environment, { LAMBGATE_APP = var.app })
+    variables = merge(var.environment, local.streaming_environment, { LAMBGATE_APP = var.app })
   }
 
   tags = var.tags

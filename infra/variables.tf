@@ -166,6 +166,18 @@ variable "function_url_auth_type" {
   }
 }
 
+variable "function_url_invoke_mode" {
+  description = "BUFFERED (whole responses, 6 MB) or RESPONSE_STREAM: the app's chunks reach the client as it sends them, up to 200 MB, through lambgate's streaming runtime (the module sets AWS_LAMBDA_EXEC_WRAPPER for it)."
+  type        = string
+  default     = "BUFFERED"
+
+  validation {
+    # https://docs.aws.amazon.com/lambda/latest/dg/config-rs-invoke-furls.html
+    condition     = contains(["BUFFERED", "RESPONSE_STREAM"], var.function_url_invoke_mode)
+    error_message = "function_url_invoke_mode must be BUFFERED or RESPONSE_STREAM."
+  }
+}
+
 # ------------------------------------------------------------------------------ REST API
 
 variable "rest_api" {

@@ -276,14 +276,26 @@ def test_gateways_may_invoke_only_their_own_function(deployed: dict[str, Any]) -
     ]
 
 
-def test_flask_function_url_is_public_with_both_permissions(deployed: dict[str, Any]) -> None:
+def test_function_urls_are_public_with_both_permissions(deployed: dict[str, Any]) -> None:
     """AuthType NONE still needs a resource policy granting the public access, and since
     October 2025 both lambda:InvokeFunctionUrl and lambda:InvokeFunction.
     https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"""
-    (url,) = of_type(deployed, "AWS::Lambda::Url").values()
-    assert url == {"TargetFunctionArn": {"Ref": "FlaskFunction"}, "AuthType": "NONE"}
+    urls = sorted(
+        of_type(deployed, "AWS::Lambda::Url").values(),
+        key=lambda url: str(url["TargetFunctionArn"]),
+    )
+    assert urls == [
+        # The FastAPI app's URL streams (README.md, "Streaming").
+        {
+            "TargetFunctionArn": {"Ref": "FastApiFunction"},
+            "AuthType": "NONE",
+            "InvokeMode": "RESPONSE_STREAM",
+        },
+        {"TargetFunctionArn": {"Ref": "FlaskFunction"}, "AuthType": "NONE"},
+    ]
     public = sorted(
         (
+            props["FunctionName"]["Ref"],
             props["Action"],
             props.get("FunctionUrlAuthType"),
             props.get("InvokedViaFunctionUrl", False),
@@ -292,9 +304,21 @@ def test_flask_function_url_is_public_with_both_permissions(deployed: dict[str, 
         if props["Principal"] == "*"
     )
     assert public == [
-        ("lambda:InvokeFunction", None, True),
-        ("lambda:InvokeFunctionUrl", "NONE", False),
+        (function, "lambda:InvokeFunction", None, True)
+        if action == "invoke"
+        else (function, "lambda:InvokeFunctionUrl", "NONE", False)
+        for function in ("FastApiFunction", "FlaskFunction")
+        for action in ("invoke", "url")
     ]
+
+
+def test_the_streaming_function_runs_lambgates_streaming_wrapper(
+    deployed: dict[str, Any],
+) -> None:
+    variables = of_type(deployed, "AWS::Lambda::Function")["FastApiFunction"]["Environment"][
+        "Variables"
+    ]
+    assert variables["AWS_LAMBDA_EXEC_WRAPPER"] == "/var/task/lambgate/streaming/exec-wrapper"
 
 
 def test_roles_may_only_write_their_own_function_logs(deployed: dict[str, Any]) -> None:

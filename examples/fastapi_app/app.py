@@ -13,6 +13,7 @@ keyed by the connection's id, never in the endpoint's local variables.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import AsyncIterator
@@ -31,7 +32,7 @@ from fastapi import (
     WebSocket,
     WebSocketDisconnect,
 )
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import BaseModel
 
 from examples.png import parse_hex_color, solid_png
@@ -78,6 +79,26 @@ async def index(request: Request) -> dict[str, Any]:
         "form": str(request.url_for("form_page")),
         "swatch": str(request.url_for("swatch").include_query_params(color="ff8800")),
     }
+
+
+@app.get("/sse/count")
+async def count(
+    to: Annotated[int, Query(ge=1, le=1000)] = 10,
+    delay: Annotated[float, Query(ge=0, le=5)] = 0.2,
+) -> StreamingResponse:
+    """Server-Sent Events: a counter, one event every ``delay`` seconds, each sent as it is
+    counted. Behind the streaming function URL the client sees them one by one; behind the
+    HTTP API (which cannot stream) all at once when the last is counted."""
+
+    async def events() -> AsyncIterator[str]:
+        for number in range(1, to + 1):
+            yield f"id: {number}\ndata: {number}\n\n"
+            if number < to:
+                await asyncio.sleep(delay)
+
+    return StreamingResponse(
+        events(), media_type="text/event-stream", headers={"cache-control": "no-store"}
+    )
 
 
 @app.get("/items")

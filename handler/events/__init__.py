@@ -4,9 +4,10 @@ Detection looks at the event's ``version`` first (``"2.0"``, ``"1.0"`` or none),
 the sources of that version in the order of :data:`SOURCES`, most specific shape first:
 
 1. ``alb-multi`` before ``alb``: both carry ``requestContext.elb``; the multi-value maps
-   decide, and the result must answer in the same mode. ``rest`` comes last of the
-   versionless: it keys on ``httpMethod`` alone, and ``websocket`` (``eventType`` and
-   ``connectionId``) comes before it.
+   decide, and the result must answer in the same mode. ``rest`` keys on ``httpMethod``
+   alone, so ``alb`` and ``websocket`` (``eventType`` and ``connectionId``) come before it;
+   ``edge`` and ``lattice``, which no ``httpMethod`` event matches, come after it, so that the
+   most common versionless event is not tested against them first.
 2. ``url`` before ``http``: a function URL event is a payload 2.0 event whose
    ``requestContext.domainName`` is ``*.lambda-url.*``; their paths differ in encoding.
 3. ``http`` keys on ``routeKey`` (and ``url`` on its domain); ``lattice-v2`` events also say
@@ -51,10 +52,12 @@ SOURCES: tuple[EventSource, ...] = (
     apigw_http.SOURCE,
     vpc_lattice.SOURCE_V2,
     apigw_http.SOURCE_V1,
-    edge.SOURCE,
-    vpc_lattice.SOURCE,
     apigw_websocket.SOURCE,
     apigw_rest.SOURCE,
+    # Keyed on top-level keys no request event of another source has (Records; raw_path with
+    # method, and no httpMethod): after REST, which then pays for no test of theirs.
+    edge.SOURCE,
+    vpc_lattice.SOURCE,
 )
 
 _BY_NAME: dict[str, EventSource] = {source.name: source for source in SOURCES}

@@ -109,56 +109,54 @@ def alb_event_to_request(
     """A request from an ALB event, or :class:`MalformedEvent` naming ``source`` (the same
     event in both header modes; the result is what differs) and the field."""
     try:
-        return _event_to_request(event, context)
+        method = event["httpMethod"]
+        if not method or not method.isascii():
+            raise ValueError("httpMethod")
+        multi = event.get("multiValueHeaders")
+        if multi is not None:
+            headers = headers_from_multi_map(multi)
+            host, proto, port = forwarded_in_multi_map(multi)
+            forwarded_for = _last(header_in_map(multi, "x-forwarded-for", "X-Forwarded-For"))
+        else:
+            single = event.get("headers")
+            if single is None:
+                single = _NOTHING
+            headers = headers_from_map(single)
+            host, proto, port = forwarded_in_map(single)
+            forwarded_for = header_in_map(single, "x-forwarded-for", "X-Forwarded-For")
+        scheme, server = scheme_and_server(host, proto, port, None)
+        path = event.get("path")
+        if path.__class__ is not str or not path:
+            path = text_or(path, "/")
+        if path[0] != "/":
+            raise ValueError("path")
+        multi_query = event.get("multiValueQueryStringParameters")
+        if multi_query is not None:
+            query_string = query_from_raw_multi_map(multi_query)
+        else:
+            single_query = event.get("queryStringParameters")
+            query_string = (
+                "" if single_query is None else query_from_raw_pairs(single_query.items())
+            )
+        body = event.get("body")
+        is_base64 = event.get("isBase64Encoded")
+        if is_base64 is False and body.__class__ is str:
+            body = body.encode("utf-8")
+        else:
+            body = body_from_event(body, is_base64)
+        # ALB appends the peer it saw to X-Forwarded-For: the last entry is the only one it
+        # vouches for (health checks carry no headers at all).
+        client = _client(forwarded_for) if forwarded_for else None
+        return Request(
+            method, wire_path(path), None, query_string, headers, body, scheme, server, client, "",
+            event, context,
+        )  # fmt: skip
     except FAILURES as failure:
         raise malformed(source, FIELDS, event, failure) from None
 
 
 event_to_request = partial(alb_event_to_request, "alb")
 event_to_request_multi = partial(alb_event_to_request, "alb-multi")
-
-
-def _event_to_request(event: Mapping[str, Any], context: Any) -> Request:
-    method = event["httpMethod"]
-    if not method or not method.isascii():
-        raise ValueError("httpMethod")
-    multi = event.get("multiValueHeaders")
-    if multi is not None:
-        headers = headers_from_multi_map(multi)
-        host, proto, port = forwarded_in_multi_map(multi)
-        forwarded_for = _last(header_in_map(multi, "x-forwarded-for", "X-Forwarded-For"))
-    else:
-        single = event.get("headers")
-        if single is None:
-            single = _NOTHING
-        headers = headers_from_map(single)
-        host, proto, port = forwarded_in_map(single)
-        forwarded_for = header_in_map(single, "x-forwarded-for", "X-Forwarded-For")
-    scheme, server = scheme_and_server(host, proto, port, None)
-    path = event.get("path")
-    if path.__class__ is not str or not path:
-        path = text_or(path, "/")
-    if path[0] != "/":
-        raise ValueError("path")
-    multi_query = event.get("multiValueQueryStringParameters")
-    if multi_query is not None:
-        query_string = query_from_raw_multi_map(multi_query)
-    else:
-        single_query = event.get("queryStringParameters")
-        query_string = "" if single_query is None else query_from_raw_pairs(single_query.items())
-    body = event.get("body")
-    is_base64 = event.get("isBase64Encoded")
-    if is_base64 is False and body.__class__ is str:
-        body = body.encode("utf-8")
-    else:
-        body = body_from_event(body, is_base64)
-    # ALB appends the peer it saw to X-Forwarded-For: the last entry is the only one it
-    # vouches for (health checks carry no headers at all).
-    client = _client(forwarded_for) if forwarded_for else None
-    return Request(
-        method, wire_path(path), None, query_string, headers, body, scheme, server, client, "",
-        event, context,
-    )  # fmt: skip
 
 
 def _client(forwarded_for: str) -> tuple[str, int]:

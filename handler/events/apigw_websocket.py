@@ -65,7 +65,11 @@ FIELDS = obj(
 
 def matches(event: Mapping[str, Any]) -> bool:
     context = event.get("requestContext")
-    return isinstance(context, Mapping) and "eventType" in context and "connectionId" in context
+    return (
+        (context.__class__ is dict or isinstance(context, Mapping))
+        and "eventType" in context
+        and "connectionId" in context
+    )
 
 
 class Connection:

@@ -236,13 +236,25 @@ class EventSource:
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+#: The last second :func:`request_time` formatted, and its text: a busy front builds many
+#: events within one second.
+_last_time: tuple[int, str] = (-1, "")
+
+
 def request_time(epoch_ms: int) -> str:
     """API Gateway's ``requestTime``/``time`` text, e.g. ``09/Apr/2015:12:34:56 +0000``.
 
     Built by hand rather than with ``strftime("%b")``, which follows the process locale.
     """
-    t = time.gmtime(epoch_ms // 1000)
-    return (
+    global _last_time
+    second = epoch_ms // 1000
+    last_second, text = _last_time
+    if second == last_second:
+        return text
+    t = time.gmtime(second)
+    text = (
         f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}:"
         f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
     )
+    _last_time = (second, text)
+    return text

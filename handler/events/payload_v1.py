@@ -87,65 +87,59 @@ def v1_event_to_request(
     encoded, the stage only in ``requestContext.path``. Sources bind the first two arguments
     (``functools.partial``)."""
     try:
-        return _v1_event_to_request(http_api, event, context, options)
+        method = event["httpMethod"]
+        if not method or not method.isascii():
+            raise ValueError("httpMethod")
+        multi = event.get("multiValueHeaders")
+        if multi is not None:
+            headers = headers_from_multi_map(multi)
+            host, proto, port = forwarded_in_multi_map(multi)
+        else:
+            single = event.get("headers")
+            if single is None:
+                single = _NOTHING
+            headers = headers_from_map(single)
+            host, proto, port = forwarded_in_map(single)
+        ctx = event.get("requestContext")
+        if ctx is None:
+            ctx = _NOTHING
+        scheme, server = scheme_and_server(host, proto, port, ctx.get("domainName"))
+        path = event.get("path")
+        if path.__class__ is not str or not path:
+            path = text_or(path, "/")
+        if path[0] != "/":
+            raise ValueError("path")
+        if http_api:
+            root_path, path = stage_mount(path, ctx.get("stage"), server[0])
+        else:
+            root_path = rest_mount(path, ctx.get("path"))
+        if options.base_path:
+            root_path, path = mount(path, root_path, server[0], options.base_path)
+        if http_api:  # HTTP APIs hand over the path decoded: the wire form is rebuilt
+            raw_path = encode_path(path)
+        else:
+            raw_path, path = wire_path(path), None  # decoded when asked
+        multi_query = event.get("multiValueQueryStringParameters")
+        if multi_query is not None:
+            query_string = query_from_multi_map(multi_query)
+        else:
+            single_query = event.get("queryStringParameters")
+            query_string = "" if single_query is None else query_from_pairs(single_query.items())
+        body = event.get("body")
+        is_base64 = event.get("isBase64Encoded")
+        if is_base64 is False and body.__class__ is str:
+            body = body.encode("utf-8")
+        else:
+            body = body_from_event(body, is_base64)
+        identity = ctx.get("identity")
+        client = None if identity is None else client_at(identity.get("sourceIp"))
+        # Positionally, in the order of Request's parameters: see Request.__init__.
+        return Request(
+            method, raw_path, path, query_string, headers, body, scheme, server, client, root_path,
+            event, context,
+        )  # fmt: skip
     except FAILURES as failure:
         raise malformed(source, V1_FIELDS, event, failure) from None
-
-
-def _v1_event_to_request(
-    http_api: bool, event: Mapping[str, Any], context: Any, options: Options
-) -> Request:
-    method = event["httpMethod"]
-    if not method or not method.isascii():
-        raise ValueError("httpMethod")
-    multi = event.get("multiValueHeaders")
-    if multi is not None:
-        headers = headers_from_multi_map(multi)
-        host, proto, port = forwarded_in_multi_map(multi)
-    else:
-        single = event.get("headers")
-        if single is None:
-            single = _NOTHING
-        headers = headers_from_map(single)
-        host, proto, port = forwarded_in_map(single)
-    ctx = event.get("requestContext")
-    if ctx is None:
-        ctx = _NOTHING
-    scheme, server = scheme_and_server(host, proto, port, ctx.get("domainName"))
-    path = event.get("path")
-    if path.__class__ is not str or not path:
-        path = text_or(path, "/")
-    if path[0] != "/":
-        raise ValueError("path")
-    if http_api:
-        root_path, path = stage_mount(path, ctx.get("stage"), server[0])
-    else:
-        root_path = rest_mount(path, ctx.get("path"))
-    if options.base_path:
-        root_path, path = mount(path, root_path, server[0], options.base_path)
-    if http_api:  # HTTP APIs hand over the path decoded: the wire form is rebuilt
-        raw_path = encode_path(path)
-    else:
-        raw_path, path = wire_path(path), None  # decoded when asked
-    multi_query = event.get("multiValueQueryStringParameters")
-    if multi_query is not None:
-        query_string = query_from_multi_map(multi_query)
-    else:
-        single_query = event.get("queryStringParameters")
-        query_string = "" if single_query is None else query_from_pairs(single_query.items())
-    body = event.get("body")
-    is_base64 = event.get("isBase64Encoded")
-    if is_base64 is False and body.__class__ is str:
-        body = body.encode("utf-8")
-    else:
-        body = body_from_event(body, is_base64)
-    identity = ctx.get("identity")
-    client = None if identity is None else client_at(identity.get("sourceIp"))
-    # Positionally, in the order of Request's parameters: see Request.__init__.
-    return Request(
-        method, raw_path, path, query_string, headers, body, scheme, server, client, root_path,
-        event, context,
-    )  # fmt: skip
 
 
 def rest_mount(path: str, context_path: str | None) -> str:

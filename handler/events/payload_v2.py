@@ -94,78 +94,72 @@ def v2_event_to_request(
     and the field. ``path_is_decoded``: HTTP APIs hand over ``rawPath`` percent-decoded,
     function URLs as sent. Sources bind the first two arguments (``functools.partial``)."""
     try:
-        return _v2_event_to_request(path_is_decoded, event, context, options)
+        ctx = event["requestContext"]
+        http = ctx["http"]
+        method = http["method"]
+        if not method or not method.isascii():
+            raise ValueError("method")
+        header_map = event.get("headers")
+        if header_map is None:
+            header_map = _NOTHING
+        headers = headers_from_map(header_map)
+        cookies = event.get("cookies")
+        # HTTP APIs move Cookie into the cookies list; function URLs send both.
+        if cookies is not None and "cookie" not in header_map:
+            if cookies.__class__ is not list:
+                not_a_list(cookies)
+            if cookies:
+                headers.append(("cookie", native("; ".join(cookies))))
+        # 2.0 header names are lower-case.
+        scheme, server = scheme_and_server(
+            header_map.get("host"),
+            header_map.get("x-forwarded-proto"),
+            header_map.get("x-forwarded-port"),
+            ctx.get("domainName"),
+        )
+        path = event.get("rawPath")
+        if path.__class__ is not str or not path:
+            path = text_or(path, "") or text_or(http.get("path"), "/")
+        if path[0] != "/":
+            raise ValueError("path")
+        root_path = ""
+        stage = ctx.get("stage")
+        if stage is not None and stage != "$default":
+            root_path, path = stage_mount(path, stage, server[0])
+        if options.base_path:
+            root_path, path = mount(path, root_path, server[0], options.base_path)
+        if path_is_decoded:
+            raw_path = encode_path(path)
+        else:
+            raw_path, path = wire_path(path), None  # decoded when asked
+        query_string = event.get("rawQueryString")
+        if query_string is None:
+            query_string = ""
+        elif not query_string.isascii():
+            query_string = raw_query(query_string)
+        body = event.get("body")
+        is_base64 = event.get("isBase64Encoded")
+        if is_base64 is False and body.__class__ is str:
+            body = body.encode("utf-8")
+        else:
+            body = body_from_event(body, is_base64)
+        source_ip = http.get("sourceIp")
+        client = client_at(source_ip)
+        # Positionally, in the order of Request's parameters: see Request.__init__.
+        return Request(
+            method, raw_path, path, query_string, headers, body, scheme, server, client, root_path,
+            event, context,
+        )  # fmt: skip
     except FAILURES as failure:
         raise malformed(source, V2_FIELDS, event, failure) from None
-
-
-def _v2_event_to_request(
-    path_is_decoded: bool, event: Mapping[str, Any], context: Any, options: Options
-) -> Request:
-    ctx = event["requestContext"]
-    http = ctx["http"]
-    method = http["method"]
-    if not method or not method.isascii():
-        raise ValueError("method")
-    header_map = event.get("headers")
-    if header_map is None:
-        header_map = _NOTHING
-    headers = headers_from_map(header_map)
-    cookies = event.get("cookies")
-    # HTTP APIs move Cookie into the cookies list; function URLs send both.
-    if cookies is not None and "cookie" not in header_map:
-        if cookies.__class__ is not list:
-            not_a_list(cookies)
-        if cookies:
-            headers.append(("cookie", native("; ".join(cookies))))
-    # 2.0 header names are lower-case.
-    scheme, server = scheme_and_server(
-        header_map.get("host"),
-        header_map.get("x-forwarded-proto"),
-        header_map.get("x-forwarded-port"),
-        ctx.get("domainName"),
-    )
-    path = event.get("rawPath")
-    if path.__class__ is not str or not path:
-        path = text_or(path, "") or text_or(http.get("path"), "/")
-    if path[0] != "/":
-        raise ValueError("path")
-    root_path = ""
-    stage = ctx.get("stage")
-    if stage is not None and stage != "$default":
-        root_path, path = stage_mount(path, stage, server[0])
-    if options.base_path:
-        root_path, path = mount(path, root_path, server[0], options.base_path)
-    if path_is_decoded:
-        raw_path = encode_path(path)
-    else:
-        raw_path, path = wire_path(path), None  # decoded when asked
-    query_string = event.get("rawQueryString")
-    if query_string is None:
-        query_string = ""
-    elif not query_string.isascii():
-        query_string = raw_query(query_string)
-    body = event.get("body")
-    is_base64 = event.get("isBase64Encoded")
-    if is_base64 is False and body.__class__ is str:
-        body = body.encode("utf-8")
-    else:
-        body = body_from_event(body, is_base64)
-    source_ip = http.get("sourceIp")
-    client = client_at(source_ip)
-    # Positionally, in the order of Request's parameters: see Request.__init__.
-    return Request(
-        method, raw_path, path, query_string, headers, body, scheme, server, client, root_path,
-        event, context,
-    )  # fmt: skip
 
 
 def v2_response_to_result(response: Response, request: Request, options: Options) -> dict[str, Any]:
     """Every ``Set-Cookie`` goes to ``cookies``; other repeats are joined with commas, since
     2.0 ``headers`` hold one string per name."""
     rendered = render_headers(response.headers, options)
-    set_cookie = take_set_cookie(rendered)
-    headers, repeated, _, as_text = rendered
+    headers, repeated, spellings, as_text = rendered
+    set_cookie = take_set_cookie(rendered) if "set-cookie" in spellings else None
     for name, values in repeated.items():
         headers[name] = ",".join(values)
     body, is_base64 = body_to_event(response.body, as_text)

@@ -53,6 +53,7 @@ class StreamingCycle:
     def disconnect(self) -> None:
         """The far side closed the stream: wake ``receive`` with ``http.disconnect``."""
         self.disconnected = True
+        self._stream.gone = True  # nothing more can be written to it
         self._ended.set()
 
     async def receive(self) -> Message:

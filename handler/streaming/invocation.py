@@ -67,6 +67,11 @@ def serve_streamed(
         _end(stream, exc, "Sandbox.Timedout", 504, b"Gateway Timeout")
         return
     except Exception as exc:
+        if stream.gone:
+            # The app stopped on the disconnect its own way (Starlette's ClientDisconnect).
+            logger.warning("%s: the client disconnected; the app was stopped", where)
+            stream.finish()
+            return
         if stream.started:
             logger.error(
                 "%s: app raised after the stream began; ending it with the error",

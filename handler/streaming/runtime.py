@@ -64,10 +64,44 @@ def load_handler(spec: str) -> Any:
     return handler
 
 
+class _RequestIdFilter(logging.Filter):
+    """Stamps each record with the current invocation's request id, as Lambda's format has it."""
+
+    request_id = ""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.aws_request_id = self.request_id
+        return True
+
+
+def configure_logging(environ: dict[str, str]) -> _RequestIdFilter:
+    """The root logger Lambda's Python runtime installs, so the app logs as it would there.
+
+    Text format ``[LEVEL]\ttime\trequest id\tmessage``; the root level stays Python's
+    WARNING unless the function's log level (``AWS_LAMBDA_LOG_LEVEL``) sets it, so a library's
+    INFO lines (botocore's "Found credentials") do not appear where Lambda would not print them
+    (https://docs.aws.amazon.com/lambda/latest/dg/python-logging.html).
+    """
+    request_ids = _RequestIdFilter()
+    stream = logging.StreamHandler(sys.stderr)
+    formatter = logging.Formatter(
+        "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+        "%Y-%m-%dT%H:%M:%S",
+    )
+    formatter.converter = time.gmtime
+    stream.setFormatter(formatter)
+    stream.addFilter(request_ids)
+    root = logging.getLogger()
+    root.addHandler(stream)
+    level = environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()
+    if level in {"TRACE", "DEBUG", "INFO", "WARN", "WARNING", "ERROR", "FATAL", "CRITICAL"}:
+        root.setLevel({"TRACE": "DEBUG", "WARN": "WARNING", "FATAL": "CRITICAL"}.get(level, level))
+    return request_ids
+
+
 def main() -> int:
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="[%(levelname)s] %(name)s: %(message)s")
     environ = dict(os.environ)
+    request_ids = configure_logging(environ)
     client = RuntimeClient(environ["AWS_LAMBDA_RUNTIME_API"])
     task_root = environ.get("LAMBDA_TASK_ROOT")
     if task_root and task_root not in sys.path:
@@ -81,6 +115,7 @@ def main() -> int:
     stream_entry = handler.lambgate_stream
     while True:
         invocation = client.next()
+        request_ids.request_id = invocation.request_id
         trace = invocation.headers.get("lambda-runtime-trace-id")
         if trace:
             os.environ["_X_AMZN_TRACE_ID"] = trace

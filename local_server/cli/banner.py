@@ -45,7 +45,7 @@ def banner(emulator: Emulator) -> str:
         url = emulator.url(front)
         moved = _moved(front.moved_from)
         if not plan.apis:
-            kind = _KIND_NAMES[plan.kind]
+            kind = _KIND_NAMES[plan.kind] + (", RESPONSE_STREAM" if plan.streaming else "")
             lines.append(f"  {plan.function} ({kind}) {url}  (any path){moved}")
             continue
         for api in plan.apis:
@@ -60,7 +60,8 @@ def banner(emulator: Emulator) -> str:
             width = max(len(_route_text(r.method, r.path)) for r in routes)
             for route in routes:
                 text = _route_text(route.method, route.path)
-                lines.append(f"    {text:<{width}}  -> {route.function}")
+                streams = "  (STREAM)" if route.streaming else ""
+                lines.append(f"    {text:<{width}}  -> {route.function}{streams}")
     host = f"[{emulator.host}]" if ":" in emulator.host else emulator.host
     for ws in emulator.websocket_fronts:
         ws_api = ws.plan.api

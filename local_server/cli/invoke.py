@@ -2,6 +2,9 @@
 
 The result goes to stdout as JSON, the function's log (ending with its ``REPORT`` line) to
 stderr; the exit status is 1 when the invocation failed (``X-Amz-Function-Error`` in AWS).
+With ``--stream`` it is ``InvokeWithResponseStream``: a function that streams has each chunk
+written to stdout as it writes it (the prelude too, as the API's payload carries it), and an
+error that ends the stream is said on stderr.
 
 Without ``--event`` the function gets what a browser's ``GET /`` would make it: the event of
 ``--format`` for an ``APP`` (default ``http``, as ``serve``), or of the front the template puts
@@ -15,12 +18,14 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lambgate.errors import ConfigurationError
 from lambgate.local.gateway.access_log import AccessLog
 from lambgate.local.lambda_service.function import FunctionConfig, InitFailed, InvocationResult
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
+from lambgate.local.lambda_service.response_stream import InvocationStream
 from lambgate.local.lambda_service.worker_options import WorkerOptions
 from lambgate.local.template.loader import load_template
 from lambgate.local.template.specs import Template, TemplateError
@@ -51,19 +56,33 @@ async def invoke_once(
     options: WorkerOptions | None = None,
     *,
     eager: bool = False,
+    on_chunk: Callable[[bytes], None] | None = None,
 ) -> InvocationResult:
     """Run ``payload`` through a new environment of ``config`` and stop it afterwards.
 
     ``eager`` imports the handler first (as ``serve APP`` does), so a handler that cannot be
-    imported raises :class:`InitFailed` instead of being the invocation's error.
+    imported raises :class:`InitFailed` instead of being the invocation's error. With
+    ``on_chunk``, a streamed response is handed to it piece by piece as it is written.
     """
     runtime = FunctionRuntime(
         config, log=lambda line: log.function_line(config.name, line), options=options
     )
+    readers: list[asyncio.Task[None]] = []
+
+    async def pump(stream: InvocationStream, into: Callable[[bytes], None]) -> None:
+        while piece := await stream.read():
+            into(piece)
+
+    def take(stream: InvocationStream) -> None:
+        assert on_chunk is not None
+        readers.append(asyncio.create_task(pump(stream, on_chunk)))
+
     try:
         if eager:
             await runtime.start_environment()
-        return await runtime.invoke(payload)
+        invocation = await runtime.invoke(payload, on_stream=take if on_chunk else None)
+        await asyncio.gather(*readers)
+        return invocation
     finally:
         await runtime.close()
 
@@ -86,6 +105,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the event source: for APP, what its events are read as (default: detect it); "
         "without --event, the kind of GET / event sent (default: APP http, a template "
         "function its first API's or its URL's)",
+    )
+    parser.add_argument(
+        "--stream",
+        action="store_true",
+        help="invoke with InvokeWithResponseStream: what the function streams goes to stdout as "
+        "it is written (APP runs behind lambgate's streaming wrapper, its default event url)",
     )
 
 
@@ -159,8 +184,9 @@ def run(args: argparse.Namespace) -> int:
                 app_dir=options.app_dir,
                 env_vars=options.env_vars,
                 shell_env=options.shell_env,
+                stream=args.stream,
             )
-            default = DefaultEvent(kind=args.format or DEFAULT_FORMAT)
+            default = DefaultEvent(kind=args.format or ("url" if args.stream else DEFAULT_FORMAT))
         else:
             if args.format is not None and args.event is not None:
                 message = "for a template function it only chooses the event sent without --event"
@@ -177,7 +203,14 @@ def run(args: argparse.Namespace) -> int:
         payload = _default_payload(default) if args.event is None else _read_event(args.event)
         eager = options.app is not None
         invocation = asyncio.run(
-            invoke_once(config, payload, log, workers[config.name], eager=eager)
+            invoke_once(
+                config,
+                payload,
+                log,
+                workers[config.name],
+                eager=eager,
+                on_chunk=_write_chunk if args.stream else None,
+            )
         )
     except (TemplateError, ConfigurationError, OSError) as error:
         log.write(f"lambgate invoke: error: {error}")
@@ -187,6 +220,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    if invocation.streamed is not None:
+        return _stream_ended(invocation, log)
     try:
         document = json.loads(invocation.payload)
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
@@ -194,3 +229,23 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(invocation.payload.decode("utf-8", "replace") + "\n")
     sys.stdout.flush()
     return 1 if invocation.function_error is not None else 0
+
+
+def _write_chunk(piece: bytes) -> None:
+    sys.stdout.buffer.write(piece)
+    sys.stdout.buffer.flush()
+
+
+def _stream_ended(invocation: InvocationResult, log: AccessLog) -> int:
+    """After a streamed response: its error, said on stderr, as ``InvokeComplete`` has it."""
+    if invocation.function_error is None:
+        return 0
+    try:
+        document = json.loads(invocation.payload)
+    except ValueError:
+        document = None
+    summary = invocation.payload.decode("utf-8", "replace")
+    if isinstance(document, dict):
+        summary = f"{document.get('errorType')}: {document.get('errorMessage')}"
+    log.write(f"lambgate invoke: the stream ended with an error: {summary}")
+    return 1

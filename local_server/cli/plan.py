@@ -28,6 +28,13 @@ from lambgate.local.gateway.shared_port import (
     first_collision,
     stage_routes,
 )
+from lambgate.local.lambda_service.exec_wrapper import (
+    EXEC_WRAPPER_VARIABLE,
+    LAMBGATE_WRAPPER,
+    TASK_ROOT,
+    WrapperError,
+    resolve_wrapper,
+)
 from lambgate.local.lambda_service.function import DEFAULT_REGION, FunctionConfig
 from lambgate.local.template.api_events import MAX_INTEGRATION_TIMEOUT_MS
 from lambgate.local.template.function_variables import (
@@ -90,6 +97,8 @@ _FUNCTION_FRONTS: dict[str, FrontKind] = {
     "lattice": "lattice",
     "lattice-v2": "lattice-v2",
 }
+#: The formats whose front can read a streamed response (``--stream``).
+STREAMING_FORMATS = ("url", "rest")
 #: Where a function URL's port is counted from when ``--url-port`` is not given.
 URL_PORT_OFFSET = 100
 
@@ -101,6 +110,8 @@ class ServeOptions:
     app: str | None = None
     template: Path = Path("template.yaml")
     format: str = "http"
+    #: ``--stream``: ``APP`` runs behind lambgate's streaming wrapper and its front streams.
+    stream: bool = False
     interface: Literal["auto", "wsgi", "asgi", "handler"] = "auto"
     #: Where ``APP``'s modules are imported from (its ``CodeUri``); default: the cwd.
     app_dir: Path | None = None
@@ -167,6 +178,8 @@ class FrontPlan:
     function: str | None = None
     #: Why an API has a port of its own: a request it and an API on ``--port`` would both take.
     collision: Collision | None = None
+    #: A function URL in ``RESPONSE_STREAM`` mode: its responses stream.
+    streaming: bool = False
     #: For an ``edge`` front: the CloudFront trigger (``viewer-request`` or ``origin-request``).
     edge_event_type: str = "viewer-request"
 
@@ -199,8 +212,9 @@ class ServePlan:
 
 
 def function_config(spec: FunctionSpec) -> FunctionConfig:
-    """The execution environment settings of a template function."""
-    return FunctionConfig(
+    """The execution environment settings of a template function; a wrapper script it names
+    that is not there is a :class:`TemplateError`, before any environment starts."""
+    config = FunctionConfig(
         name=spec.logical_id,
         code_uri=spec.code_uri,
         handler=spec.handler,
@@ -220,6 +234,12 @@ def function_config(spec: FunctionSpec) -> FunctionConfig:
             manifest for layer in spec.layers if (manifest := layer_requirements(layer))
         ),
     )
+    try:
+        resolve_wrapper(config)
+    except WrapperError as error:
+        location = f"Resources.{spec.logical_id}.Properties.Environment.Variables"
+        raise TemplateError(f"{location}.{EXEC_WRAPPER_VARIABLE}", str(error)) from None
+    return config
 
 
 def app_function_config(
@@ -230,6 +250,7 @@ def app_function_config(
     app_dir: Path | None = None,
     env_vars: Mapping[str, object] | None = None,
     shell_env: Mapping[str, str] | None = None,
+    stream: bool = False,
 ) -> FunctionConfig:
     """The one function serving ``APP``:
     :mod:`lambgate.local.lambda_service.worker.app_handler` in the worker imports it, with
@@ -252,6 +273,9 @@ def app_function_config(
     }
     if source is not None:
         variables["LAMBGATE_SOURCE"] = source
+    if stream:
+        # The one setting a deployed function needs (README, "Response streaming on AWS").
+        variables[EXEC_WRAPPER_VARIABLE] = str(TASK_ROOT / LAMBGATE_WRAPPER)
     return FunctionConfig(
         name=APP_FUNCTION,
         code_uri=(app_dir or Path.cwd()).resolve(),
@@ -327,6 +351,12 @@ def _share_port(apis: Sequence[_Served]) -> tuple[list[ApiSpec], list[tuple[ApiS
 
 def plan_template(options: ServeOptions) -> ServePlan:
     """Read the template and lay out its APIs and function URLs on ports."""
+    if options.stream:
+        raise TemplateError(
+            "--stream",
+            "is for APP; a template's function URL streams with FunctionUrlConfig.InvokeMode "
+            "RESPONSE_STREAM, an Api event with ResponseTransferMode RESPONSE_STREAM",
+        )
     if options.edge_event_type is not None:
         raise TemplateError("--edge-event-type", "is for serving an APP with --format edge")
     template: Template = load_template(
@@ -380,8 +410,15 @@ def plan_template(options: ServeOptions) -> ServePlan:
             warnings.append(f"{api.logical_id}: {name} {not_applied}")
     urls = [spec for spec in template.functions.values() if spec.function_url is not None]
     for spec in urls:
-        fronts.append(FrontPlan(kind="url", port=next(url_ports), function=spec.logical_id))
         assert spec.function_url is not None
+        fronts.append(
+            FrontPlan(
+                kind="url",
+                port=next(url_ports),
+                function=spec.logical_id,
+                streaming=spec.function_url.invoke_mode == "RESPONSE_STREAM",
+            )
+        )
         if spec.function_url.cors is not None:
             warnings.append(f"{spec.logical_id}: FunctionUrlConfig.Cors {not_applied}")
         if spec.function_url.auth_type == "AWS_IAM":
@@ -407,6 +444,11 @@ def plan_app(options: ServeOptions) -> ServePlan:
     kind = options.format
     if kind not in FORMATS:
         raise TemplateError("--format", f"expected one of {', '.join(FORMATS)}, got {kind!r}")
+    if options.stream and kind not in STREAMING_FORMATS:
+        raise TemplateError(
+            "--stream",
+            f"the {kind} format cannot stream (AWS buffers it); use --format url or --format rest",
+        )
     if options.edge_event_type is not None and kind != "edge":
         raise TemplateError("--edge-event-type", f"is for --format edge, not --format {kind}")
     config = app_function_config(
@@ -416,6 +458,7 @@ def plan_app(options: ServeOptions) -> ServePlan:
         app_dir=options.app_dir,
         env_vars=options.env_vars,
         shell_env=options.shell_env,
+        stream=options.stream,
     )
     front: FrontPlan
     port = PortWish(number=options.port, given_by="--port")
@@ -427,7 +470,9 @@ def plan_app(options: ServeOptions) -> ServePlan:
             stage_name=options.stage or "Prod",
             implicit=True,
         )
-        routes = tuple(_route(api, path) for path in ("/", "/{proxy+}"))
+        routes = tuple(
+            replace(_route(api, path), streaming=options.stream) for path in ("/", "/{proxy+}")
+        )
         front = FrontPlan(kind="rest", port=port, apis=(api,), routes=routes)
     elif kind in ("http", "http-v1"):
         version = "2.0" if kind == "http" else "1.0"
@@ -446,6 +491,7 @@ def plan_app(options: ServeOptions) -> ServePlan:
             kind=_FUNCTION_FRONTS[kind],
             port=port,
             function=APP_FUNCTION,
+            streaming=options.stream,
             edge_event_type=options.edge_event_type or "viewer-request",
         )
     warnings = env_vars_for_unknown_functions(

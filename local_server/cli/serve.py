@@ -287,7 +287,10 @@ async def start_emulator(
         else:
             assert front_plan.function is not None
             resolver = SingleFunction(
-                front_plan.function, front_plan.kind, front_plan.edge_event_type
+                front_plan.function,
+                front_plan.kind,
+                streaming=front_plan.streaming,
+                edge_event_type=front_plan.edge_event_type,
             )
         gateway = Gateway(
             resolver, runtimes, log, name=", ".join(front_plan.names), observer=observer
@@ -543,8 +546,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format",
         choices=FORMATS,
-        default="http",
-        help="the AWS front APP is served behind (default: http, an HTTP API payload 2.0)",
+        default=None,
+        help="the AWS front APP is served behind (default: http, an HTTP API payload 2.0; "
+        "with --stream, url)",
+    )
+    parser.add_argument(
+        "--stream",
+        action="store_true",
+        help="APP streams its responses as behind a function URL in RESPONSE_STREAM mode (or "
+        "a REST API in STREAM mode, with --format rest), through lambgate's streaming runtime",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument(
@@ -643,10 +653,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def options_from_args(args: argparse.Namespace) -> ServeOptions:
     overrides = parse_parameter_overrides(list(args.parameter_overrides))
+    stream = getattr(args, "stream", False)
     return ServeOptions(
         app=args.app,
         template=args.template,
-        format=getattr(args, "format", None) or "http",
+        format=getattr(args, "format", None) or ("url" if stream else "http"),
+        stream=stream,
         interface=args.interface,
         app_dir=args.app_dir,
         host=getattr(args, "host", "127.0.0.1"),

@@ -37,7 +37,9 @@ from .messages import (
     request_from_head,
     response_framing,
     server_wide_options,
+    streamed_framing,
 )
+from .streams import RequestBodyStream, ResponseCut, StreamedResponse
 from .wire import InvalidResponse, Parser, Refused, RequestHead, Signal, choose_parser
 
 if TYPE_CHECKING:
@@ -83,8 +85,17 @@ class HTTPConnection(asyncio.Protocol):
         *,
         parser: Parser | None = None,
         coalesce_pipelined: bool = False,
+        streams_body: Callable[[RequestHead], bool] | None = None,
     ) -> None:
         self._handler = handler
+        #: Which requests go to the handler at their head, their body following in a
+        #: :class:`RequestBodyStream` (the Runtime API's streamed posts); ``None``: none.
+        self._streams_body = streams_body
+        self._body_stream: RequestBodyStream | None = None
+        #: A :class:`StreamedResponse` is being sent; a client that reads too slowly is
+        #: waited for here.
+        self._streaming_out = False
+        self._drain_waiter: asyncio.Future[None] | None = None
         self._coalesce = coalesce_pipelined
         #: Answers held back to leave with the answer to a request pipelined behind them.
         self._held: list[bytes] = []
@@ -131,6 +142,9 @@ class HTTPConnection(asyncio.Protocol):
         if self._lingering:
             return
         self._wire.receive_data(data)
+        if self._body_stream is not None:
+            self._pump_body()
+            return
         if self._busy:
             # Answered in turn: until then the bytes wait in the wire, and no more are read.
             if not self._reading_paused:
@@ -143,19 +157,29 @@ class HTTPConnection(asyncio.Protocol):
         if self._lingering:
             return False  # the client has read our refusal and left: close
         self._wire.receive_data(b"")
-        if not self._busy:
+        if self._body_stream is not None:
+            self._pump_body()
+        elif not self._busy:
             self._advance()
         return True  # a half-closed client still wants its answer
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._lost = True
         self._wire.receive_data(b"")
+        if self._body_stream is not None:
+            self._body_stream.fail(ConnectionResetError("the connection was lost mid-body"))
+            self._body_stream = None
+        if self._drain_waiter is not None and not self._drain_waiter.done():
+            self._drain_waiter.set_result(None)
         self._stop_timer()
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
         if self._running is None:
             self._finish()
+        elif self._streaming_out:
+            # A streamed response has no one to go to: stopping it tells its producer.
+            self._running.cancel()
         elif not isinstance(self._running, asyncio.Task):
             # A future's answer (a Runtime API long-poll) has nowhere to go now: its maker
             # sees it cancelled and gives the event to the runtime's next poll. A task runs on
@@ -167,6 +191,8 @@ class HTTPConnection(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self._writing_paused = False
+        if self._drain_waiter is not None and not self._drain_waiter.done():
+            self._drain_waiter.set_result(None)
         if self._draining:
             self._draining = False
             self._stop_timer()
@@ -227,6 +253,9 @@ class HTTPConnection(asyncio.Protocol):
             raise Refused(431, f"request line and header values over {self._limits.max_head}")
         if (problem := malformed(event)) is not None:
             raise Refused(400, problem)
+        if self._streams_body is not None and self._streams_body(event):
+            self._stream_body(event)
+            return True
         max_body = self._limits.max_body
         declared = next((int(v) for n, v in event.headers if n == b"content-length"), 0)
         if declared > max_body:
@@ -276,6 +305,55 @@ class HTTPConnection(asyncio.Protocol):
         # A wire raises on a body cut short; nothing else can come before its end.
         raise Refused(400, f"unexpected {event!r} in a request body")
 
+    def _stream_body(self, head: RequestHead) -> None:
+        """Hand the request on now, its body to follow through a :class:`RequestBodyStream`.
+
+        The front's body limit does not apply (the handler keeps its own), nor does the
+        stall clock: a streamed post pauses as long as its sender does.
+        """
+        stream = RequestBodyStream(resume=self._resume_body, abort=self._transport_abort)
+        self._body_stream = stream
+        request = request_from_head(
+            head, b"", client=self._client, server=self._server, body_stream=stream
+        )
+        self._dispatch(request)
+        self._pump_body()
+
+    def _pump_body(self) -> None:
+        """Move the body bytes at hand into the stream, until it is backlogged or ends."""
+        stream = self._body_stream
+        while stream is not None and not stream.backlogged:
+            try:
+                event = self._wire.next_event()
+            except Refused as refused:
+                stream.fail(ConnectionError(f"the request body is broken: {refused}"))
+                self._body_stream = None
+                self._transport.close()
+                return
+            if isinstance(event, bytes):
+                stream.feed(event)
+            elif event is Signal.END_OF_MESSAGE:
+                stream.end(
+                    [(n.decode("latin-1"), v.decode("latin-1")) for n, v in self._wire.trailers]
+                )
+                self._body_stream = None
+                return
+            elif event is Signal.NEED_DATA:
+                self._resume_reading()
+                return
+            else:
+                stream.fail(ConnectionError(f"unexpected {event!r} in a request body"))
+                self._body_stream = None
+                self._transport.close()
+                return
+        if stream is not None and not self._reading_paused:
+            self._transport.pause_reading()
+            self._reading_paused = True
+
+    def _resume_body(self) -> None:
+        if self._body_stream is not None and not self._lost:
+            self._pump_body()
+
     def _head_too_slow(self) -> None:
         self._refuse(408, "request head not complete in time")
 
@@ -313,7 +391,68 @@ class HTTPConnection(asyncio.Protocol):
         except Exception:
             logger.exception("handler failed on %s %s", request.method, request.path)
             response = internal_error()
-        self._respond(response)
+        if isinstance(response, StreamedResponse):
+            await self._send_streamed(response)
+        else:
+            self._respond(response)
+
+    async def _send_streamed(self, response: StreamedResponse) -> None:
+        """Send each chunk as it comes, waiting for a client that reads slower; a producer
+        that fails cuts the response short (the client sees the body incomplete)."""
+        chunks = response.chunks
+        try:
+            if self._method == "HEAD" or response.status in (204, 304):
+                self._respond(Response(response.status, response.headers, b""))
+                return
+            date = _http_date(int(time.time()))
+            framing = streamed_framing(response, date=date, keep_alive=not self._closing)
+            try:
+                head = self._wire.streamed_head_bytes(*framing)
+            except InvalidResponse:
+                logger.exception("handler answered %r: not valid HTTP", response.status)
+                self._respond(internal_error())
+                return
+            self._streaming_out = True
+            self._write(head)
+            try:
+                async for chunk in chunks:
+                    if self._lost:
+                        return
+                    if chunk:
+                        self._write(self._wire.chunk_bytes(chunk))
+                        if self._writing_paused:
+                            await self._drain()
+                            if self._transport.is_closing():  # lost, or dropped as too slow
+                                return
+            except ResponseCut:
+                self._transport.abort()
+                return
+            except Exception:
+                logger.exception("streamed response to %s failed; cut short", self._client)
+                self._transport.abort()
+                return
+            self._write(self._wire.end_bytes())
+        finally:
+            self._streaming_out = False
+            aclose = getattr(chunks, "aclose", None)
+            if aclose is not None:
+                await aclose()
+        if self._writing_paused:
+            self._draining = True
+            self._start_timer(WRITE_TIMEOUT, self._transport_abort)
+            return
+        self._next_cycle()
+
+    async def _drain(self) -> None:
+        """Until the client has read enough of what was written; it gets
+        :data:`WRITE_TIMEOUT` to read anything at all."""
+        self._drain_waiter = self._loop.create_future()
+        self._start_timer(WRITE_TIMEOUT, self._transport_abort)
+        try:
+            await self._drain_waiter
+        finally:
+            self._drain_waiter = None
+            self._stop_timer()
 
     def _resolved(self, done: asyncio.Future[Response], request: Request) -> None:
         self._running = None

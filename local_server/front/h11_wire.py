@@ -95,6 +95,20 @@ class H11Wire:
             data += self._h11.send(h11.Data(data=body)) or b""
         return data + (self._h11.send(h11.EndOfMessage()) or b"")
 
+    def streamed_head_bytes(self, status: int, headers: list[tuple[bytes, bytes]]) -> bytes:
+        try:
+            head = h11.Response(status_code=status, headers=headers, reason=reason_phrase(status))
+        except h11.LocalProtocolError as error:
+            raise InvalidResponse(str(error)) from None
+        # With no Content-Length, h11 frames chunked for HTTP/1.1 and to the close for 1.0.
+        return self._h11.send(head) or b""
+
+    def chunk_bytes(self, data: bytes) -> bytes:
+        return self._h11.send(h11.Data(data=data)) or b""
+
+    def end_bytes(self) -> bytes:
+        return self._h11.send(h11.EndOfMessage()) or b""
+
     @property
     def response_started(self) -> bool:
         return self._h11.our_state not in (h11.IDLE, h11.SEND_RESPONSE)

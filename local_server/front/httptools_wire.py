@@ -81,6 +81,10 @@ class HttptoolsWire:
         self._eof = False
         # The cycle being answered.
         self._keep_alive = True
+        self._http11 = True
+        #: A streamed response is being sent with chunked transfer coding.
+        self._chunked = False
+        self._streaming = False
         self._expects_continue = False
         self._request_done = False
         self._response_done = False
@@ -196,6 +200,7 @@ class HttptoolsWire:
         event = self._events.popleft()
         if isinstance(event, _Head):
             self._keep_alive = event.keep_alive
+            self._http11 = event.head.http_version == b"1.1"
             self._expects_continue = event.expects_continue
             return event.head
         if isinstance(event, Refused):
@@ -239,9 +244,29 @@ class HttptoolsWire:
         self._expects_continue = False
         return b"HTTP/1.1 %d %s\r\n%s\r\n%s" % (status, reason_phrase(status), block, body)
 
+    def streamed_head_bytes(self, status: int, headers: list[tuple[bytes, bytes]]) -> bytes:
+        # RFC 9112 section 7.1: chunked, so the connection can stay open after it. HTTP/1.0
+        # has no chunks: its body runs to the close (section 6.3), which every HTTP/1.0
+        # request here ends with anyway.
+        if self._http11:
+            headers = [*headers, (b"transfer-encoding", b"chunked")]
+        head = self.response_bytes(status, headers, b"")
+        self._chunked = self._http11
+        self._streaming = True
+        self._response_done = False
+        return head
+
+    def chunk_bytes(self, data: bytes) -> bytes:
+        return b"%x\r\n%s\r\n" % (len(data), data) if self._chunked else data
+
+    def end_bytes(self) -> bytes:
+        self._response_done = True
+        self._streaming = False
+        return b"0\r\n\r\n" if self._chunked else b""
+
     @property
     def response_started(self) -> bool:
-        return self._response_done
+        return self._response_done or self._streaming
 
     @property
     def reusable(self) -> bool:
@@ -249,6 +274,8 @@ class HttptoolsWire:
 
     def start_next_cycle(self) -> None:
         self._trailers = []
+        self._chunked = False
+        self._streaming = False
         self._request_done = False
         self._response_done = False
         self._expects_continue = False

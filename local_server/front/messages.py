@@ -15,12 +15,14 @@ from urllib.parse import unquote_to_bytes
 
 from lambgate.model import Request, Response
 
+from .streams import RequestBodyStream
 from .wire import RequestHead
 
 __all__ = [
     "ERROR_BODIES",
     "Framed",
     "ReceivedRequest",
+    "StreamingRequest",
     "head_size",
     "internal_error",
     "malformed",
@@ -29,6 +31,7 @@ __all__ = [
     "response_framing",
     "server_wide_options",
     "split_target",
+    "streamed_framing",
 ]
 
 #: The body of each answer the front gives on its own, before any function runs. API Gateway
@@ -147,16 +150,34 @@ class ReceivedRequest(Request):
         return self._spellings
 
 
+class StreamingRequest(ReceivedRequest):
+    """A request handed on at its head: ``body`` is empty and ``body_stream`` brings the body
+    as it arrives (a streamed Runtime API post, :mod:`.streams`)."""
+
+    __slots__ = ("body_stream",)
+
+    def __init__(self, *, body_stream: RequestBodyStream, **fields: Any) -> None:
+        super().__init__(**fields)
+        self.body_stream = body_stream
+
+
 def request_from_head(
     head: RequestHead,
     body: bytes,
     *,
     client: tuple[str, int] | None,
     server: tuple[str, int] | None,
+    body_stream: RequestBodyStream | None = None,
 ) -> Request:
-    """The :class:`Request` a normal HTTP server would hand an app for this request."""
+    """The :class:`Request` a normal HTTP server would hand an app for this request; with
+    ``body_stream``, a :class:`StreamingRequest` whose body comes from it."""
     raw_path, query_string = split_target(head.target)
-    return ReceivedRequest(
+    build: type[ReceivedRequest] = ReceivedRequest
+    extra: dict[str, Any] = {}
+    if body_stream is not None:
+        build, extra = StreamingRequest, {"body_stream": body_stream}
+    return build(
+        **extra,
         raw_names=head.raw_names,
         method=head.method,
         # As ASGI's path: percent-decoded, then UTF-8 (invalid sequences replaced).
@@ -201,6 +222,23 @@ def response_framing(
     if not keep_alive:
         headers.append((b"connection", b"close"))
     return response.status, headers, body
+
+
+def streamed_framing(
+    response: Response, *, date: bytes | None = None, keep_alive: bool = True
+) -> tuple[int, list[tuple[bytes, bytes]]]:
+    """The status and headers of a response whose body is streamed: the function's framing
+    headers are dropped, as for a whole body, and the wire frames the chunks itself."""
+    headers = [
+        (name.encode("latin-1"), value.encode("latin-1"))
+        for name, value in response.headers
+        if name.lower() not in _FRAMING_HEADERS
+    ]
+    if date is not None:
+        headers.append((b"date", date))
+    if not keep_alive:
+        headers.append((b"connection", b"close"))
+    return response.status, headers
 
 
 def internal_error() -> Response:

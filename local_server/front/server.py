@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from lambgate.model import Request, Response
 
 from .connection import HTTPConnection
-from .wire import ParserName, choose_parser
+from .wire import ParserName, RequestHead, choose_parser
 
 __all__ = [
     "HTTPServer",
@@ -122,6 +122,7 @@ async def start_server(
     limits: Limits = DEFAULT_LIMITS,
     parser: ParserName = "auto",
     coalesce_pipelined: bool = False,
+    streams_body: Callable[[RequestHead], bool] | None = None,
 ) -> HTTPServer:
     """Listen on ``host:port`` (port 0: any free port, see :attr:`HTTPServer.port`).
 
@@ -133,6 +134,10 @@ async def start_server(
     nothing before it has both (a runtime client posting a result with its next ``/next``),
     one write and one wake-up instead of two. Other clients should not wait for answers to
     later requests, so it is off by default.
+
+    ``streams_body`` picks the requests handed to ``handler`` at their head, their body to
+    be read as it arrives (:class:`~.streams.RequestBodyStream`, as ``request.body_stream``)
+    and not held to ``limits.max_body``: the Runtime API's streamed responses.
 
     The default host is loopback on purpose: the functions behind the front run with the
     developer's credentials. Anything else is the caller's explicit choice, and
@@ -148,6 +153,7 @@ async def start_server(
             on_finished=connections.discard,
             parser=wire,
             coalesce_pipelined=coalesce_pipelined,
+            streams_body=streams_body,
         )
         connections.add(connection)
         return connection

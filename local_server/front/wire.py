@@ -116,6 +116,18 @@ class Wire(Protocol):
         ``Connection: close`` when the client asked for it. Raises :class:`InvalidResponse`
         before changing any state, so a 500 can still be sent instead."""
 
+    def streamed_head_bytes(self, status: int, headers: list[tuple[bytes, bytes]]) -> bytes:
+        """The head of a response whose body follows in pieces (:meth:`chunk_bytes`, then
+        :meth:`end_bytes`): chunked transfer coding for HTTP/1.1, the body up to the close
+        for HTTP/1.0. ``headers`` carry no framing. Raises :class:`InvalidResponse` before
+        changing any state."""
+
+    def chunk_bytes(self, data: bytes) -> bytes:
+        """One non-empty piece of a streamed body, framed."""
+
+    def end_bytes(self) -> bytes:
+        """What ends a streamed body (the last chunk); the response is then complete."""
+
     @property
     def response_started(self) -> bool:
         """A response has been (partly) written: a refusal can no longer be sent."""

@@ -34,9 +34,13 @@ def stable_id(name: str, length: int) -> str:
     return (digest * 2)[:length]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class Destination:
-    """Where a request goes, and what the event says about the way it went."""
+    """Where a request goes, and what the event says about the way it went.
+
+    Treated as immutable, though not ``frozen``: one is built for every request (see
+    :class:`~lambgate.local.lambda_service.function.InvocationResult`).
+    """
 
     function: str
     source: EventSource
@@ -53,6 +57,9 @@ class Destination:
     #: Where the event shows the app mounted (REST: the stage prefix), so that the links it
     #: builds carry it.
     root_path: str = ""
+    #: The front invokes with ``InvokeWithResponseStream`` and relays the function's chunks as
+    #: they come: a function URL in ``RESPONSE_STREAM`` mode, a REST route in ``STREAM`` mode.
+    streaming: bool = False
 
 
 class DestinationResolver(Protocol):
@@ -139,6 +146,7 @@ class ApiRoutes:
             # another, so they are those of a custom domain: the stage in requestContext.stage
             # only (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html).
             root_path=prefix if api.kind == "rest" else "",
+            streaming=route.streaming,
         )
 
     def _match(self, method: str, path: str) -> tuple[_ServedApi, str, RouteMatch] | None:
@@ -174,10 +182,17 @@ class SingleFunction:
     """A front with one function behind it and no routes: a function URL, or an ALB target."""
 
     def __init__(
-        self, function: str, kind: FrontKind, edge_event_type: str = "viewer-request"
+        self,
+        function: str,
+        kind: FrontKind,
+        *,
+        streaming: bool = False,
+        edge_event_type: str = "viewer-request",
     ) -> None:
         self.function = function
         self.kind = kind
+        #: A function URL in ``RESPONSE_STREAM`` mode.
+        self.streaming = streaming
         #: The CloudFront trigger an ``edge`` front's events are for.
         self.edge_event_type = edge_event_type
         self.source = get_source(kind)
@@ -205,4 +220,5 @@ class SingleFunction:
             integration_timeout=None,
             route=DEFAULT_ROUTE_PATH,
             kind=self.kind,
+            streaming=self.streaming,
         )

@@ -14,7 +14,9 @@ It does what API Gateway, a function URL or an ALB does around a Lambda function
    integration timeout (unless a debugger holds the function); the function keeps running
    after, as in AWS;
 5. reads the result with the source's ``result_to_response``, or answers the front's own
-   error (:mod:`.answers`) and logs why in plain words.
+   error (:mod:`.answers`) and logs why in plain words; a streaming destination (a function
+   URL in ``RESPONSE_STREAM`` mode, a REST route in ``STREAM`` mode) instead reads the
+   stream's prelude and relays its chunks as the function writes them (:mod:`.stream_relay`).
 
 Which route a request takes, and what the event says about it, is a
 :class:`~lambgate.local.gateway.destinations.Destination`, found by the front's resolver
@@ -26,16 +28,18 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from lambgate.errors import ResultError
 from lambgate.lambda_limits import SYNC_REQUEST_LIMIT
 from lambgate.local.front.messages import ReceivedRequest
+from lambgate.local.front.streams import StreamedResponse
 from lambgate.local.lambda_service.exchange import Exchange, ExchangeSink
 from lambgate.local.lambda_service.function import InvocationResult
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
+from lambgate.local.lambda_service.response_stream import StreamEnd, StreamHolder
 from lambgate.local.lambda_service.tracing import new_request_id, trace_root
 from lambgate.local.lambda_service.waiting import first_done
 from lambgate.model import Request, Response
@@ -43,6 +47,7 @@ from lambgate.model import Request, Response
 from .access_log import AccessLog
 from .answers import FRONT_ERRORS, GatewayAnswer
 from .destinations import Destination, DestinationResolver
+from .stream_relay import read_head, relay
 
 __all__ = ["ADDED_HEADERS", "Gateway", "answer_to_response", "forwarded"]
 
@@ -125,7 +130,7 @@ def answer_to_response(answer: GatewayAnswer) -> Response:
     return Response(status=answer.status, headers=list(answer.headers), body=answer.body)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen, for the cost (see InvocationResult)
 class _Outcome:
     response: Response
     cold: bool | None
@@ -158,6 +163,8 @@ class Gateway:
         self.observer = observer
         #: Invocations the front stopped waiting for; they run on, as in AWS.
         self.outliving: set[asyncio.Task[InvocationResult]] = set()
+        #: Functions already told to stream through the wrapper (said once each).
+        self._told_to_stream: set[str] = set()
 
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
@@ -184,17 +191,25 @@ class Gateway:
         request_id_header = FRONT_ERRORS[kind].request_id_header
         if request_id_header is not None:
             response.headers.append((request_id_header, request_id))
-        duration_ms = (time.perf_counter() - started) * 1000
-        self.log.request(
-            method=request.method,
-            target=asked,
-            status=response.status,
-            duration_ms=duration_ms,
-            function=function,
-            cold=outcome.cold,
-        )
-        if self.observer is not None:
-            self._observe(request, request_id, target, outcome, duration_ms)
+
+        def done(cold: bool | None) -> None:
+            duration_ms = (time.perf_counter() - started) * 1000
+            self.log.request(
+                method=request.method,
+                target=asked,
+                status=response.status,
+                duration_ms=duration_ms,
+                function=function,
+                cold=cold,
+            )
+            if self.observer is not None:
+                self._observe(request, request_id, target, outcome, duration_ms)
+
+        if isinstance(response, StreamedResponse):
+            # Logged once the stream is over, with the whole of its duration.
+            response.chunks = _when_over(response.chunks, outcome.running, done)
+        else:
+            done(outcome.cold)
         return response
 
     def _observe(
@@ -245,6 +260,8 @@ class Gateway:
                 "limit for a synchronous invocation, so Lambda refused to run the function",
             )
             return _Outcome(answer_to_response(errors.invoke_refused), None, payload, None, reason)
+        if target.streaming:
+            return await self._call_streaming(target, payload)
         runtime = self.runtimes[target.function]
         task = asyncio.create_task(runtime.invoke(payload))
         try:
@@ -275,27 +292,115 @@ class Gateway:
         response, why = self._judge(target, request, invoked)
         return _Outcome(response, invoked.cold, payload, invoked, why)
 
+    async def _call_streaming(self, target: Destination, payload: bytes) -> _Outcome:
+        """Invoke with ``InvokeWithResponseStream`` and answer with the chunks as they come.
+
+        The integration timeout runs until the stream begins; after that the function's own
+        timeout ends it, as a streaming front waits for its stream up to 15 minutes.
+        """
+        errors = FRONT_ERRORS[target.kind]
+        failed = answer_to_response(errors.function_failed)
+        runtime = self.runtimes[target.function]
+        holder = StreamHolder()
+        task = asyncio.create_task(runtime.invoke(payload, on_stream=holder.take))
+        try:
+            await first_done(holder.taken, task, timeout=target.integration_timeout)
+            if not holder.taken.done() and not task.done() and runtime.debugging:
+                await first_done(holder.taken, task, timeout=None)
+            if holder.taken.done():
+                stream = holder.taken.result()
+                try:
+                    status, headers, first = await read_head(stream, target.kind)
+                except ResultError as error:
+                    stream.close()
+                    self._outlive(task, target)
+                    reason = self._explain(target, f"malformed streamed response: {error}")
+                    return _Outcome(failed, None, payload, None, reason, running=task)
+        except asyncio.CancelledError:
+            holder.abandon()  # the client left before the stream began
+            self._outlive(task, target)
+            raise
+        if holder.taken.done():
+            self.outliving.add(task)
+            task.add_done_callback(self.outliving.discard)
+
+            def ended(end: StreamEnd | None) -> None:
+                if end is None:
+                    self._explain(
+                        target,
+                        "the client disconnected mid-stream; the function's stream was "
+                        "closed, so its app sees the client gone",
+                    )
+                elif end.error_type is not None or end.broken:
+                    why = end.error_type or "its runtime broke the stream"
+                    self._explain(
+                        target,
+                        f"the function failed after its stream began ({why}); the client's "
+                        "response was cut short",
+                    )
+
+            chunks = relay(stream, first, ended)
+            response = StreamedResponse(status, headers, chunks)
+            return _Outcome(response, None, payload, None, None, running=task)
+        if not task.done():
+            assert target.integration_timeout is not None and errors.integration_timeout
+            holder.abandon()
+            self._outlive(task, target)
+            timed_out = self._explain(
+                target,
+                f"no stream within the integration timeout of {target.integration_timeout:g} s; "
+                "the function keeps running, as in AWS",
+            )
+            answer = answer_to_response(errors.integration_timeout)
+            return _Outcome(answer, None, payload, None, timed_out, running=task)
+        invoked = task.result()
+        if invoked.function_error is not None:
+            summary = _error_summary(invoked.payload)
+            reason = self._explain(target, f"the function failed: {summary}")
+            return _Outcome(failed, invoked.cold, payload, invoked, reason)
+        if target.kind == "url":
+            # A function that does not stream answers whole: InvokeWithResponseStream returns
+            # its result as the payload, and the URL passes it on as it is.
+            if target.function not in self._told_to_stream:
+                self._told_to_stream.add(target.function)
+                self._explain(
+                    target,
+                    "the function answered without streaming, so its result is the body as it "
+                    "is; a Python function streams through lambgate's wrapper "
+                    "(AWS_LAMBDA_EXEC_WRAPPER, see the README's Streaming section)",
+                )
+            whole = Response(200, [("content-type", "application/json")], invoked.payload)
+            return _Outcome(whole, invoked.cold, payload, invoked)
+        reason = self._explain(
+            target,
+            "the function answered without streaming: a REST API in STREAM mode needs the HTTP "
+            "integration prelude; a Python function streams through lambgate's wrapper "
+            "(AWS_LAMBDA_EXEC_WRAPPER, see the README's Streaming section)",
+        )
+        return _Outcome(failed, invoked.cold, payload, invoked, reason)
+
     def _judge(
         self, target: Destination, request: Request, invoked: InvocationResult
     ) -> tuple[Response, str | None]:
         """The function's response as the front passes it on, or the front's own error and
         why."""
-        failed = answer_to_response(FRONT_ERRORS[target.kind].function_failed)
         if invoked.function_error is not None:
             summary = _error_summary(invoked.payload)
-            return failed, self._explain(target, f"the function failed: {summary}")
+            return _failed(target), self._explain(target, f"the function failed: {summary}")
         if len(invoked.payload) > target.source.result_limit:
             reason = (
                 f"the result is {len(invoked.payload)} bytes, over the "
                 f"{target.source.result_limit}-byte limit of this front"
             )
-            return failed, self._explain(target, reason)
+            return _failed(target), self._explain(target, reason)
         try:
             result = json.loads(invoked.payload)
             return target.source.result_to_response(result, request, target.invocation), None
         except ValueError as error:  # ResultError is a ValueError, and so is bad JSON
             reason = str(error) if isinstance(error, ResultError) else "the result is not JSON"
-            return failed, self._explain(target, f"malformed Lambda proxy response: {reason}")
+            return _failed(target), self._explain(
+                target, f"malformed Lambda proxy response: {reason}"
+            )
 
     def _explain(self, target: Destination, reason: str) -> str:
         """Log why the client got the front's error; the reason, for the inspector."""
@@ -322,6 +427,48 @@ class Gateway:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _when_over(
+    chunks: AsyncIterator[bytes],
+    running: asyncio.Task[InvocationResult] | None,
+    done: Callable[[bool | None], None],
+) -> AsyncIterator[bytes]:
+    """``chunks``, then ``done`` (with whether the invocation was a cold start) once both the
+    stream and the invocation are over. A stream read to its end waits the moment its
+    invocation takes to report, so the response ends recorded."""
+    completed = False
+    try:
+        async for chunk in chunks:
+            yield chunk
+        completed = True
+    finally:
+        aclose = getattr(chunks, "aclose", None)
+        if aclose is not None:
+            await aclose()
+        if running is not None and completed and not running.done():
+            await asyncio.wait({running}, timeout=REPORT_WAIT_S)
+        if running is None:
+            done(None)
+        elif running.done():
+            done(_cold(running))
+        else:
+            running.add_done_callback(lambda task: done(_cold(task)))
+
+
+#: How long the end of a streamed response waits for its invocation's report.
+REPORT_WAIT_S = 1.0
+
+
+def _cold(task: asyncio.Task[InvocationResult]) -> bool | None:
+    if task.cancelled() or task.exception() is not None:
+        return None
+    return task.result().cold
+
+
+def _failed(target: Destination) -> Response:
+    """The front's own answer to a failed invocation: built only then, not for every result."""
+    return answer_to_response(FRONT_ERRORS[target.kind].function_failed)
 
 
 def _late_invocation(exchange: Exchange, done: asyncio.Task[InvocationResult]) -> None:

@@ -31,9 +31,13 @@ from .answers import GatewayAnswer, no_route_answer
 __all__ = ["RouteMatch", "Router", "Segment", "SegmentKind", "parse_route_path"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class RouteMatch:
-    """The route a request goes to, and what the event says about it."""
+    """The route a request goes to, and what the event says about it.
+
+    Treated as immutable, though not ``frozen``: one is built for every request (see
+    :class:`~lambgate.local.lambda_service.function.InvocationResult`).
+    """
 
     route: RouteSpec
     #: Values of the ``{name}`` / ``{name+}`` segments; ``None`` when the route has none (the

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from lambgate.local.front.server import HTTPServer, start_server
+from lambgate.local.front.streams import StreamedResponse
 from lambgate.local.lambda_service.function_pool import FunctionRuntime
 from lambgate.model import Request, Response
 
@@ -190,7 +191,7 @@ class InspectorApp:
         before = self.recorder.count
         exchange = record.exchange
         # Shielded: the function runs on if the page goes away, as a client's would.
-        task = asyncio.ensure_future(exchange.replay(exchange.request))
+        task = asyncio.ensure_future(_read_whole(exchange.replay(exchange.request)))
         self.replays.add(task)
         task.add_done_callback(self.replays.discard)
         response = await asyncio.shield(task)
@@ -265,3 +266,13 @@ class InspectorServer:
 
 async def start_inspector(app: InspectorApp, *, host: str, port: int) -> InspectorServer:
     return InspectorServer(app, await start_server(app.handle, host=host, port=port))
+
+
+async def _read_whole(answer: Awaitable[Response]) -> Response:
+    """The replayed response, a streamed one read to its end as a client would read it (its
+    function then finishes, and the front records it)."""
+    response = await answer
+    if isinstance(response, StreamedResponse):
+        async for _ in response.chunks:
+            pass
+    return response

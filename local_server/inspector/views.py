@@ -172,6 +172,8 @@ def detail(record: Record, redactor: Redactor) -> dict[str, Any]:
                 size=cut.get("response"),
                 redactor=redactor,
             ),
+            # A streamed response's body went to the client as it came; only its size is kept.
+            "streamed": invocation.streamed if invocation is not None else None,
         }
     # A WebSocket event belongs to its connection: neither replayed nor a curl command.
     websocket = exchange.kind == "websocket"

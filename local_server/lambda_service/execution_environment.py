@@ -18,12 +18,14 @@ import math
 import os
 import signal
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from lambgate.lambda_limits import STREAMED_RESPONSE_LIMIT
 from lambgate.local.front.server import HTTPServer, Limits, start_server
 
+from .exec_wrapper import wrapped_command
 from .function import LATEST, FunctionConfig, InvocationResult
 from .function_errors import (
     error_payload,
@@ -33,6 +35,7 @@ from .function_errors import (
     timeout_document,
 )
 from .report import Outcome, PeakMemory, milliseconds, report_line
+from .response_stream import TOO_LARGE, InvocationStream
 from .runtime_api import InvocationRequest, RuntimeAPI, RuntimeReply
 from .runtime_variables import log_stream_name, runtime_variables
 from .waiting import first_done
@@ -40,7 +43,18 @@ from .worker.debugger import DEBUGGING
 from .worker_log import LOG_TAIL_BYTES, LogSink, WorkerLog
 from .worker_options import WorkerOptions, worker_variables
 
-__all__ = ["KILL_WAIT_S", "MAX_TIMEOUT_S", "RUNTIME_API_MAX_BODY", "ExecutionEnvironment"]
+__all__ = [
+    "KILL_WAIT_S",
+    "MAX_TIMEOUT_S",
+    "RUNTIME_API_MAX_BODY",
+    "ExecutionEnvironment",
+    "StreamTaker",
+]
+
+#: Takes a streamed response as soon as the runtime starts posting it, to read it while it is
+#: written (an ``InvokeWithResponseStream`` caller: a function URL in ``RESPONSE_STREAM`` mode,
+#: a REST API in ``STREAM`` mode, the Invoke API's streaming call).
+StreamTaker = Callable[[InvocationStream], None]
 
 #: Lambda's largest function timeout (https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html).
 MAX_TIMEOUT_S = 900.0
@@ -112,6 +126,8 @@ class ExecutionEnvironment:
             # lambgate's runtime client posts a result with its next /next behind it: the 202
             # leaves with the next event, one wake-up of the worker for both.
             coalesce_pipelined=True,
+            # A streamed response is read as the function writes it (response_stream.py).
+            streams_body=RuntimeAPI.streams_body,
         )
         self.log = WorkerLog(self.sink, on_control=self._control)
         self.started_at = time.time()
@@ -122,7 +138,8 @@ class ExecutionEnvironment:
         started = asyncio.get_running_loop().time()
         try:
             self.process = await asyncio.create_subprocess_exec(
-                *self.command,
+                # Behind the function's AWS_LAMBDA_EXEC_WRAPPER, as Lambda starts it.
+                *wrapped_command(self.config, self.command),
                 cwd=self.config.code_uri,
                 env=variables,
                 stdin=asyncio.subprocess.DEVNULL,
@@ -137,15 +154,21 @@ class ExecutionEnvironment:
         self.memory = PeakMemory(self.process.pid)
         return started
 
-    async def invoke(self, request: InvocationRequest) -> InvocationResult:
+    async def invoke(
+        self, request: InvocationRequest, on_stream: StreamTaker | None = None
+    ) -> InvocationResult:
+        """Run one invocation; a streamed response goes to ``on_stream`` as it begins (and is
+        buffered whole without it, as ``Invoke`` buffers it)."""
         self.busy = True
         self.invocations += 1
         try:
-            return await self._invoke(request)
+            return await self._invoke(request, on_stream)
         finally:
             self.busy = False
 
-    async def _invoke(self, request: InvocationRequest) -> InvocationResult:
+    async def _invoke(
+        self, request: InvocationRequest, on_stream: StreamTaker | None
+    ) -> InvocationResult:
         loop = asyncio.get_running_loop()
         self.debugging = self.options.debug_port is not None
         cold = self.process is None
@@ -171,8 +194,71 @@ class ExecutionEnvironment:
         remaining = max(start + timeout - loop.time(), 0)
         second: set[asyncio.Future[Any]] = {reply, self.exited}
         await self._wait(second, remaining)
-        outcome = await self._judge(request.request_id, reply, timeout)
-        return self._finish(request, outcome, start, init_duration, cold=cold)
+        streamed: int | None = None
+        if reply.done() and (stream := reply.result().stream) is not None:
+            outcome = await self._follow(request.request_id, stream, on_stream, start + timeout)
+            streamed = stream.size if on_stream is not None else None
+        else:
+            outcome = await self._judge(request.request_id, reply, timeout)
+        result = self._finish(request, outcome, start, init_duration, cold=cold)
+        return result if streamed is None else replace(result, streamed=streamed)
+
+    async def _follow(
+        self,
+        request_id: str,
+        stream: InvocationStream,
+        on_stream: StreamTaker | None,
+        deadline: float,
+    ) -> Outcome:
+        """A streamed response, from its head to its end: handed to ``on_stream`` to read as
+        it is written, or buffered whole; the function's deadline still holds."""
+        assert self.exited is not None
+        loop = asyncio.get_running_loop()
+        buffered: asyncio.Task[bytes] | None = None
+        if on_stream is not None:
+            on_stream(stream)
+        else:
+            buffered = asyncio.create_task(stream.read_all())
+        waiting: set[asyncio.Future[Any]] = {stream.ended, self.exited}
+        await self._wait(waiting, max(deadline - loop.time(), 0))
+        timeout = self.config.timeout
+        if not stream.ended.done():
+            # The runtime died mid-stream, or the deadline came: Lambda ends the stream with
+            # the invocation's error, and the environment with it.
+            if not self.exited.done():
+                stream.fail("Sandbox.Timedout", timeout_document(request_id, timeout))
+            else:
+                status = exit_description(self.exited.result())
+                stream.fail("Runtime.ExitError", runtime_exit_document(request_id, status))
+            if buffered is not None:
+                await buffered
+            return await self._judge(request_id, None, timeout)
+        end = stream.ended.result()
+        if buffered is not None:
+            await buffered
+        if end.broken:  # the runtime's connection dropped before the stream's end
+            await first_done(self.exited, timeout=1.0)
+            return await self._judge(request_id, None, timeout)
+        if end.abandoned:
+            # The client left: the invocation lasts until the runtime has stopped the app
+            # and asks for the next event, within the deadline.
+            assert self.api is not None
+            polled = self.api.next_poll()
+            await self._wait({polled, self.exited}, max(deadline - loop.time(), 0))
+            if not polled.done():
+                return await self._judge(request_id, None, timeout)
+            return Outcome(b"", None, polled.result())
+        self._sample_memory()
+        if end.error_type == TOO_LARGE:
+            self._say(
+                f"RequestId: {request_id} Error: the streamed response passed Lambda's "
+                f"{stream.limit}-byte limit for streamed responses and was ended there "
+                "(Function.ResponseSizeTooLarge)"
+            )
+        if end.error_type is not None and end.error_body is not None:
+            return Outcome(end.error_body, "Unhandled", end.at, "error")
+        payload = buffered.result() if buffered is not None else b""
+        return Outcome(payload, None, end.at)
 
     async def initialize(self) -> tuple[str, str] | None:
         """Start the worker and import the handler now, before any invocation (SAM's

@@ -18,7 +18,7 @@ import time
 from collections import deque
 from collections.abc import Sequence
 
-from .execution_environment import ExecutionEnvironment
+from .execution_environment import ExecutionEnvironment, StreamTaker
 from .function import FunctionConfig, InitFailed, InvocationResult
 from .runtime_api import InvocationRequest
 from .runtime_variables import RUNTIME_DIR
@@ -97,7 +97,10 @@ class FunctionRuntime:
         *,
         request_id: str | None = None,
         client_context: str | None = None,
+        on_stream: StreamTaker | None = None,
     ) -> InvocationResult:
+        """One invocation; a streamed response is handed to ``on_stream`` as it begins
+        (``InvokeWithResponseStream``), and buffered whole without it (``Invoke``)."""
         request = InvocationRequest(
             request_id=request_id or new_request_id(),
             payload=payload,
@@ -108,7 +111,7 @@ class FunctionRuntime:
         )
         environment = await self._acquire()
         try:
-            return await environment.invoke(request)
+            return await environment.invoke(request, on_stream)
         except BaseException:
             # Cancelled mid-invocation (the caller went away, or close()): an environment in
             # an unknown state is not reused.

@@ -12,6 +12,13 @@ their template logical id, so ``boto3.client("lambda", endpoint_url=...)`` and
 - ``X-Amz-Log-Type: Tail``: the last 4 KB of the invocation's log, base64, in
   ``X-Amz-Log-Result``.
 
+``POST /2021-11-15/functions/{FunctionName}/response-streaming-invocations``
+(https://docs.aws.amazon.com/lambda/latest/api/API_InvokeWithResponseStream.html) answers as
+the function writes: the stream's content type as ``Content-Type``, then an event stream of
+``PayloadChunk`` events, one per piece, and ``InvokeComplete`` with the error, if any, and the
+log's tail when asked (:mod:`.event_stream`). boto3's ``invoke_with_response_stream`` reads it.
+A function that does not stream arrives as one chunk.
+
 Service errors use the REST-JSON error shape boto3 reads: the type in ``X-Amzn-ErrorType``,
 ``{"Type": "User", "message": ...}`` in the body (``Message`` where the API model says so).
 """
@@ -25,21 +32,26 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
 from lambgate.lambda_limits import ASYNC_REQUEST_LIMIT, SYNC_REQUEST_LIMIT
 from lambgate.local.front.server import HTTPServer, Limits, start_server
+from lambgate.local.front.streams import StreamedResponse
 from lambgate.model import Request, Response
 
+from .event_stream import invoke_complete, payload_chunk
 from .exchange import Exchange, ExchangeSink
 from .function import DEFAULT_REGION, LATEST, InvocationResult, function_arn
 from .function_pool import FunctionRuntime
+from .response_stream import InvocationStream, StreamHolder
+from .waiting import first_done
 
 __all__ = ["InvokeAPI", "InvokeServer", "start_invoke_api"]
 
 INVOKE_PATH = re.compile(r"/2015-03-31/functions/(?P<name>[^/]+)/invocations")
+STREAM_PATH = re.compile(r"/2021-11-15/functions/(?P<name>[^/]+)/response-streaming-invocations")
 #: "arn:aws:lambda:region:account:function:Name[:qualifier]", "account:function:Name", or
 #: "Name[:qualifier]": the forms API_Invoke.html lists for FunctionName.
 FUNCTION_NAME = re.compile(
@@ -98,6 +110,10 @@ class InvokeAPI:
 
     async def _invoke(self, request: Request, request_id: str) -> Response:
         match = INVOKE_PATH.fullmatch(request.path)
+        if match is None and request.method == "POST":
+            streaming = STREAM_PATH.fullmatch(request.path)
+            if streaming is not None:
+                return await self._invoke_streaming(request, request_id, streaming["name"])
         if match is None or request.method != "POST":
             raise ServiceError("UnknownOperationException", "Unknown operation")
         runtime = self._function(match["name"], request.query_string)
@@ -145,6 +161,57 @@ class InvokeAPI:
             exchange.duration_ms = (time.time() - started) * 1000
             self.observer(exchange)
         return response
+
+    async def _invoke_streaming(self, request: Request, request_id: str, name: str) -> Response:
+        """``InvokeWithResponseStream``: the function's pieces as event-stream messages."""
+        runtime = self._function(name, request.query_string)
+        invocation_type = _header(request, "x-amz-invocation-type") or "RequestResponse"
+        if invocation_type not in ("RequestResponse", "DryRun"):
+            raise ServiceError(
+                "InvalidParameterValueException",
+                f"1 validation error detected: Value '{invocation_type}' at 'invocationType' "
+                "failed to satisfy constraint: Member must satisfy enum value set: "
+                "[RequestResponse, DryRun]",
+            )
+        payload = _payload(request, invocation_type)
+        client_context = _client_context(request)
+        headers = [("x-amzn-requestid", request_id)]
+        if invocation_type == "DryRun":
+            return Response(status=204, headers=headers)
+        tail = _header(request, "x-amz-log-type") == "Tail"
+        started = time.time()
+        holder = StreamHolder()
+        task = asyncio.create_task(
+            runtime.invoke(
+                payload,
+                request_id=request_id,
+                client_context=client_context,
+                on_stream=holder.take,
+            )
+        )
+        try:
+            await first_done(holder.taken, task, timeout=None)
+        except asyncio.CancelledError:
+            holder.abandon()
+            task.cancel()
+            raise
+        stream = holder.taken.result() if holder.taken.done() else None
+        headers += [
+            ("content-type", stream.content_type if stream else "application/json"),
+            ("x-amz-executed-version", LATEST),
+        ]
+        done: Callable[[InvocationResult], None] | None = None
+        if self.observer is not None:
+            exchange = self._exchange(request, request_id, runtime, payload, started)
+            exchange.response = Response(200, headers)
+            observer = self.observer
+
+            def done(invocation: InvocationResult) -> None:
+                exchange.invocation = invocation
+                exchange.duration_ms = (time.time() - started) * 1000
+                observer(exchange)
+
+        return StreamedResponse(200, headers, _stream_events(stream, task, tail=tail, done=done))
 
     def _exchange(
         self,
@@ -197,6 +264,46 @@ class InvokeAPI:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _stream_events(
+    stream: InvocationStream | None,
+    task: asyncio.Task[InvocationResult],
+    *,
+    tail: bool,
+    done: Callable[[InvocationResult], None] | None = None,
+) -> AsyncIterator[bytes]:
+    """A ``PayloadChunk`` per piece as the function writes it (the whole result when it did
+    not stream), then ``InvokeComplete``. A caller that leaves closes the stream."""
+    finished = False
+    try:
+        if stream is not None:
+            while piece := await stream.read():
+                yield payload_chunk(piece)
+        invocation = await task
+        finished = True
+    finally:
+        if not finished:
+            if stream is not None:
+                stream.close()
+            else:
+                task.cancel()
+    error_code = error_details = None
+    if invocation.function_error is not None:
+        try:
+            document = json.loads(invocation.payload)
+        except ValueError:
+            document = None
+        if not isinstance(document, dict):
+            document = {}
+        error_code = str(document.get("errorType") or invocation.function_error)
+        error_details = str(document.get("errorMessage") or "")
+    elif stream is None and invocation.payload:
+        yield payload_chunk(invocation.payload)
+    if done is not None:
+        done(invocation)
+    log = base64.b64encode(invocation.log_tail).decode() if tail else None
+    yield invoke_complete(error_code=error_code, error_details=error_details, log_result=log)
 
 
 def _header(request: Request, name: str) -> str | None:

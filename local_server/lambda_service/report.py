@@ -51,9 +51,10 @@ def milliseconds(seconds: float) -> float:
     return round(seconds * 1000, 2)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Outcome:
-    """How an invocation ended, before the numbers are attached."""
+    """How an invocation ended, before the numbers are attached (treated as immutable; not
+    ``frozen``, for the cost, as :class:`~.function.InvocationResult`)."""
 
     payload: bytes
     function_error: FunctionError | None

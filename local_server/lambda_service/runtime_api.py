@@ -23,7 +23,6 @@ an event submitted to a runtime already waiting is on its way before ``submit`` 
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import re
 from collections import deque
@@ -33,7 +32,11 @@ from typing import Literal
 
 from lambgate.events.headers import native
 from lambgate.lambda_limits import STREAMED_RESPONSE_LIMIT, SYNC_RESPONSE_LIMIT
+from lambgate.local.front.streams import RequestBodyStream
+from lambgate.local.front.wire import RequestHead
 from lambgate.model import Request, Response
+
+from .response_stream import TOO_LARGE, InvocationStream, StreamEnd
 
 __all__ = [
     "MAX_RESPONSE_BYTES",
@@ -47,9 +50,6 @@ __all__ = [
 MAX_RESPONSE_BYTES = SYNC_RESPONSE_LIMIT
 
 ERROR_TYPE_HEADER = "lambda-runtime-function-error-type"
-#: A streamed response's error, sent as a trailer after the stream began (base64 JSON):
-#: https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html#runtimes-custom-response-streaming
-ERROR_BODY_HEADER = "lambda-runtime-function-error-body"
 RESPONSE_MODE_HEADER = "lambda-runtime-function-response-mode"
 JSON = [("content-type", "application/json")]
 
@@ -80,10 +80,13 @@ class RuntimeReply:
     error_type: str | None
     at: float
     #: Posted in streaming mode (``Lambda-Runtime-Function-Response-Mode: streaming``): the
-    #: body is the stream, a prelude first when its content type is the HTTP integration's.
-    streamed: bool = False
-    #: A streamed response that ended with error trailers: the error document they carried.
-    stream_error: bytes | None = None
+    #: reply comes at the post's head, and ``stream`` brings the body as it is written (a
+    #: prelude first when its content type is the HTTP integration's).
+    stream: InvocationStream | None = None
+
+    @property
+    def streamed(self) -> bool:
+        return self.stream is not None
 
 
 @dataclass(slots=True)
@@ -133,6 +136,11 @@ class RuntimeAPI:
     #: ``/next`` calls waiting for an invocation, oldest first.
     _polls: deque[asyncio.Future[Response]] = field(init=False)
     _current: _InFlight | None = field(init=False, default=None)
+    #: The largest streamed response: Lambda's 200 MB.
+    stream_limit: int = STREAMED_RESPONSE_LIMIT
+    #: Resolved by the runtime's first ``/next`` since the current invocation was delivered
+    #: (:meth:`next_poll`).
+    _next_poll: asyncio.Future[float] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -156,6 +164,16 @@ class RuntimeAPI:
             self._pending = in_flight
         return in_flight.delivered, in_flight.reply
 
+    @staticmethod
+    def streams_body(head: RequestHead) -> bool:
+        """Whether the front should hand on this request at its head, its body to follow as
+        it arrives (``start_server(streams_body=...)``): a streamed ``/response`` post."""
+        return (
+            head.method == "POST"
+            and head.target.endswith(b"/response")
+            and (b"lambda-runtime-function-response-mode", b"streaming") in head.headers
+        )
+
     def handle(self, request: Request) -> Answer:
         if request.path == NEXT_PATH:  # the call of every invocation: no pattern to try
             if request.method != "GET":
@@ -170,9 +188,19 @@ class RuntimeAPI:
             return route.call(self, request, match)
         return _error(404, "NotFound", f"No Runtime API resource at {request.path}")
 
+    def next_poll(self) -> asyncio.Future[float]:
+        """Resolved (with the loop time) when the runtime next asks for an event: it is done
+        with the invocation in hand, even one whose stream was cut short."""
+        if self._next_poll is None:
+            self._next_poll = self._loop.create_future()
+        return self._next_poll
+
     def _next(self) -> Answer:
         if not self.initialized.done():
             self.initialized.set_result(self._loop.time())
+        asked = self.next_poll()
+        if not asked.done():
+            asked.set_result(self._loop.time())
         if self._pending is not None:
             in_flight, self._pending = self._pending, None
             return self._deliver(in_flight)
@@ -183,6 +211,7 @@ class RuntimeAPI:
     def _deliver(self, in_flight: _InFlight) -> Response:
         """The ``/next`` response carrying ``in_flight``, which is now the current one."""
         self._current = in_flight
+        self._next_poll = None
         if not in_flight.delivered.done():
             in_flight.delivered.set_result(self._loop.time())
         event = in_flight.request
@@ -224,35 +253,36 @@ class RuntimeAPI:
         return ACCEPTED
 
     def _streamed(self, current: _InFlight, request: Request, at: float) -> Answer:
-        """A streamed response: 200 MB at most; error trailers mark a failed stream."""
-        if len(request.body) > STREAMED_RESPONSE_LIMIT:
-            current.reply.set_result(
-                RuntimeReply(kind="too_large", body=b"", error_type=None, at=at, streamed=True)
-            )
-            return _error(
-                413,
-                "RequestEntityTooLarge",
-                f"Exceeded maximum allowed payload size ({STREAMED_RESPONSE_LIMIT} bytes).",
-            )
-        error_type = _error_type(request)
-        stream_error = None
-        if error_type is not None:
-            encoded = request.header(ERROR_BODY_HEADER) or ""
-            try:
-                stream_error = base64.b64decode(encoded, validate=True)
-            except ValueError:
-                stream_error = json.dumps({"errorType": error_type, "errorMessage": ""}).encode()
-        current.reply.set_result(
-            RuntimeReply(
-                kind="response",
-                body=request.body,
-                error_type=error_type,
-                at=at,
-                streamed=True,
-                stream_error=stream_error,
-            )
+        """A streamed response: the invocation gets it now, and reads the body as it comes;
+        the post is answered at its end (202, or 413 past Lambda's 200 MB)."""
+        body = getattr(request, "body_stream", None)
+        if not isinstance(body, RequestBodyStream):
+            # The whole post arrived at once (a front without streams_body): its trailers
+            # were read as headers.
+            body = RequestBodyStream(resume=_nothing, abort=_nothing)
+            body.feed(request.body)
+            body.end(list(request.headers))
+        answer: asyncio.Future[Response] = self._loop.create_future()
+
+        def ended(end: StreamEnd) -> None:
+            if answer.done():
+                return
+            if end.error_type == TOO_LARGE and end.error_body is not None:
+                message = json.loads(end.error_body)["errorMessage"]
+                answer.set_result(_error(413, "RequestEntityTooLarge", message))
+            else:
+                answer.set_result(ACCEPTED)
+
+        stream = InvocationStream(
+            body,
+            content_type=request.header("content-type") or "application/octet-stream",
+            on_end=ended,
+            limit=self.stream_limit,
         )
-        return ACCEPTED
+        current.reply.set_result(
+            RuntimeReply(kind="response", body=b"", error_type=None, at=at, stream=stream)
+        )
+        return answer
 
     def _init_error(self, request: Request, match: re.Match[str]) -> Answer:
         if self.initialized.done() or self.init_error.done():
@@ -262,6 +292,10 @@ class RuntimeAPI:
             RuntimeReply(kind="error", body=request.body, error_type=_error_type(request), at=at)
         )
         return ACCEPTED
+
+
+def _nothing() -> None:
+    """A whole body needs no resuming, and has no connection of its own to drop."""
 
 
 def _error_type(request: Request) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from .apis import http_api, rest_api
 from .intrinsics import IntrinsicResolver
@@ -18,7 +18,7 @@ from .properties import API_EVENT, HTTP_API_EVENT, check_properties
 from .resources import IMPLICIT_HTTP_API, IMPLICIT_REST_API
 from .specs import DEFAULT_ROUTE_PATH, ApiKind, ApiSpec, RouteSpec, TemplateError
 
-__all__ = ["MAX_INTEGRATION_TIMEOUT_MS", "RouteCollector"]
+__all__ = ["MAX_INTEGRATION_TIMEOUT_MS", "MAX_STREAMING_TIMEOUT_MS", "RouteCollector"]
 
 _REST_METHODS = frozenset({"ANY", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"})
 
@@ -26,6 +26,10 @@ _REST_METHODS = frozenset({"ANY", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "
 #: (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-execution-service-limits-table.html),
 #: HTTP APIs up to 30 s (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html).
 MAX_INTEGRATION_TIMEOUT_MS: dict[ApiKind, int] = {"rest": 29_000, "http": 30_000}
+#: A streaming REST route's integration timeout may be up to 15 minutes: "When you use response
+#: streaming, you can configure the integration timeout up to 15 minutes"
+#: (https://docs.aws.amazon.com/apigateway/latest/developerguide/response-transfer-mode.html).
+MAX_STREAMING_TIMEOUT_MS = 900_000
 
 _PATH_VARIABLE = re.compile(r"\{[A-Za-z0-9._-]+\+?\}")
 
@@ -76,6 +80,19 @@ class RouteCollector:
         if method not in _REST_METHODS:
             raise TemplateError(f"{where}.Method", f"{method} is not an API Gateway method")
         path = _route_path(self.resolver.text(properties["Path"], f"{where}.Path"), f"{where}.Path")
+        streaming = False
+        if "ResponseTransferMode" in properties:
+            # SAM's value; its translator writes the integration's responseTransferMode STREAM
+            # and the response-streaming-invocations URI (aws/serverless-application-model#3881).
+            mode = self.resolver.text(
+                properties["ResponseTransferMode"], f"{where}.ResponseTransferMode"
+            )
+            if mode not in ("BUFFERED", "RESPONSE_STREAM"):
+                raise TemplateError(
+                    f"{where}.ResponseTransferMode",
+                    f"expected BUFFERED or RESPONSE_STREAM, got {mode!r}",
+                )
+            streaming = mode == "RESPONSE_STREAM"
         self._add_route(
             RouteSpec(
                 api_logical_id=api_id,
@@ -84,8 +101,11 @@ class RouteCollector:
                 path=path,
                 function=function,
                 payload_format_version="1.0",
-                integration_timeout_ms=self._timeout(properties, where, "rest"),
+                integration_timeout_ms=self._timeout(
+                    properties, where, "rest-stream" if streaming else "rest"
+                ),
                 event=name,
+                streaming=streaming,
             ),
             where,
         )
@@ -154,10 +174,13 @@ class RouteCollector:
             raise TemplateError(location, f"{api_id} is not an {wanted} in this template")
         return api_id
 
-    def _timeout(self, properties: Mapping[str, Any], where: str, kind: ApiKind) -> int:
-        limit = MAX_INTEGRATION_TIMEOUT_MS[kind]
+    def _timeout(
+        self, properties: Mapping[str, Any], where: str, kind: ApiKind | Literal["rest-stream"]
+    ) -> int:
+        default = MAX_INTEGRATION_TIMEOUT_MS["rest" if kind == "rest-stream" else kind]
+        limit = MAX_STREAMING_TIMEOUT_MS if kind == "rest-stream" else default
         if "TimeoutInMillis" not in properties:
-            return limit
+            return default
         return self.resolver.whole_number(
             properties["TimeoutInMillis"], f"{where}.TimeoutInMillis", 50, limit
         )

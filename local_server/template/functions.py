@@ -167,10 +167,14 @@ class FunctionReader:
         auth_type = resolved.get("AuthType")
         if auth_type not in ("NONE", "AWS_IAM"):
             raise TemplateError(f"{location}.AuthType", "expected NONE or AWS_IAM")
-        if resolved.get("InvokeMode", "BUFFERED") != "BUFFERED":
-            raise TemplateError(f"{location}.InvokeMode", "only BUFFERED is emulated")
+        invoke_mode = resolved.get("InvokeMode", "BUFFERED")
+        if invoke_mode not in ("BUFFERED", "RESPONSE_STREAM"):
+            raise TemplateError(
+                f"{location}.InvokeMode",
+                f"expected BUFFERED or RESPONSE_STREAM, got {invoke_mode!r}",
+            )
         cors = http_cors(resolved.get("Cors"), f"{location}.Cors", FUNCTION_URL_CORS)
-        return UrlSpec(auth_type=auth_type, cors=cors)
+        return UrlSpec(auth_type=auth_type, cors=cors, invoke_mode=invoke_mode)
 
 
 def _build_method(metadata: Any) -> str | None:

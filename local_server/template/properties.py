@@ -293,6 +293,7 @@ API_EVENT = PropertyTable(
             "Path",
             "RequestModel",
             "RequestParameters",
+            "ResponseTransferMode",
             "RestApiId",
             "TimeoutInMillis",
         }

@@ -57,6 +57,10 @@ class UrlSpec:
 
     auth_type: Literal["NONE", "AWS_IAM"]
     cors: CorsSpec | None = None
+    #: ``InvokeMode``: ``RESPONSE_STREAM`` invokes with ``InvokeWithResponseStream`` and
+    #: relays the function's chunks as they come
+    #: (https://docs.aws.amazon.com/lambda/latest/dg/config-rs-invoke-furls.html).
+    invoke_mode: Literal["BUFFERED", "RESPONSE_STREAM"] = "BUFFERED"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -121,6 +125,10 @@ class RouteSpec:
     integration_timeout_ms: int
     #: The event's name under ``Events``, for messages and the start-up banner.
     event: str = ""
+    #: A REST route whose integration's response transfer mode is ``STREAM`` (SAM's
+    #: ``ResponseTransferMode: RESPONSE_STREAM``): the function is invoked with
+    #: ``InvokeWithResponseStream`` and its chunks relayed as they come.
+    streaming: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

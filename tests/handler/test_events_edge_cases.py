@@ -380,3 +380,15 @@ class TestForcedSource:
         assert message.startswith("unknown event source 'apigateway'; supported: ")
         for source in SOURCES:
             assert source.name in message
+
+
+def test_request_time_follows_the_clock_second_by_second() -> None:
+    """Events built within one second share its text (it is kept, not formatted again), and
+    the next second, or an earlier one, gets its own."""
+    from lambgate.events.base import request_time
+
+    assert request_time(1428582896000) == "09/Apr/2015:12:34:56 +0000"
+    assert request_time(1428582896999) == "09/Apr/2015:12:34:56 +0000"
+    assert request_time(1428582897000) == "09/Apr/2015:12:34:57 +0000"
+    assert request_time(1428582896500) == "09/Apr/2015:12:34:56 +0000"
+    assert request_time(0) == "01/Jan/1970:00:00:00 +0000"

@@ -8,12 +8,14 @@ import json
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import lambgate
 from lambgate.local.front.server import Limits, start_server
 from lambgate.local.lambda_service.execution_environment import RUNTIME_API_MAX_BODY
+from lambgate.local.lambda_service.response_stream import StreamEnd
 from lambgate.local.lambda_service.runtime_api import InvocationRequest, RuntimeAPI, RuntimeReply
 from lambgate.streaming.prelude import prelude_to_response
 from tests.factories import make_function_url_event, make_http_v2_event
@@ -22,14 +24,30 @@ WRAPPER = Path(lambgate.__file__).parent / "streaming" / "exec-wrapper"
 ROOT = Path(__file__).resolve().parents[2]
 FASTAPI = "tests.handler.apps.streaming_apps:fastapi_app"
 FLASK = "tests.handler.apps.streaming_apps:flask_app"
+REQUEST_ID = "8f507cfc-0000-4000-8000-000000000001"
+
+
+@dataclass
+class Reply:
+    """What the runtime posted: the reply, and for a streamed one its body and its end."""
+
+    reply: RuntimeReply
+    body: bytes
+    end: StreamEnd | None
+
+    @property
+    def error_type(self) -> str | None:
+        return self.end.error_type if self.end is not None else self.reply.error_type
 
 
 async def _invoke(
-    app: str, event: dict[str, Any], deadline_s: float = 30
-) -> tuple[RuntimeReply, str]:
+    app: str, event: dict[str, Any], deadline_s: float = 30, **variables: str
+) -> tuple[Reply, str]:
     api = RuntimeAPI()
     server = await start_server(
-        api.handle, limits=Limits(max_body=RUNTIME_API_MAX_BODY, idle_timeout=60)
+        api.handle,
+        limits=Limits(max_body=RUNTIME_API_MAX_BODY, idle_timeout=60),
+        streams_body=RuntimeAPI.streams_body,
     )
     env = {
         **os.environ,
@@ -37,6 +55,7 @@ async def _invoke(
         "_HANDLER": "lambgate.lambda_handler",
         "LAMBGATE_APP": app,
         "LAMBDA_TASK_ROOT": str(ROOT),
+        **variables,
         "AWS_LAMBDA_FUNCTION_NAME": "streaming",
     }
     # As Lambda runs a wrapper: the interpreter, then the managed runtime's own arguments.
@@ -51,7 +70,7 @@ async def _invoke(
     try:
         _, reply = api.submit(
             InvocationRequest(
-                request_id="8f507cfc-0000-4000-8000-000000000001",
+                request_id=REQUEST_ID,
                 payload=json.dumps(event).encode(),
                 deadline_ms=int((time.time() + deadline_s) * 1000),
                 invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:streaming",
@@ -59,21 +78,26 @@ async def _invoke(
             )
         )
         answer = await asyncio.wait_for(reply, 60)
+        if answer.stream is None:
+            result = Reply(answer, answer.body, None)
+        else:
+            body = await asyncio.wait_for(answer.stream.read_all(), 60)
+            result = Reply(answer, body, answer.stream.ended.result())
     finally:
         process.kill()
         assert process.stderr is not None
         log = (await process.stderr.read()).decode()
         await process.wait()
         await server.close()
-    return answer, log
+    return result, log
 
 
-def invoke(app: str, event: dict[str, Any], deadline_s: float = 30) -> RuntimeReply:
+def invoke(app: str, event: dict[str, Any], deadline_s: float = 30) -> Reply:
     return asyncio.run(_invoke(app, event, deadline_s))[0]
 
 
-def streamed(reply: RuntimeReply) -> tuple[int, list[tuple[str, str]], bytes]:
-    assert reply.kind == "response" and reply.streamed
+def streamed(reply: Reply) -> tuple[int, list[tuple[str, str]], bytes]:
+    assert reply.reply.kind == "response" and reply.reply.streamed
     parsed = prelude_to_response(reply.body)
     assert parsed is not None
     return parsed
@@ -85,7 +109,7 @@ def test_sse_events_stream_with_status_and_headers_in_the_prelude() -> None:
     assert status == 200
     assert ("content-type", "text/event-stream; charset=utf-8") in headers
     assert body.replace(b"\r\n", b"\n").count(b"data: ") == 3
-    assert reply.stream_error is None
+    assert reply.end is not None and reply.end.error_type is None
 
 
 def test_cookies_go_in_the_prelude_each_as_its_own_set_cookie() -> None:
@@ -107,8 +131,8 @@ def test_an_error_after_the_first_chunk_ends_the_stream_with_lambda_error_traile
     _, _, body = streamed(reply)
     assert body == b"partial"
     assert reply.error_type == "Runtime.Unhandled"
-    assert reply.stream_error is not None
-    error = json.loads(reply.stream_error)
+    assert reply.end is not None and reply.end.error_body is not None
+    error = json.loads(reply.end.error_body)
     assert (error["errorMessage"], error["errorType"]) == ("the model went away", reply.error_type)
     assert "GET /boom: app raised after the stream began" in log
 
@@ -145,7 +169,7 @@ def test_a_flask_generator_streams() -> None:
 def test_an_http_api_event_gets_a_buffered_result_since_http_apis_cannot_stream() -> None:
     reply, log = asyncio.run(_invoke(FASTAPI, make_http_v2_event(path="/cookies")))
     assert "the http event source cannot stream" in log
-    assert reply.kind == "response" and not reply.streamed
+    assert reply.reply.kind == "response" and not reply.reply.streamed
     result = json.loads(reply.body)
     assert result["statusCode"] == 201
     assert result["body"] == "first,second"
@@ -178,3 +202,15 @@ def test_a_handler_that_is_not_lambgates_is_an_init_error() -> None:
 
 def test_the_wrapper_lambda_runs_is_executable() -> None:
     assert os.access(WRAPPER, os.X_OK)
+
+
+def test_the_app_logs_as_in_lambdas_python_runtime_warning_and_up_unless_the_level_says() -> None:
+    event = make_function_url_event(path="/logs")
+    _, log = asyncio.run(_invoke(FASTAPI, event))
+    warning = next(line for line in log.splitlines() if "a warning line" in line)
+    level, stamp, request_id, message = warning.split("\t")
+    assert (level, request_id, message) == ("[WARNING]", REQUEST_ID, "a warning line")
+    assert stamp.endswith("Z")
+    assert "an info line" not in log
+    _, log = asyncio.run(_invoke(FASTAPI, event, AWS_LAMBDA_LOG_LEVEL="INFO"))
+    assert "[INFO]\t" in log and "an info line" in log

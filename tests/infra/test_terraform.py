@@ -250,7 +250,11 @@ def test_function_runs_lambgate_from_the_zip(module: Module) -> None:
     assert function["role"] == "${aws_iam_role.function.arn}"
     variables = _single(function["environment"])["variables"]
     # LAMBGATE_APP is merged last, so var.environment cannot override it.
-    assert re.fullmatch(r"\$\{merge\(var\.environment, \{LAMBGATE_APP = var\.app\}\)\}", variables)
+    assert re.fullmatch(
+        r"\$\{merge\(var\.environment, local\.streaming_environment, "
+        r"\{LAMBGATE_APP = var\.app\}\)\}",
+        variables,
+    )
 
 
 def test_role_may_only_write_to_its_own_log_group(module: Module) -> None:
@@ -355,6 +359,21 @@ def test_function_url_is_optional_and_public_only_through_the_url(module: Module
         "invoked_via_function_url": True,
         "__is_block__": True,
     }
+
+
+def test_a_streaming_function_url_sets_the_wrapper_lambgate_streams_through(
+    module: Module,
+) -> None:
+    url = module.resource("aws_lambda_function_url.this")
+    assert url["invoke_mode"] == "${var.function_url_invoke_mode}"
+    assert _default(module, "function_url_invoke_mode") == "BUFFERED"
+    assert module.locals["function_url_streams"] == (
+        '${var.function_url && var.function_url_invoke_mode == "RESPONSE_STREAM"}'
+    )
+    # README.md, "Streaming": the one setting a streaming function needs.
+    wrapper = "/var/task/lambgate/streaming/exec-wrapper"
+    assert wrapper in module.locals["streaming_environment"]
+    assert "AWS_LAMBDA_EXEC_WRAPPER" in module.locals["streaming_environment"]
 
 
 def test_rest_api_proxies_root_and_every_path(module: Module) -> None:
@@ -487,6 +506,9 @@ class DeployedFunction:
     timeout: int
     http_api_payload: str | None  # None: no HTTP API in front of it
     function_url_auth: str | None
+    #: The function URL's invoke mode, and the wrapper its streaming needs.
+    function_url_invoke_mode: str | None
+    exec_wrapper: str | None
     rest_api_stage: str | None
     binary_media_types: tuple[str, ...]
     #: The WebSocket API in front of it: (stage, selection expression, route keys), or None.
@@ -543,6 +565,12 @@ def _template_functions(template: dict[str, Any]) -> list[DeployedFunction]:
                     else None
                 ),
                 function_url_auth=props.get("FunctionUrlConfig", {}).get("AuthType"),
+                function_url_invoke_mode=(
+                    props["FunctionUrlConfig"].get("InvokeMode", "BUFFERED")
+                    if "FunctionUrlConfig" in props
+                    else None
+                ),
+                exec_wrapper=props["Environment"]["Variables"].get("AWS_LAMBDA_EXEC_WRAPPER"),
                 rest_api_stage=stage,
                 binary_media_types=binary,
             )
@@ -598,6 +626,8 @@ def _example_functions(module: Module, example: Module) -> list[DeployedFunction
                 argument("websocket_route_selection_expression"),
                 frozenset(keys),
             )
+        url = bool(argument("function_url"))
+        streams = url and argument("function_url_invoke_mode") == "RESPONSE_STREAM"
         functions.append(
             DeployedFunction(
                 websocket_api=websocket,
@@ -608,9 +638,10 @@ def _example_functions(module: Module, example: Module) -> list[DeployedFunction
                 memory_size=int(argument("memory_size")),
                 timeout=int(argument("timeout")),
                 http_api_payload=payload if argument("http_api") else None,
-                function_url_auth=(
-                    argument("function_url_auth_type") if argument("function_url") else None
-                ),
+                function_url_auth=argument("function_url_auth_type") if url else None,
+                function_url_invoke_mode=argument("function_url_invoke_mode") if url else None,
+                # The module sets the wrapper for a streaming URL (function_url.tf).
+                exec_wrapper="/var/task/lambgate/streaming/exec-wrapper" if streams else None,
                 rest_api_stage=argument("rest_api_stage_name") if rest else None,
                 binary_media_types=tuple(argument("binary_media_types")) if rest else (),
             )
@@ -696,6 +727,8 @@ _VALIDATION_CASES = [
     ({"log_retention_in_days": 3653}, None),
     ({"kms_key_arn": "alias/mine"}, "kms_key_arn"),
     ({"function_url_auth_type": "IAM"}, "function_url_auth_type"),
+    ({"function_url_invoke_mode": "STREAM"}, "function_url_invoke_mode"),
+    ({"function_url_invoke_mode": "RESPONSE_STREAM"}, None),
     ({"rest_api_stage_name": "v1/beta"}, "rest_api_stage_name"),
     ({"binary_media_types": ["image"]}, "binary_media_types"),
     ({"binary_media_types": ["image/png", "*/*"]}, None),

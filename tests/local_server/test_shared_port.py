@@ -167,6 +167,7 @@ def test_the_repo_template_shares_what_sam_local_serves_and_says_why_the_rest_mo
         ("RestApi",): 3000,
         ("HttpApi",): 3002,  # 3001 is the Invoke API's
         ("FlaskFunction URL",): 3100,
+        ("FastApiFunction URL",): 3101,  # README.md, "Streaming"
     }
     moved = plan.fronts[1].collision
     assert str(moved) == "its $default and RestApi's ANY / would both take GET /"

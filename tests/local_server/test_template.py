@@ -371,6 +371,31 @@ def test_function_url_config(tmp_path: Path) -> None:
     )
 
 
+def test_streaming_url_and_rest_route_are_read(tmp_path: Path) -> None:
+    """``InvokeMode: RESPONSE_STREAM`` and SAM's ``ResponseTransferMode: RESPONSE_STREAM``
+    (whose integration timeout may reach 15 minutes); a route without it buffers."""
+    template = sam(
+        {
+            "Fn": function(
+                FunctionUrlConfig={"AuthType": "NONE", "InvokeMode": "RESPONSE_STREAM"},
+                Events={
+                    "Stream": api_event(
+                        "/s", "GET", ResponseTransferMode="RESPONSE_STREAM", TimeoutInMillis=600_000
+                    ),
+                    "Whole": api_event("/w", "GET", ResponseTransferMode="BUFFERED"),
+                },
+            )
+        }
+    )
+    loaded = load_template(write_template(tmp_path, template))
+    assert loaded.functions["Fn"].function_url == UrlSpec(
+        auth_type="NONE", invoke_mode="RESPONSE_STREAM"
+    )
+    routes = {route.path: route for route in loaded.routes}
+    assert (routes["/s"].streaming, routes["/s"].integration_timeout_ms) == (True, 600_000)
+    assert (routes["/w"].streaming, routes["/w"].integration_timeout_ms) == (False, 29_000)
+
+
 def test_non_http_events_are_listed_as_warnings_not_routes(tmp_path: Path) -> None:
     template = sam(
         {
@@ -893,8 +918,25 @@ def test_bad_event_path_names_the_event(tmp_path: Path, path: str, message: str)
             "Python functions only",
         ),
         (
-            {"FunctionUrlConfig": {"AuthType": "NONE", "InvokeMode": "RESPONSE_STREAM"}},
-            "Resources.Fn.Properties.FunctionUrlConfig.InvokeMode: only BUFFERED is emulated",
+            {"FunctionUrlConfig": {"AuthType": "NONE", "InvokeMode": "STREAM"}},
+            "Resources.Fn.Properties.FunctionUrlConfig.InvokeMode: expected BUFFERED or "
+            "RESPONSE_STREAM, got 'STREAM'",
+        ),
+        (
+            {"Events": {"Get": api_event("/", "GET", ResponseTransferMode="STREAM")}},
+            "Resources.Fn.Properties.Events.Get.Properties.ResponseTransferMode: expected "
+            "BUFFERED or RESPONSE_STREAM, got 'STREAM'",
+        ),
+        (
+            {
+                "Events": {
+                    "Get": api_event(
+                        "/", "GET", ResponseTransferMode="RESPONSE_STREAM", TimeoutInMillis=900_001
+                    )
+                }
+            },
+            "Resources.Fn.Properties.Events.Get.Properties.TimeoutInMillis: 900001 is outside "
+            "50..900000",
         ),
         ({"Timeout": 0}, "Resources.Fn.Properties.Timeout: 0 is outside 1..900"),
     ],

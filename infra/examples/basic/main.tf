@@ -91,6 +91,11 @@ module "fastapi" {
   websocket_api            = true
   websocket_api_stage_name = "chat"
   websocket_route_keys     = ["nick"]
+
+  # A streaming Function URL (GET /sse/count); the module sets AWS_LAMBDA_EXEC_WRAPPER.
+  function_url             = true
+  function_url_auth_type   = "NONE"
+  function_url_invoke_mode = "RESPONSE_STREAM"
 }
 
 output "flask_rest_api_url" {
@@ -101,6 +106,11 @@ output "flask_rest_api_url" {
 output "flask_function_url" {
   description = "The Flask example's public Function URL."
   value       = module.flask.function_url
+}
+
+output "fastapi_function_url" {
+  description = "The FastAPI example's streaming Function URL (try /sse/count)."
+  value       = module.fastapi.function_url
 }
 
 output "fastapi_http_api_url" {

@@ -118,7 +118,9 @@ async function open(number) {
   }
   if (doc.response) {
     parts.push(el("h2", {}, `HTTP response, as sent: ${doc.response.status}`),
-      headers(doc.response.headers), body(doc.response.body, "response", number));
+      headers(doc.response.headers),
+      doc.response.streamed == null ? body(doc.response.body, "response", number)
+        : el("p", { class: "hint" }, `${doc.response.streamed} bytes streamed as the function wrote them (not kept)`));
   }
   if (doc.log) {
     parts.push(el("h2", {}, "Log lines of this request"), el("pre", { id: "log-lines" }, doc.log.join("\n")));

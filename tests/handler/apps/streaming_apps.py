@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections.abc import AsyncIterator, Iterator
 
 from fastapi import FastAPI
@@ -23,6 +25,28 @@ async def sse() -> EventSourceResponse:
             await asyncio.sleep(0.05)
 
     return EventSourceResponse(events())
+
+
+@fastapi_app.get("/slow-sse")
+async def slow_sse() -> EventSourceResponse:
+    """Three events 0.4 s apart: a client that gets each as it is sent sees the gaps."""
+
+    async def events() -> AsyncIterator[dict[str, str]]:
+        for number in range(3):
+            if number:
+                await asyncio.sleep(0.4)
+            yield {"data": str(number)}
+
+    return EventSourceResponse(events())
+
+
+@fastapi_app.get("/megabytes/{count}")
+async def megabytes(count: int) -> StreamingResponse:
+    async def body() -> AsyncIterator[bytes]:
+        for _ in range(count):
+            yield b"x" * MEGABYTE
+
+    return StreamingResponse(body(), media_type="application/octet-stream")
 
 
 @fastapi_app.get("/cookies")
@@ -76,6 +100,13 @@ async def plain() -> PlainTextResponse:
     return PlainTextResponse("not streamed", headers={"x-kind": "plain"})
 
 
+@fastapi_app.get("/logs")
+async def logs() -> PlainTextResponse:
+    logging.getLogger("app").info("an info line")
+    logging.getLogger("app").warning("a warning line")
+    return PlainTextResponse("logged")
+
+
 flask_app = Flask(__name__)
 
 
@@ -86,3 +117,13 @@ def flask_stream() -> Response:
             yield f"line {number}\n"
 
     return Response(stream_with_context(lines()), mimetype="text/plain")
+
+
+@flask_app.get("/forever")
+def flask_forever() -> Response:
+    def ticks() -> Iterator[str]:
+        while True:
+            yield "tick\n"
+            time.sleep(0.05)
+
+    return Response(ticks(), mimetype="text/plain")
