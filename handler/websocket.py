@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 
 from .errors import ConfigurationError, ProtocolError
 from .events.apigw_websocket import Connection, connection_of
@@ -74,27 +73,94 @@ class ManagementAPI:
         return client
 
     def post(self, connection: Connection, data: bytes) -> None:
-        self.client(connection).post_to_connection(ConnectionId=connection.connection_id, Data=data)
+        """``post_to_connection``; :class:`ConnectionClosed` when the client has left."""
+        try:
+            self.client(connection).post_to_connection(
+                ConnectionId=connection.connection_id, Data=data
+            )
+        except Exception as error:
+            _raise_if_gone(error, connection)
+            raise
 
     def delete(self, connection: Connection) -> None:
-        self.client(connection).delete_connection(ConnectionId=connection.connection_id)
+        """``delete_connection``; :class:`ConnectionClosed` when the client has left."""
+        try:
+            self.client(connection).delete_connection(ConnectionId=connection.connection_id)
+        except Exception as error:
+            _raise_if_gone(error, connection)
+            raise
+
+
+def _raise_if_gone(error: Exception, connection: Connection) -> None:
+    """A ``GoneException`` ("The connection with the provided id no longer exists",
+    https://docs.aws.amazon.com/botocore/latest/reference/services/apigatewaymanagementapi/client/exceptions/GoneException.html)
+    becomes :class:`ConnectionClosed`: an ASGI app's ``send()`` on a closed connection raises
+    an ``OSError`` (ASGI 2.4), which Starlette turns into ``WebSocketDisconnect``, where a
+    raw botocore error would fail the invocation."""
+    response = getattr(error, "response", None)
+    code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+    if code == "GoneException":
+        raise ConnectionClosed(
+            f"connection {connection.connection_id} is gone (GoneException)"
+        ) from error
 
 
 def _boto3_has_endpoint() -> bool:
-    """Whether boto3 would find an endpoint for the Management API in its own settings."""
-    if os.environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() == "true":
-        return False
-    if os.environ.get("AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI") or os.environ.get(
-        "AWS_ENDPOINT_URL"
-    ):
-        return True
+    """Whether boto3 would find an endpoint for the Management API in its own settings.
+
+    botocore answers, so every place it reads is honoured: ``AWS_ENDPOINT_URL_*`` and
+    ``AWS_ENDPOINT_URL``, the profile's ``endpoint_url`` and its ``[services ...]`` section,
+    and ``ignore_configured_endpoint_urls`` (variable or config file), which turns them all off
+    (https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html).
+    """
     import botocore.session  # type: ignore[import-untyped]
 
     try:
-        config = botocore.session.get_session().get_scoped_config()
+        from botocore.configprovider import (  # type: ignore[import-untyped]
+            ConfiguredEndpointProvider,
+        )
+    except ImportError:  # a botocore older than configured endpoints (1.31) reads none
+        return False
+    session = botocore.session.get_session()
+    try:
+        if session.get_config_variable("ignore_configured_endpoint_urls"):
+            return False
+        provider = ConfiguredEndpointProvider(
+            full_config=session.full_config,
+            scoped_config=session.get_scoped_config(),
+            client_name="apigatewaymanagementapi",
+        )
+        return bool(provider.provide())
     except Exception:  # a profile that does not exist: boto3 will say so itself
         return False
-    return bool(config.get("endpoint_url"))
+
+
+def _warn_connect_send(connection: Connection) -> None:
+    """A send during ``$connect`` cannot reach the client: the connection is established only
+    once ``$connect`` has answered, and a ``post_to_connection`` before that fails with
+    ``GoneException`` ("A message was posted to the WebSocket API before the connection was
+    established", https://repost.aws/knowledge-center/410-gone-api-gateway). The message is
+    dropped, and the log says so, rather than the invocation failing."""
+    import logging
+
+    logging.getLogger("lambgate").warning(
+        "WebSocket %s: a message sent during $connect is dropped: API Gateway establishes the "
+        "connection only after $connect answers, so it cannot be posted to yet (send it from "
+        "the first message's route instead)",
+        connection.connection_id,
+    )
+
+
+def _denial_for(code: int) -> Response:
+    """The ``$connect`` answer for a close before accept: 403, as ASGI says a server answers
+    it ("HTTP 403"), unless the close code is in the application range 4000-4999 and its
+    last three digits are an HTTP error status (4400-4599: ``4401`` → 401). API Gateway
+    refuses the handshake with the status the ``$connect`` integration answers
+    (https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-connect-route-subprotocol.html
+    answers 400 to refuse one)."""
+    if isinstance(code, int) and 4400 <= code <= 4599:
+        return Response(status=code - 4000, headers=[], body=b"")
+    return _DENIED
 
 
 def request_to_websocket_scope(request: Request, connection: Connection) -> Scope:
@@ -174,7 +240,7 @@ class _WebSocketCycle:
                 self.finished.set()
                 return
             if kind == "websocket.close":
-                self.response = _DENIED
+                self.response = _denial_for(message.get("code", 1000))
                 self.finished.set()
                 return
             if kind == "websocket.http.response.start":
@@ -193,6 +259,9 @@ class _WebSocketCycle:
                     self.finished.set()
                 return
             raise ProtocolError(f"ASGI app sent {kind!r} before websocket.accept")
+        if self.kind == "CONNECT" and kind == "websocket.send":
+            _warn_connect_send(self.connection)
+            return
         if kind == "websocket.accept":
             if self.kind == "CONNECT":
                 raise ProtocolError("ASGI app sent 'websocket.accept' twice")

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from urllib.parse import quote, unquote, urlsplit
 
 from lambgate.events import SOURCES, GatewayContext, get_source
+from lambgate.events.edge import GENERATED_RESPONSE_LIMITS
 from lambgate.model import Request
 
 __all__ = ["add_arguments", "run", "sample_event"]
@@ -39,9 +40,11 @@ def sample_event(
     body: bytes = b"",
     stage: str | None = None,
     route: str | None = None,
+    edge_event_type: str = "viewer-request",
 ) -> dict[str, object]:
     """The event of source ``kind`` for a request from a client at :data:`CLIENT_IP`; for
-    ``websocket``, the event of ``route`` (``$default`` when not given)."""
+    ``websocket``, the event of ``route`` (``$default`` when not given); for ``edge``, of the
+    ``edge_event_type`` trigger."""
     source = get_source(kind)
     split = urlsplit(path)
     raw_path = quote(split.path or "/", safe="/%:@!$&'()*+,;=-._~")
@@ -75,11 +78,11 @@ def sample_event(
         # live capture apigwv1-request.json: "/live/capture/..." on stage "live").
         root_path=f"/{stage}" if kind == "rest" and stage else "",
     )
-    invocation = GatewayContext(stage=stage, route_key=route)
+    invocation = GatewayContext(stage=stage, route_key=route, edge_event_type=edge_event_type)
     if kind == "rest" and raw_path == "/":
         # A greedy /{proxy+} never takes the root: AWS routes it to the "/" resource, which
         # has no path parameters.
-        invocation = GatewayContext(stage=stage, resource="/")
+        invocation = GatewayContext(stage=stage, resource="/", edge_event_type=edge_event_type)
     return source.request_to_event(request, invocation)
 
 
@@ -117,6 +120,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="websocket only: the route key, $connect (CONNECT), $disconnect (DISCONNECT), "
         "$default or a custom route (MESSAGE); default $default",
     )
+    parser.add_argument(
+        "--edge-event-type",
+        choices=tuple(GENERATED_RESPONSE_LIMITS),
+        default=None,
+        help="edge only: the CloudFront trigger (default viewer-request)",
+    )
 
 
 def _route_problem(kind: str, route: str | None) -> str | None:
@@ -139,6 +148,8 @@ def _route_problem(kind: str, route: str | None) -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     problem = _route_problem(args.kind, args.route)
+    if args.edge_event_type is not None and args.kind != "edge":
+        problem = f"--edge-event-type is for edge events, not {args.kind}"
     if problem:
         sys.stderr.write(f"lambgate event: error: {problem}\n")
         return 2
@@ -161,6 +172,7 @@ def run(args: argparse.Namespace) -> int:
         body=body,
         stage=args.stage,
         route=args.route,
+        edge_event_type=args.edge_event_type or "viewer-request",
     )
     json.dump(event, sys.stdout, indent=2)
     sys.stdout.write("\n")

@@ -127,6 +127,9 @@ class ServeOptions:
     shell_env: Mapping[str, str] | None = None
     parameter_overrides: Mapping[str, str] = field(default_factory=dict)
     stage: str | None = None
+    #: ``--edge-event-type``: the CloudFront trigger an ``edge`` APP is behind (default
+    #: ``viewer-request``).
+    edge_event_type: str | None = None
     #: Where ``env_vars`` came from: ``--reload`` reads it again when it changes.
     env_vars_file: Path | None = None
     #: ``--reload``: recycle a function's environments when its code changes (:mod:`.reload`).
@@ -177,6 +180,8 @@ class FrontPlan:
     collision: Collision | None = None
     #: A function URL in ``RESPONSE_STREAM`` mode: its responses stream.
     streaming: bool = False
+    #: For an ``edge`` front: the CloudFront trigger (``viewer-request`` or ``origin-request``).
+    edge_event_type: str = "viewer-request"
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -352,6 +357,8 @@ def plan_template(options: ServeOptions) -> ServePlan:
             "is for APP; a template's function URL streams with FunctionUrlConfig.InvokeMode "
             "RESPONSE_STREAM, an Api event with ResponseTransferMode RESPONSE_STREAM",
         )
+    if options.edge_event_type is not None:
+        raise TemplateError("--edge-event-type", "is for serving an APP with --format edge")
     template: Template = load_template(
         options.template,
         parameter_overrides=options.parameter_overrides,
@@ -442,6 +449,8 @@ def plan_app(options: ServeOptions) -> ServePlan:
             "--stream",
             f"the {kind} format cannot stream (AWS buffers it); use --format url or --format rest",
         )
+    if options.edge_event_type is not None and kind != "edge":
+        raise TemplateError("--edge-event-type", f"is for --format edge, not --format {kind}")
     config = app_function_config(
         options.app,
         source=kind,
@@ -479,7 +488,11 @@ def plan_app(options: ServeOptions) -> ServePlan:
         )
     else:
         front = FrontPlan(
-            kind=_FUNCTION_FRONTS[kind], port=port, function=APP_FUNCTION, streaming=options.stream
+            kind=_FUNCTION_FRONTS[kind],
+            port=port,
+            function=APP_FUNCTION,
+            streaming=options.stream,
+            edge_event_type=options.edge_event_type or "viewer-request",
         )
     warnings = env_vars_for_unknown_functions(
         options.env_vars or {}, [APP_FUNCTION], owner=f"APP (its function is {APP_FUNCTION})"

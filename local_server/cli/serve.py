@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lambgate.errors import ConfigurationError
+from lambgate.events.edge import GENERATED_RESPONSE_LIMITS
 from lambgate.local.front.server import HTTPServer, run_async, start_server
 from lambgate.local.gateway.access_log import AccessLog
 from lambgate.local.gateway.destinations import ApiRoutes, DestinationResolver, SingleFunction
@@ -286,7 +287,10 @@ async def start_emulator(
         else:
             assert front_plan.function is not None
             resolver = SingleFunction(
-                front_plan.function, front_plan.kind, streaming=front_plan.streaming
+                front_plan.function,
+                front_plan.kind,
+                streaming=front_plan.streaming,
+                edge_event_type=front_plan.edge_event_type,
             )
         gateway = Gateway(
             resolver, runtimes, log, name=", ".join(front_plan.names), observer=observer
@@ -611,6 +615,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="stage name of every API (default: the template's), in events and leading paths",
     )
     parser.add_argument(
+        "--edge-event-type",
+        choices=tuple(GENERATED_RESPONSE_LIMITS),
+        default=None,
+        help="--format edge only: the CloudFront trigger APP is behind (default viewer-request; "
+        "origin-request allows a 1 MB generated response)",
+    )
+    parser.add_argument(
         "--reload",
         action="store_true",
         help="restart a function's environments when its code changes (*.py under its "
@@ -658,6 +669,7 @@ def options_from_args(args: argparse.Namespace) -> ServeOptions:
         env_vars_file=Path(args.env_vars) if args.env_vars else None,
         parameter_overrides=overrides,
         stage=getattr(args, "stage", None),
+        edge_event_type=getattr(args, "edge_event_type", None),
         reload=getattr(args, "reload", False),
         reload_include=tuple(getattr(args, "reload_include", ())),
         reload_exclude=tuple(getattr(args, "reload_exclude", ())),

@@ -2,9 +2,10 @@
 the WebSocket gateway in order.
 
 A client connects to ``ws://HOST:PORT/{stage}`` (as to ``wss://{domain}/{stage}`` on AWS; the
-bare ``/`` is accepted too). Fragmented messages are joined before they are routed, as API
-Gateway routes whole messages. A plain HTTP request on the same port (h11) is the
-``@connections`` API, at ``/{stage}/@connections/{id}`` as on AWS's own domain.
+bare ``/`` is accepted too; the gateway refuses any other path with 403). Fragmented messages
+are joined before they are routed, as API Gateway routes whole messages. A plain HTTP request
+on the same port (h11) is the ``@connections`` API, at ``/{stage}/@connections/{id}`` as on
+AWS's own domain.
 """
 
 from __future__ import annotations
@@ -54,6 +55,11 @@ _TOO_BIG = 1009
 _GOING_AWAY = 1001
 #: The close code of a server's ``DELETE @connections`` ("Normal Closure").
 _NORMAL = 1000
+#: The close code for a binary frame from the client ("Unsupported Data"): "API Gateway
+#: WebSocket APIs don't currently support binary frames in incoming message payloads. If a
+#: client app sends a binary frame, API Gateway rejects it and disconnects the client with
+#: code 1003" (https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-develop-binary-media-types.html).
+_UNSUPPORTED_DATA = 1003
 
 
 class WebSocketHandler(Protocol[Connection]):
@@ -249,7 +255,10 @@ async def _serve_websocket(
                         [(b"Sec-WebSocket-Protocol", subprotocol.encode())] if subprotocol else []
                     )
                     await write(ws.send(AcceptConnection(extra_headers=chosen)))
-                elif isinstance(event, TextMessage | BytesMessage):
+                elif isinstance(event, BytesMessage):
+                    await close_with(_UNSUPPORTED_DATA, "Binary frames are not supported")
+                    return
+                elif isinstance(event, TextMessage):
                     part = event.data if isinstance(event.data, str) else bytes(event.data)
                     size = len(part.encode("utf-8")) if isinstance(part, str) else len(part)
                     frame_bytes += size

@@ -181,11 +181,20 @@ class _ServedApi:
 class SingleFunction:
     """A front with one function behind it and no routes: a function URL, or an ALB target."""
 
-    def __init__(self, function: str, kind: FrontKind, *, streaming: bool = False) -> None:
+    def __init__(
+        self,
+        function: str,
+        kind: FrontKind,
+        *,
+        streaming: bool = False,
+        edge_event_type: str = "viewer-request",
+    ) -> None:
         self.function = function
         self.kind = kind
         #: A function URL in ``RESPONSE_STREAM`` mode.
         self.streaming = streaming
+        #: The CloudFront trigger an ``edge`` front's events are for.
+        self.edge_event_type = edge_event_type
         self.source = get_source(kind)
         # A function URL's id is 32 characters (``<url-id>.lambda-url.<region>.on.aws``).
         self.api_id = stable_id(function, 32)
@@ -199,7 +208,10 @@ class SingleFunction:
         header_spellings: Mapping[str, str] | None = None,
     ) -> Destination | GatewayAnswer:
         invocation = GatewayContext(
-            request_id=request_id, time_epoch_ms=epoch_ms, api_id=self.api_id
+            request_id=request_id,
+            time_epoch_ms=epoch_ms,
+            api_id=self.api_id,
+            edge_event_type=self.edge_event_type,
         )
         return Destination(
             function=self.function,

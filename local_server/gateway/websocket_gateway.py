@@ -132,7 +132,14 @@ class WebSocketGateway:
         """``(connection, status, subprotocol)``: the connection when ``$connect`` accepts it
         (with the subprotocol its result names), else the status the upgrade is refused
         with. Of the result's headers only ``Sec-WebSocket-Protocol`` reaches the client, as
-        API Gateway passes no others in the handshake (``Set-Cookie`` included)."""
+        API Gateway passes no others in the handshake (``Set-Cookie`` included).
+
+        A path other than the stage's (``/{stage}``, or the bare ``/``) is refused with 403
+        before ``$connect`` runs: the API serves its stage only. AWS's own answer for another
+        path is not documented; 403 is what API Gateway answers a request no route or stage
+        takes on its HTTP APIs, so the emulator says the same."""
+        if request.path.rstrip("/") not in ("", f"/{self.api.stage_name}"):
+            return None, 403, None
         now = int(time.time() * 1000)
         connection = WebSocketConnection(
             connection_id=_connection_id(),

@@ -51,6 +51,8 @@ def served(event: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     ("name", "source"),
     [
         ("aws-lambda-go-cloudfront-request.json", "edge"),
+        ("awsdocs-cloudfront-viewer-request.json", "edge"),
+        ("awsdocs-cloudfront-origin-request.json", "edge"),
         ("powertools-vpcLatticeEvent.json", "lattice"),
         ("powertools-vpcLatticeEventPathTrailingSlash.json", "lattice"),
         ("powertools-vpcLatticeV2Event.json", "lattice-v2"),
@@ -105,6 +107,24 @@ def test_the_cloudfront_event_reaches_the_app_as_the_viewer_sent_it() -> None:
         {"key": "Set-Cookie", "value": "b=2"},
     ]
     assert "isBase64Encoded" not in result and "statusCode" not in result
+
+
+@pytest.mark.parametrize(
+    ("name", "host", "user_agent"),
+    [
+        ("awsdocs-cloudfront-viewer-request.json", "d111111abcdef8.cloudfront.net", "curl/7.66.0"),
+        ("awsdocs-cloudfront-origin-request.json", "example.org", "Amazon CloudFront"),
+    ],
+)
+def test_the_documented_request_events_reach_the_app(name: str, host: str, user_agent: str) -> None:
+    """The examples of lambda-event-structure.html, a GET with no body (no ``body`` field)."""
+    result, seen = served(aws_event(name))
+
+    assert (seen["REQUEST_METHOD"], seen["PATH_INFO"], seen["QUERY_STRING"]) == ("GET", "/", "")
+    assert (seen["HTTP_HOST"], seen["HTTP_USER_AGENT"]) == (host, user_agent)
+    assert seen["REMOTE_ADDR"] == "203.0.113.178"
+    assert seen["body"] == ""
+    assert result["status"] == "200"
 
 
 def test_a_truncated_body_is_reported_to_the_app_and_logged(
@@ -211,6 +231,35 @@ def test_a_generated_response_over_the_trigger_limit_is_a_logged_502(
 
     assert result["status"] == status
     assert ("over Lambda@Edge's" in caplog.text) == (status == "502")
+
+
+def test_the_size_limit_counts_utf8_bytes_not_characters(caplog: pytest.LogCaptureFixture) -> None:
+    """30,000 "é" are 60,000 bytes: over a viewer-request function's 40 KB, though fewer
+    characters; the same text in a header value counts its bytes too."""
+    event = aws_event("aws-lambda-go-cloudfront-request.json")
+    event["Records"][0]["cf"]["config"]["eventType"] = "viewer-request"
+    text = "é" * 30_000
+    in_body = _edge_handler([("Content-Type", "text/plain; charset=utf-8")], text.encode())
+    in_header = _edge_handler([("Content-Type", "text/plain"), ("X-Note", "é" * 21_000)], b"")
+
+    with caplog.at_level(logging.ERROR, logger="lambgate"):
+        assert in_body(event, make_lambda_context())["status"] == "502"
+        assert in_header(event, make_lambda_context())["status"] == "502"
+
+
+@pytest.mark.parametrize("status", ["204 No Content", "304 Not Modified", "302 Found"])
+def test_a_generated_response_without_a_body_has_no_body_fields(status: str) -> None:
+    """Only ``status`` is required of a generated response; ``body`` is "the body, if any"
+    (lambda-generating-http-responses.html): an empty one is left out with its encoding."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response(status, [("Location", "/elsewhere")])
+        return []
+
+    result = make_handler(app)(aws_event("awsdocs-cloudfront-viewer-request.json"), None)
+
+    assert result["status"] == status[:3]
+    assert "body" not in result and "bodyEncoding" not in result
 
 
 def test_the_app_can_send_the_request_on_to_the_origin() -> None:

@@ -146,8 +146,9 @@ def expected_result(
         grouped.setdefault(existing, []).append(value)
     text = base64.b64encode(body).decode("ascii") if is_base64 else body.decode("utf-8")
     if source == "edge":
-        # CloudFront's shape; it frames the body itself, so Content-Length is not sent.
-        return {
+        # CloudFront's shape; it frames the body itself, so Content-Length is not sent, and
+        # a response with no body carries no body fields.
+        edge: dict[str, Any] = {
             "status": str(status),
             "statusDescription": HTTPStatus(status).phrase,
             "headers": {
@@ -155,9 +156,10 @@ def expected_result(
                 for name, values in grouped.items()
                 if name.lower() not in ("content-length", "transfer-encoding")
             },
-            "bodyEncoding": "base64" if is_base64 else "text",
-            "body": text,
         }
+        if text:
+            edge.update(bodyEncoding="base64" if is_base64 else "text", body=text)
+        return edge
     result: dict[str, Any] = {"statusCode": status}
     if source in ("rest", "http-v1"):
         result["headers"] = {

@@ -124,6 +124,43 @@ def test_connect_closed_before_accept_answers_403(aws: Any) -> None:
     assert make_handler(app)(event, make_lambda_context()) == {"statusCode": 403}
 
 
+def closing_with(code: int) -> Starlette:
+    async def refuse(websocket: WebSocket) -> None:
+        await websocket.close(code=code)
+
+    return Starlette(routes=[WebSocketRoute("/", refuse)])
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [(4401, 401), (4429, 429), (4503, 503), (1008, 403), (4000, 403), (4200, 403), (4600, 403)],
+)
+def test_a_connect_close_code_4xxx_names_the_refusal_status(
+    aws: Any, code: int, status: int
+) -> None:
+    """A close before accept is 403, unless its code is 4400-4599: 4000 plus the HTTP status."""
+    event = load("apigw-websocket-request.json")
+    assert make_handler(closing_with(code))(event, make_lambda_context()) == {"statusCode": status}
+
+
+async def welcomer(websocket: WebSocket) -> None:
+    await websocket.accept()
+    await websocket.send_text("welcome")
+    await websocket.receive_text()
+
+
+def test_a_send_during_connect_is_dropped_with_a_log_line_saying_why(
+    aws: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """On AWS the connection exists only once $connect has answered: a post during it fails.
+    The handshake is still accepted, nothing is posted, and the log says why."""
+    handler = make_handler(Starlette(routes=[WebSocketRoute("/", welcomer)]))
+    result = handler(load("apigw-websocket-request.json"), make_lambda_context())
+    assert result == {"statusCode": 200}
+    assert STORED_ID not in aws.connections
+    assert "a message sent during $connect is dropped" in caplog.text
+
+
 def test_message_text_is_echoed_through_post_to_connection(aws: Any) -> None:
     after_receive.clear()
     result = make_handler(app)(message_event("hello"), make_lambda_context())
@@ -170,6 +207,42 @@ def test_boto3_endpoint_setting_wins_over_the_event_domain(
     monkeypatch.delenv("AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI")
     default = ManagementAPI().client(connection)
     assert default.meta.endpoint_url == "https://abc123.execute-api.us-east-1.amazonaws.com/prod"
+
+
+SERVICES_CONFIG = """[default]
+services = local
+{extra}
+[services local]
+apigatewaymanagementapi =
+  endpoint_url = http://127.0.0.1:7
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("", "http://127.0.0.1:7"),
+        (
+            "ignore_configured_endpoint_urls = true",
+            "https://abc123.execute-api.us-east-1.amazonaws.com/prod",
+        ),
+    ],
+    ids=["services-section", "ignored"],
+)
+def test_the_config_files_services_section_and_its_ignore_setting_are_honoured(
+    aws: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, extra: str, expected: str
+) -> None:
+    """A ``[services ...]`` endpoint in the shared config file is boto3's own setting: lambgate
+    passes no endpoint that would beat it, unless ``ignore_configured_endpoint_urls`` says
+    boto3 ignores it."""
+    config = tmp_path / "config"
+    config.write_text(SERVICES_CONFIG.format(extra=extra))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    from lambgate.events.apigw_websocket import Connection
+    from lambgate.websocket import ManagementAPI
+
+    connection = Connection(message_event("x")["requestContext"])
+    assert ManagementAPI().client(connection).meta.endpoint_url == expected
 
 
 def test_a_wsgi_app_is_told_websocket_needs_asgi() -> None:

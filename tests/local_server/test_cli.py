@@ -64,6 +64,26 @@ def test_event_is_detected_as_its_kind_and_served(kind: str) -> None:
     assert query == ("tag=y" if kind in ("alb", "lattice") else "tag=x&tag=y")
 
 
+def test_edge_event_of_an_origin_request_trigger() -> None:
+    viewer = lambgate("event", "edge")
+    origin = lambgate("event", "edge", "--edge-event-type", "origin-request")
+    assert viewer["Records"][0]["cf"]["config"]["eventType"] == "viewer-request"  # type: ignore[index]
+    assert "origin" not in viewer["Records"][0]["cf"]["request"]  # type: ignore[index]
+    cf = origin["Records"][0]["cf"]  # type: ignore[index]
+    assert cf["config"]["eventType"] == "origin-request"
+    assert cf["request"]["origin"]["custom"]["domainName"]
+    refused = subprocess.run(
+        [sys.executable, "-m", "lambgate", "event", "http", "--edge-event-type", "origin-request"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode == 2
+    assert (
+        refused.stderr == "lambgate event: error: --edge-event-type is for edge events, not http\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [

@@ -28,6 +28,7 @@ from lambgate.local.cli.plan import FORMATS, ServeOptions, plan_app, plan_templa
 from lambgate.local.cli.ports import PortWish
 from lambgate.local.gateway.access_log import AccessLog
 from lambgate.local.lambda_service.function import InitFailed
+from lambgate.local.template.specs import TemplateError
 from tests.factories import make_http_v2_event
 from tests.serverless_project import EXPECTED_BODY, write_serverless_project
 
@@ -102,6 +103,31 @@ def test_a_flask_app_behind_edge_and_lattice(serving: list[RunningEmulator], kin
     assert (got.status_code, got.json()["hello"]) == (200, "ada")
     posted = httpx.post(f"{base}/echo", content=b"text", headers={"Cookie": "k=v"}, timeout=30)
     assert posted.json() == {"body": "text", "cookies": {"k": "v"}}
+
+
+@pytest.mark.parametrize(
+    ("event_type", "status"), [(None, 502), ("viewer-request", 502), ("origin-request", 200)]
+)
+def test_an_edge_app_behind_an_origin_request_trigger_may_answer_up_to_1_mb(
+    serving: list[RunningEmulator], event_type: str | None, status: int
+) -> None:
+    """A 100 KB answer is over a viewer-request function's 40 KB and under an origin-request
+    function's 1 MB (cloudfront-limits.html); ``--edge-event-type`` picks the trigger."""
+    running = serve_app(serving, "flask_hello:app", format="edge", edge_event_type=event_type)
+    got = httpx.post(f"{running.url('App')}/echo", content=b"x" * 100_000, timeout=30)
+    assert got.status_code == status
+    if status == 200:
+        assert got.json()["body"] == "x" * 100_000
+
+
+def test_edge_event_type_is_refused_for_other_formats_and_templates() -> None:
+    given = ServeOptions(app="flask_hello:app", app_dir=APPS, edge_event_type="origin-request")
+    with pytest.raises(TemplateError, match="is for --format edge, not --format http"):
+        plan_app(given)
+    with pytest.raises(TemplateError, match="is for serving an APP with --format edge"):
+        plan_template(
+            ServeOptions(template=APPS / "template.yaml", edge_event_type="origin-request")
+        )
 
 
 def test_an_app_module_named_handler_is_the_apps_not_lambgates(

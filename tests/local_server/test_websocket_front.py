@@ -13,9 +13,13 @@ from typing import Any, TypeVar
 
 import pytest
 import websockets
+from starlette.applications import Starlette
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
+from lambgate import make_handler
 from lambgate.local.front.websocket_limits import AWS_WEBSOCKET_LIMITS, WebSocketLimits
 from lambgate.local.front.websocket_server import start_websocket_server
 from lambgate.local.gateway.websocket_gateway import WebSocketGateway
@@ -25,6 +29,7 @@ from lambgate.local.template.specs import WebSocketApiSpec, WebSocketRouteSpec
 from lambgate.model import Request
 
 PROBE = Path(__file__).parent / "functions" / "websocket_probe"
+HANDLER_EVENTS = Path(__file__).parents[1] / "handler" / "events"
 T = TypeVar("T")
 
 
@@ -123,6 +128,23 @@ def test_a_connect_route_answering_403_refuses_the_upgrade() -> None:
     assert run(scenario) == 403
 
 
+@pytest.mark.parametrize("path", ["/other", "/live/more", "/liveother"])
+def test_an_upgrade_on_a_path_other_than_the_stage_is_refused_with_403(path: str) -> None:
+    async def scenario() -> tuple[int, list[Any]]:
+        async with serving(chat_api("$connect", "$default")) as (url, log):
+            with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
+                async with connect(url.removesuffix("/live") + path):
+                    pass
+            async with connect(url + "/"):  # the stage's own path, a trailing slash allowed
+                pass
+            await until(lambda: len(log.events()) == 1)
+            return refused.value.response.status_code, log.events()
+
+    status, events = run(scenario)
+    assert status == 403
+    assert [e["routeKey"] for e in events] == ["$connect"]  # only the stage's upgrade ran it
+
+
 def test_without_a_connect_route_every_upgrade_is_accepted() -> None:
     async def scenario() -> list[str]:
         async with serving(chat_api("$default")) as (url, log):
@@ -156,6 +178,24 @@ def test_a_frame_or_message_over_aws_limits_closes_with_1009(message: Any) -> No
     code, events = run(scenario)
     assert code == 1009
     assert events == [("$disconnect", 1009)]  # the over-size message invoked nothing
+
+
+def test_a_binary_frame_closes_the_connection_with_1003_and_invokes_no_route() -> None:
+    """API Gateway rejects binary frames with close code 1003 (websocket-api-develop-binary-
+    media-types.html); a text frame before it is routed as usual."""
+
+    async def scenario() -> tuple[int | None, list[str]]:
+        async with serving(chat_api("$default", "$disconnect")) as (url, log):
+            async with connect(url) as client:
+                await client.send("text first")
+                await client.send(b"\x00binary")
+                with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
+                    await client.recv()
+            await until(lambda: len(log.events()) == 2)
+            code = closed.value.rcvd.code if closed.value.rcvd else None
+            return code, [e["routeKey"] for e in log.events()]
+
+    assert run(scenario) == (1003, ["$default", "$disconnect"])
 
 
 def test_an_idle_connection_is_closed_and_disconnect_invoked() -> None:
@@ -288,3 +328,46 @@ def test_a_subprotocol_the_client_did_not_offer_fails_the_handshake_at_the_clien
             return str(refused.value)
 
     assert "subprotocol" in run(scenario)
+
+
+def test_a_send_to_a_connection_the_client_left_is_websocket_disconnect_in_the_app(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The emulator's ``@connections`` answers ``GoneException`` (410) for a connection that is
+    not there, as AWS does: through lambgate the app's ``send_text`` raises Starlette's
+    ``WebSocketDisconnect`` (ASGI: an ``OSError`` on a closed connection), and the invocation
+    answers 200 instead of failing with a botocore traceback."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": str(Path(__file__).parent / "no-such-config"),
+    }.items():
+        monkeypatch.setenv(name, value)
+    seen: list[int] = []
+
+    async def answer_late(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.receive_text()
+        try:
+            await websocket.send_text("too late")
+        except WebSocketDisconnect as disconnect:
+            seen.append(disconnect.code)
+
+    event = json.loads((HANDLER_EVENTS / "apigw-websocket-request-send-message.json").read_text())
+    event["body"] = "hello"
+    event["isBase64Encoded"] = False
+
+    async def scenario() -> dict[str, Any]:
+        async with serving(chat_api("$default")) as (url, _):
+            endpoint = url.replace("ws://", "http://")
+
+            def invoke() -> dict[str, Any]:  # on a thread: the handler runs its own loop
+                app = Starlette(routes=[WebSocketRoute("/", answer_late)])
+                result: dict[str, Any] = make_handler(app, websocket_endpoint=endpoint)(event, None)
+                return result
+
+            return await asyncio.to_thread(invoke)
+
+    assert run(scenario) == {"statusCode": 200}
+    assert seen == [1006]
