@@ -95,6 +95,19 @@ async def forever() -> StreamingResponse:
     return StreamingResponse(body(), media_type="text/plain")
 
 
+@fastapi_app.get("/ticks/{count}")
+async def ticks(count: int) -> StreamingResponse:
+    """``count`` ticks 0.1 s apart, then a log line: how long the app ran shows in the log."""
+
+    async def body() -> AsyncIterator[bytes]:
+        for _ in range(count):
+            yield b"tick\n"
+            await asyncio.sleep(0.1)
+        logging.getLogger("app").warning("sent all %d ticks", count)
+
+    return StreamingResponse(body(), media_type="text/plain")
+
+
 @fastapi_app.get("/plain")
 async def plain() -> PlainTextResponse:
     return PlainTextResponse("not streamed", headers={"x-kind": "plain"})
@@ -127,3 +140,14 @@ def flask_forever() -> Response:
             time.sleep(0.05)
 
     return Response(ticks(), mimetype="text/plain")
+
+
+@flask_app.get("/ticks/<int:count>")
+def flask_ticks(count: int) -> Response:
+    def lines() -> Iterator[str]:
+        for _ in range(count):
+            yield "tick\n"
+            time.sleep(0.1)
+        logging.getLogger("app").warning("sent all %d ticks", count)
+
+    return Response(lines(), mimetype="text/plain")
