@@ -8,6 +8,10 @@ buffered as without streaming, and a one-time log line says so.
 
 Before the first byte, a failure is an ordinary answer (500, or 504 at the deadline). After it,
 the status is gone: the stream ends with Lambda's error trailers and a log line says why.
+A client leaving does not close the stream on AWS ("streamed responses are not interrupted or
+stopped when the invoking client connection is broken",
+https://docs.aws.amazon.com/lambda/latest/dg/configuration-response-streaming.html): when the
+stream is closed early all the same, Lambda closed it, and the app is told ``http.disconnect``.
 """
 
 from __future__ import annotations
@@ -49,8 +53,8 @@ def serve_streamed(
     try:
         run(request, stream)
     except ClientGone:
-        logger.warning("%s: the client disconnected; the app was stopped", where)
         stream.gone = True
+        _log_closed(where)
         stream.finish()
         return
     except StreamTooLarge as exc:
@@ -69,7 +73,7 @@ def serve_streamed(
     except Exception as exc:
         if stream.gone:
             # The app stopped on the disconnect its own way (Starlette's ClientDisconnect).
-            logger.warning("%s: the client disconnected; the app was stopped", where)
+            _log_closed(where)
             stream.finish()
             return
         if stream.started:
@@ -82,7 +86,14 @@ def serve_streamed(
             logger.error("%s: app failed, answering 500", where, exc_info=exc)
         _end(stream, exc, "Runtime.Unhandled", 500, b"Internal Server Error")
         return
+    if stream.gone:
+        # The app took http.disconnect and returned as usual (sse-starlette does).
+        _log_closed(where)
     stream.finish()
+
+
+def _log_closed(where: str) -> None:
+    logger.warning("%s: the response stream was closed early; the app was stopped", where)
 
 
 def _end(stream: ResponseStream, exc: BaseException, kind: str, status: int, text: bytes) -> None:

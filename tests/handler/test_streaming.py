@@ -41,8 +41,15 @@ class Reply:
 
 
 async def _invoke(
-    app: str, event: dict[str, Any], deadline_s: float = 30, **variables: str
+    app: str,
+    event: dict[str, Any],
+    deadline_s: float = 30,
+    *,
+    cut_after_first_chunk: bool = False,
+    **variables: str,
 ) -> tuple[Reply, str]:
+    """Invoke ``app`` through the wrapper; ``cut_after_first_chunk`` closes the runtime's
+    stream once its first chunk came, as Lambda does when it ends a stream early."""
     api = RuntimeAPI()
     server = await start_server(
         api.handle,
@@ -80,6 +87,11 @@ async def _invoke(
         answer = await asyncio.wait_for(reply, 60)
         if answer.stream is None:
             result = Reply(answer, answer.body, None)
+        elif cut_after_first_chunk:
+            first = await asyncio.wait_for(answer.stream.read(), 60)
+            answer.stream.fail("Sandbox.Timedout", b"{}")
+            await asyncio.wait_for(api.next_poll(), 60)  # the runtime is done with it
+            result = Reply(answer, first, answer.stream.ended.result())
         else:
             body = await asyncio.wait_for(answer.stream.read_all(), 60)
             result = Reply(answer, body, answer.stream.ended.result())
@@ -198,6 +210,13 @@ def test_a_handler_that_is_not_lambgates_is_an_init_error() -> None:
     reply = asyncio.run(run())
     assert reply.error_type == "Runtime.ImportModuleError"
     assert "not lambgate's" in json.loads(reply.body)["errorMessage"]
+
+
+def test_an_app_that_stops_by_itself_when_its_stream_is_cut_is_logged_as_stopped() -> None:
+    """sse-starlette takes ``http.disconnect`` and returns normally: the cut is still logged."""
+    event = make_function_url_event(path="/slow-sse")
+    _, log = asyncio.run(_invoke(FASTAPI, event, cut_after_first_chunk=True))
+    assert "GET /slow-sse: the response stream was closed early; the app was stopped" in log
 
 
 def test_the_wrapper_lambda_runs_is_executable() -> None:
