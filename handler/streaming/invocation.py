@@ -34,15 +34,19 @@ _TEXT = [("content-type", "text/plain; charset=utf-8")]
 _buffering_logged: set[str] = set()
 
 
-def log_buffering_once(source: str) -> None:
-    """Say once per environment that ``source`` cannot stream and is answered buffered."""
-    if source not in _buffering_logged:
-        _buffering_logged.add(source)
-        logger.warning(
-            "the %s event source cannot stream (AWS invokes it with Invoke and buffers the "
-            "result): answering with a buffered response, 6 MB at most",
-            source,
-        )
+def log_buffering_once(source: str, result_limit: int) -> None:
+    """Say once per environment that ``source`` cannot stream and is answered buffered, up to
+    its own limit (``result_limit``, the source's: ALB's 1 MB, Lambda's 6 MB for the others).
+    A WebSocket route's answer is no HTTP response, and it never streams: nothing to say."""
+    if source == "websocket" or source in _buffering_logged:
+        return
+    _buffering_logged.add(source)
+    logger.warning(
+        "the %s event source cannot stream (AWS invokes it with Invoke and buffers the "
+        "result): answering with a buffered response, %d MB at most",
+        source,
+        result_limit // (1024 * 1024),
+    )
 
 
 def serve_streamed(

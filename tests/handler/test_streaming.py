@@ -18,7 +18,7 @@ from lambgate.local.lambda_service.execution_environment import RUNTIME_API_MAX_
 from lambgate.local.lambda_service.response_stream import StreamEnd
 from lambgate.local.lambda_service.runtime_api import InvocationRequest, RuntimeAPI, RuntimeReply
 from lambgate.streaming.prelude import prelude_to_response
-from tests.factories import make_function_url_event, make_http_v2_event
+from tests.factories import make_alb_event, make_function_url_event, make_http_v2_event
 
 WRAPPER = Path(lambgate.__file__).parent / "streaming" / "exec-wrapper"
 ROOT = Path(__file__).resolve().parents[2]
@@ -185,6 +185,24 @@ def test_an_http_api_event_gets_a_buffered_result_since_http_apis_cannot_stream(
     result = json.loads(reply.body)
     assert result["statusCode"] == 201
     assert result["body"] == "first,second"
+
+
+def test_an_alb_event_is_buffered_and_the_log_gives_albs_1_mb_limit() -> None:
+    reply, log = asyncio.run(_invoke(FASTAPI, make_alb_event(path="/cookies")))
+    assert "the alb event source cannot stream" in log
+    assert "1 MB at most" in log and "6 MB" not in log
+    assert json.loads(reply.body)["statusCode"] == 201
+    _, log = asyncio.run(_invoke(FASTAPI, make_http_v2_event(path="/cookies")))
+    assert "6 MB at most" in log
+
+
+def test_a_websocket_event_is_answered_as_usual_without_talk_of_a_buffered_response() -> None:
+    """A WebSocket route's answer is no HTTP response to stream: nothing to warn about."""
+    event = json.loads((ROOT / "tests/handler/events/apigw-websocket-request.json").read_text())
+    reply, log = asyncio.run(_invoke(FASTAPI, event))
+    assert reply.reply.kind == "response" and not reply.reply.streamed
+    assert "statusCode" in json.loads(reply.body)
+    assert "cannot stream" not in log and "buffered" not in log
 
 
 def test_a_handler_that_is_not_lambgates_is_an_init_error() -> None:
