@@ -88,7 +88,12 @@ def serve_streamed(
             )
         else:
             logger.error("%s: app failed, answering 500", where, exc_info=exc)
-        _end(stream, exc, "Runtime.Unhandled", 500, b"Internal Server Error")
+        # Typed with the exception's class name, as Lambda's runtimes type a raised error:
+        # the Python runtime's errorType is the class name, and Node's streaming runtime puts
+        # error.name in the Lambda-Runtime-Function-Error-Type trailer
+        # (https://docs.aws.amazon.com/lambda/latest/dg/python-exceptions.html,
+        # https://github.com/aws/aws-lambda-nodejs-runtime-interface-client, ResponseStream).
+        _end(stream, exc, "", 500, b"Internal Server Error")
         return
     if stream.gone:
         # The app took http.disconnect and returned as usual (sse-starlette does).
@@ -101,6 +106,8 @@ def _log_closed(where: str) -> None:
 
 
 def _end(stream: ResponseStream, exc: BaseException, kind: str, status: int, text: bytes) -> None:
+    """End ``stream`` on ``exc``: with trailers typed ``kind`` (the class name when empty)
+    once the stream began, else with a plain ``status`` answer."""
     if stream.gone:
         stream.finish()
     elif stream.started:

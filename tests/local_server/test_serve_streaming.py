@@ -110,7 +110,7 @@ def test_an_error_after_the_first_chunk_cuts_the_response_short_and_says_why(
             received += chunk
     assert received == b"partial"
     log = running.log.wait_for("the client's response was cut short")
-    assert "failed after its stream began (Runtime.Unhandled)" in log
+    assert "failed after its stream began (RuntimeError)" in log
     running.log.wait_for("GET /boom: app raised after the stream began")
 
 
@@ -231,7 +231,7 @@ def test_boto3_invoke_with_response_stream_yields_the_chunks_as_they_come(
     )
     events = list(failed["EventStream"])
     assert events[-1]["InvokeComplete"] == {
-        "ErrorCode": "Runtime.Unhandled",
+        "ErrorCode": "RuntimeError",
         "ErrorDetails": "the model went away",
     }
 
@@ -466,7 +466,7 @@ def test_lambgate_invoke_stream_says_the_error_that_ended_the_stream(tmp_path: P
     assert done.returncode == 1
     assert done.stdout.endswith(b"partial")
     assert (
-        b"lambgate invoke: the stream ended with an error: Runtime.Unhandled: the model went away"
+        b"lambgate invoke: the stream ended with an error: RuntimeError: the model went away"
         in done.stderr
     )
 
