@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import lambgate
 from lambgate.local.front.server import Limits, start_server
 from lambgate.local.lambda_service.execution_environment import RUNTIME_API_MAX_BODY
@@ -235,6 +237,38 @@ def test_an_app_that_stops_by_itself_when_its_stream_is_cut_is_logged_as_stopped
     event = make_function_url_event(path="/slow-sse")
     _, log = asyncio.run(_invoke(FASTAPI, event, cut_after_first_chunk=True))
     assert "GET /slow-sse: the response stream was closed early; the app was stopped" in log
+
+
+def _sys_path_of_the_app() -> dict[str, Any]:
+    _, _, body = streamed(invoke(FASTAPI, make_function_url_event(path="/sys-path")))
+    document: dict[str, Any] = json.loads(body)
+    return document
+
+
+def test_the_layers_folders_follow_the_code_on_sys_path_as_in_lambdas_python_runtime(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Lambda's Python runtime puts LAMBDA_TASK_ROOT, then the layers'
+    /opt/python/lib/python3.X/site-packages, then /opt/python first on sys.path when the
+    function does not set PYTHONPATH
+    (https://docs.aws.amazon.com/lambda/latest/dg/packaging-layers.html#packaging-layers-paths)."""
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    seen = _sys_path_of_the_app()
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    site_packages = f"/opt/python/lib/python{version}/site-packages"
+    assert seen["path"][:3] == [str(ROOT), site_packages, "/opt/python"]
+    # The function's environment is as Lambda gives it: no PYTHONPATH of the wrapper's.
+    assert seen["PYTHONPATH"] is None
+
+
+def test_a_function_that_sets_pythonpath_keeps_it_and_gets_no_layer_folders(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    seen = _sys_path_of_the_app()
+    assert seen["path"][0] == str(ROOT) and str(tmp_path) in seen["path"]
+    assert not [entry for entry in seen["path"] if entry.startswith("/opt/")]
+    assert seen["PYTHONPATH"] == str(tmp_path)
 
 
 def test_the_wrapper_lambda_runs_is_executable() -> None:

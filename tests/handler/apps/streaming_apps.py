@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 
@@ -106,6 +108,12 @@ async def ticks(count: int) -> StreamingResponse:
         logging.getLogger("app").warning("sent all %d ticks", count)
 
     return StreamingResponse(body(), media_type="text/plain")
+
+
+@fastapi_app.get("/sys-path")
+async def sys_path() -> dict[str, object]:
+    """Where the app's imports are looked for, and the PYTHONPATH it sees."""
+    return {"path": sys.path, "PYTHONPATH": os.environ.get("PYTHONPATH")}
 
 
 @fastapi_app.get("/plain")
