@@ -15,6 +15,15 @@ LAMBGATE_PACKAGE = $(PYTHON) -m lambgate package --source . --requirements "$(RE
 	--exclude build --exclude '.*' --exclude '*.egg-info' --exclude '*.md' --exclude '*.toml' \
 	--exclude '*.yaml' --exclude Makefile
 
+# `python -m zipfile -e` drops the files' modes, and SAM zips ARTIFACTS_DIR with each file's own:
+# lambgate/streaming/exec-wrapper must stay executable, as Lambda runs AWS_LAMBDA_EXEC_WRAPPER
+# (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-modify.html). This extracts the zip and
+# gives each file the Unix mode the zip recorded (the high 16 bits of external_attr).
+EXTRACT_KEEPING_MODES = $(PYTHON) -c 'import os, sys, zipfile; \
+	archive = zipfile.ZipFile(sys.argv[1]); \
+	[os.chmod(archive.extract(entry, sys.argv[2]), entry.external_attr >> 16 & 0o7777) \
+	 for entry in archive.infolist() if entry.external_attr >> 16]'
+
 .PHONY: package build-FlaskFunction build-FastApiFunction
 
 package:
@@ -22,5 +31,5 @@ package:
 
 build-FlaskFunction build-FastApiFunction:
 	$(LAMBGATE_PACKAGE) --quiet --output "$(ARTIFACTS_DIR).zip"
-	$(PYTHON) -m zipfile -e "$(ARTIFACTS_DIR).zip" "$(ARTIFACTS_DIR)"
+	$(EXTRACT_KEEPING_MODES) "$(ARTIFACTS_DIR).zip" "$(ARTIFACTS_DIR)"
 	rm "$(ARTIFACTS_DIR).zip"

@@ -155,7 +155,7 @@ def make_handler(
 
         kind = forced or detect(event)
         if kind.name not in STREAMING_SOURCES:
-            log_buffering_once(kind.name)
+            log_buffering_once(kind.name, kind.result_limit)
             return handle(event, context)
         request = kind.event_to_request(event, context, options)
         if interface == "asgi":

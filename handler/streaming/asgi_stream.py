@@ -2,10 +2,10 @@
 
 The same state machine as the buffered :class:`~lambgate.asgi.HTTPCycle`, with two
 differences a streaming server has: a body message is written before ``send`` returns, and
-``receive`` reports ``http.disconnect`` as soon as the stream is closed from the far side (the
-client left), so an app that listens for it (Starlette's ``StreamingResponse``, sse-starlette)
-stops instead of running to its end. A ``send`` after that raises ``OSError``, as ASGI 2.4
-servers do.
+``receive`` reports ``http.disconnect`` as soon as the stream is closed from the far side
+(Lambda closed it; a client leaving does not, on AWS), so an app that listens for it
+(Starlette's ``StreamingResponse``, sse-starlette) stops instead of running to its end. A
+``send`` after that raises ``OSError``, as ASGI 2.4 servers do.
 """
 
 from __future__ import annotations

@@ -8,6 +8,10 @@ buffered as without streaming, and a one-time log line says so.
 
 Before the first byte, a failure is an ordinary answer (500, or 504 at the deadline). After it,
 the status is gone: the stream ends with Lambda's error trailers and a log line says why.
+A client leaving does not close the stream on AWS ("streamed responses are not interrupted or
+stopped when the invoking client connection is broken",
+https://docs.aws.amazon.com/lambda/latest/dg/configuration-response-streaming.html): when the
+stream is closed early all the same, Lambda closed it, and the app is told ``http.disconnect``.
 """
 
 from __future__ import annotations
@@ -30,15 +34,19 @@ _TEXT = [("content-type", "text/plain; charset=utf-8")]
 _buffering_logged: set[str] = set()
 
 
-def log_buffering_once(source: str) -> None:
-    """Say once per environment that ``source`` cannot stream and is answered buffered."""
-    if source not in _buffering_logged:
-        _buffering_logged.add(source)
-        logger.warning(
-            "the %s event source cannot stream (AWS invokes it with Invoke and buffers the "
-            "result): answering with a buffered response, 6 MB at most",
-            source,
-        )
+def log_buffering_once(source: str, result_limit: int) -> None:
+    """Say once per environment that ``source`` cannot stream and is answered buffered, up to
+    its own limit (``result_limit``, the source's: ALB's 1 MB, Lambda's 6 MB for the others).
+    A WebSocket route's answer is no HTTP response, and it never streams: nothing to say."""
+    if source == "websocket" or source in _buffering_logged:
+        return
+    _buffering_logged.add(source)
+    logger.warning(
+        "the %s event source cannot stream (AWS invokes it with Invoke and buffers the "
+        "result): answering with a buffered response, %d MB at most",
+        source,
+        result_limit // (1024 * 1024),
+    )
 
 
 def serve_streamed(
@@ -49,8 +57,8 @@ def serve_streamed(
     try:
         run(request, stream)
     except ClientGone:
-        logger.warning("%s: the client disconnected; the app was stopped", where)
         stream.gone = True
+        _log_closed(where)
         stream.finish()
         return
     except StreamTooLarge as exc:
@@ -69,7 +77,7 @@ def serve_streamed(
     except Exception as exc:
         if stream.gone:
             # The app stopped on the disconnect its own way (Starlette's ClientDisconnect).
-            logger.warning("%s: the client disconnected; the app was stopped", where)
+            _log_closed(where)
             stream.finish()
             return
         if stream.started:
@@ -80,12 +88,26 @@ def serve_streamed(
             )
         else:
             logger.error("%s: app failed, answering 500", where, exc_info=exc)
-        _end(stream, exc, "Runtime.Unhandled", 500, b"Internal Server Error")
+        # Typed with the exception's class name, as Lambda's runtimes type a raised error:
+        # the Python runtime's errorType is the class name, and Node's streaming runtime puts
+        # error.name in the Lambda-Runtime-Function-Error-Type trailer
+        # (https://docs.aws.amazon.com/lambda/latest/dg/python-exceptions.html,
+        # https://github.com/aws/aws-lambda-nodejs-runtime-interface-client, ResponseStream).
+        _end(stream, exc, "", 500, b"Internal Server Error")
         return
+    if stream.gone:
+        # The app took http.disconnect and returned as usual (sse-starlette does).
+        _log_closed(where)
     stream.finish()
 
 
+def _log_closed(where: str) -> None:
+    logger.warning("%s: the response stream was closed early; the app was stopped", where)
+
+
 def _end(stream: ResponseStream, exc: BaseException, kind: str, status: int, text: bytes) -> None:
+    """End ``stream`` on ``exc``: with trailers typed ``kind`` (the class name when empty)
+    once the stream began, else with a plain ``status`` answer."""
     if stream.gone:
         stream.finish()
     elif stream.started:

@@ -16,6 +16,7 @@ import importlib
 import json
 import logging
 import os
+import site
 import sys
 import time
 from typing import Any
@@ -99,13 +100,43 @@ def configure_logging(environ: dict[str, str]) -> _RequestIdFilter:
     return request_ids
 
 
+#: Where Lambda extracts a function's layers; Python code goes in their ``python`` folders
+#: (https://docs.aws.amazon.com/lambda/latest/dg/packaging-layers.html#packaging-layers-paths).
+LAYERS_PYTHON = "/opt/python"
+
+
+def set_sys_path() -> None:
+    """``sys.path`` and ``PYTHONPATH`` as Lambda's Python runtime leaves them.
+
+    Its bootstrap puts ``LAMBDA_TASK_ROOT`` first, then, unless the function sets
+    ``PYTHONPATH``, the layers' ``/opt/python/lib/python3.X/site-packages`` and
+    ``/opt/python``, and reads the ``.pth`` files there. The wrapper set ``PYTHONPATH`` to find
+    lambgate, and passed the function's own (if any) in ``LAMBGATE_FUNCTION_PYTHONPATH``: it
+    is given back, so a subprocess sees what it would see under the managed runtime.
+    """
+    function_pythonpath = os.environ.pop("LAMBGATE_FUNCTION_PYTHONPATH", None)
+    if function_pythonpath is None:
+        os.environ.pop("PYTHONPATH", None)
+    else:
+        os.environ["PYTHONPATH"] = function_pythonpath
+    folders = []
+    task_root = os.environ.get("LAMBDA_TASK_ROOT")
+    if task_root:
+        folders.append(task_root)
+    if function_pythonpath is None:
+        version = f"{sys.version_info.major}.{sys.version_info.minor}"
+        folders += [f"{LAYERS_PYTHON}/lib/python{version}/site-packages", LAYERS_PYTHON]
+    sys.path[:] = folders + [entry for entry in sys.path if entry not in folders]
+    for folder in folders:
+        if os.path.isdir(folder):
+            site.addsitedir(folder)  # its .pth files; it is on sys.path already
+
+
 def main() -> int:
+    set_sys_path()
     environ = dict(os.environ)
     request_ids = configure_logging(environ)
     client = RuntimeClient(environ["AWS_LAMBDA_RUNTIME_API"])
-    task_root = environ.get("LAMBDA_TASK_ROOT")
-    if task_root and task_root not in sys.path:
-        sys.path.insert(0, task_root)
     try:
         handler = load_handler(environ.get("_HANDLER", ""))
     except Exception as exc:

@@ -33,7 +33,7 @@ ERROR_BODY = "Lambda-Runtime-Function-Error-Body"
 
 
 class ClientGone(ConnectionError):
-    """The stream cannot be written any more: the client (or Lambda) closed it."""
+    """The stream cannot be written any more: Lambda closed it."""
 
 
 class StreamTooLarge(Exception):

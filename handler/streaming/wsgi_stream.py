@@ -2,7 +2,7 @@
 
 PEP 3333 lets a server send each yielded chunk at once ("the server must transmit the data
 ... before requesting another block"); a generator (Flask's ``stream_with_context``) is how a
-WSGI app streams. If the client leaves, writing raises and the iterable is closed, which
+WSGI app streams. If Lambda closes the stream, writing raises and the iterable is closed, which
 raises ``GeneratorExit`` inside a generator: the app stops where it stood.
 """
 

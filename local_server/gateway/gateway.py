@@ -328,8 +328,10 @@ class Gateway:
                 if end is None:
                     self._explain(
                         target,
-                        "the client disconnected mid-stream; the function's stream was "
-                        "closed, so its app sees the client gone",
+                        "the client disconnected mid-stream; as on AWS, the function keeps "
+                        "running to its end or its timeout, and is billed for all of it "
+                        "(https://docs.aws.amazon.com/lambda/latest/dg/"
+                        "configuration-response-streaming.html)",
                     )
                 elif end.error_type is not None or end.broken:
                     why = end.error_type or "its runtime broke the stream"

@@ -52,8 +52,8 @@ async def relay(
     stream: InvocationStream, first: bytes, on_end: Callable[[StreamEnd | None], None]
 ) -> AsyncIterator[bytes]:
     """The body's chunks as the function writes them. ``on_end`` gets how the stream ended, or
-    ``None`` when the client left first (the stream is then closed: the function's runtime
-    sees its post cut, and its app ``http.disconnect``)."""
+    ``None`` when the client left first: the stream is then closed, which on AWS does not stop
+    the function (see :meth:`InvocationStream.close`)."""
     finished = False
     try:
         if first:

@@ -239,15 +239,6 @@ class ExecutionEnvironment:
         if end.broken:  # the runtime's connection dropped before the stream's end
             await first_done(self.exited, timeout=1.0)
             return await self._judge(request_id, None, timeout)
-        if end.abandoned:
-            # The client left: the invocation lasts until the runtime has stopped the app
-            # and asks for the next event, within the deadline.
-            assert self.api is not None
-            polled = self.api.next_poll()
-            await self._wait({polled, self.exited}, max(deadline - loop.time(), 0))
-            if not polled.done():
-                return await self._judge(request_id, None, timeout)
-            return Outcome(b"", None, polled.result())
         self._sample_memory()
         if end.error_type == TOO_LARGE:
             self._say(

@@ -274,7 +274,8 @@ async def _stream_events(
     done: Callable[[InvocationResult], None] | None = None,
 ) -> AsyncIterator[bytes]:
     """A ``PayloadChunk`` per piece as the function writes it (the whole result when it did
-    not stream), then ``InvokeComplete``. A caller that leaves closes the stream."""
+    not stream), then ``InvokeComplete``. A caller that leaves closes the stream: it is read to
+    its end and dropped, as on AWS."""
     finished = False
     try:
         if stream is not None:

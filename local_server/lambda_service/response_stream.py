@@ -6,8 +6,12 @@ trailers when it failed after the first byte
 (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html#runtimes-custom-response-streaming).
 The Runtime API hands the invocation an :class:`InvocationStream` at the post's head; the
 gateway or the Invoke API reads it chunk by chunk, or the environment buffers it whole for a
-plain ``Invoke``. Lambda's limit for a streamed response, 200 MB, is enforced here: past it
-the stream ends with ``Function.ResponseSizeTooLarge`` and the runtime's post is refused.
+plain ``Invoke``. A reader whose client left closes it, and it is then read to its end and
+dropped: on AWS a stream "is not interrupted or stopped when the invoking client connection is
+broken" (https://docs.aws.amazon.com/lambda/latest/dg/configuration-response-streaming.html),
+so the function runs, and is billed, to its end or its deadline. Lambda's limit for a streamed
+response, 200 MB, is enforced here: past it the stream ends with
+``Function.ResponseSizeTooLarge`` and the runtime's post is refused.
 """
 
 from __future__ import annotations
@@ -48,14 +52,13 @@ class StreamEnd:
     size: int = 0
     #: The runtime's connection broke before the stream's end (it crashed, or was killed).
     broken: bool = False
-    #: The reader stopped reading (the client left) and closed the stream.
-    abandoned: bool = False
     #: Loop time of the end.
     at: float = 0.0
 
 
 class InvocationStream:
-    """One streamed response: :meth:`read` it to its end, or :meth:`close` it."""
+    """One streamed response: :meth:`read` it to its end, or :meth:`close` it to have it read
+    to its end and dropped."""
 
     def __init__(
         self,
@@ -75,6 +78,7 @@ class InvocationStream:
         self._loop = asyncio.get_running_loop()
         #: Resolved once the stream is over, however it ended.
         self.ended: asyncio.Future[StreamEnd] = self._loop.create_future()
+        self._discarding: asyncio.Task[None] | None = None
 
     @property
     def size(self) -> int:
@@ -122,10 +126,15 @@ class InvocationStream:
         return b"".join(pieces)
 
     def close(self) -> None:
-        """The reader wants no more: the runtime's post is cut, as when Lambda's client left."""
-        if not self.ended.done():
-            self._end(StreamEnd(size=self._size, abandoned=True, at=self._loop.time()))
-            self._body.abort()
+        """The reader wants no more (its client left). As on AWS, the function's stream is not
+        cut: the rest of it is read and dropped, so the function runs to its end (or its
+        deadline, where :meth:`fail` ends the stream) and :attr:`ended` says how it ended."""
+        if not self.ended.done() and self._discarding is None:
+            self._discarding = self._loop.create_task(self._discard())
+
+    async def _discard(self) -> None:
+        while await self.read():
+            pass
 
     def fail(self, error_type: str, document: bytes) -> None:
         """The Lambda service ends the stream with ``error_type`` (the deadline, a crash)."""
@@ -159,7 +168,7 @@ class InvocationStream:
 
 class StreamHolder:
     """Takes the invocation's stream when it begins; one that begins after the front stopped
-    waiting (the client left) is closed at once, so the function sees its client gone."""
+    waiting (the client left) is closed at once: read to its end and dropped, as on AWS."""
 
     def __init__(self) -> None:
         self.taken: asyncio.Future[InvocationStream] = asyncio.get_running_loop().create_future()

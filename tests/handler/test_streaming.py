@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import lambgate
 from lambgate.local.front.server import Limits, start_server
 from lambgate.local.lambda_service.execution_environment import RUNTIME_API_MAX_BODY
 from lambgate.local.lambda_service.response_stream import StreamEnd
 from lambgate.local.lambda_service.runtime_api import InvocationRequest, RuntimeAPI, RuntimeReply
 from lambgate.streaming.prelude import prelude_to_response
-from tests.factories import make_function_url_event, make_http_v2_event
+from tests.factories import make_alb_event, make_function_url_event, make_http_v2_event
 
 WRAPPER = Path(lambgate.__file__).parent / "streaming" / "exec-wrapper"
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,8 +43,15 @@ class Reply:
 
 
 async def _invoke(
-    app: str, event: dict[str, Any], deadline_s: float = 30, **variables: str
+    app: str,
+    event: dict[str, Any],
+    deadline_s: float = 30,
+    *,
+    cut_after_first_chunk: bool = False,
+    **variables: str,
 ) -> tuple[Reply, str]:
+    """Invoke ``app`` through the wrapper; ``cut_after_first_chunk`` closes the runtime's
+    stream once its first chunk came, as Lambda does when it ends a stream early."""
     api = RuntimeAPI()
     server = await start_server(
         api.handle,
@@ -80,6 +89,11 @@ async def _invoke(
         answer = await asyncio.wait_for(reply, 60)
         if answer.stream is None:
             result = Reply(answer, answer.body, None)
+        elif cut_after_first_chunk:
+            first = await asyncio.wait_for(answer.stream.read(), 60)
+            answer.stream.fail("Sandbox.Timedout", b"{}")
+            await asyncio.wait_for(api.next_poll(), 60)  # the runtime is done with it
+            result = Reply(answer, first, answer.stream.ended.result())
         else:
             body = await asyncio.wait_for(answer.stream.read_all(), 60)
             result = Reply(answer, body, answer.stream.ended.result())
@@ -130,7 +144,7 @@ def test_an_error_after_the_first_chunk_ends_the_stream_with_lambda_error_traile
     reply, log = asyncio.run(_invoke(FASTAPI, make_function_url_event(path="/boom")))
     _, _, body = streamed(reply)
     assert body == b"partial"
-    assert reply.error_type == "Runtime.Unhandled"
+    assert reply.error_type == "RuntimeError"  # the class name, as Lambda's runtimes say
     assert reply.end is not None and reply.end.error_body is not None
     error = json.loads(reply.end.error_body)
     assert (error["errorMessage"], error["errorType"]) == ("the model went away", reply.error_type)
@@ -175,6 +189,24 @@ def test_an_http_api_event_gets_a_buffered_result_since_http_apis_cannot_stream(
     assert result["body"] == "first,second"
 
 
+def test_an_alb_event_is_buffered_and_the_log_gives_albs_1_mb_limit() -> None:
+    reply, log = asyncio.run(_invoke(FASTAPI, make_alb_event(path="/cookies")))
+    assert "the alb event source cannot stream" in log
+    assert "1 MB at most" in log and "6 MB" not in log
+    assert json.loads(reply.body)["statusCode"] == 201
+    _, log = asyncio.run(_invoke(FASTAPI, make_http_v2_event(path="/cookies")))
+    assert "6 MB at most" in log
+
+
+def test_a_websocket_event_is_answered_as_usual_without_talk_of_a_buffered_response() -> None:
+    """A WebSocket route's answer is no HTTP response to stream: nothing to warn about."""
+    event = json.loads((ROOT / "tests/handler/events/apigw-websocket-request.json").read_text())
+    reply, log = asyncio.run(_invoke(FASTAPI, event))
+    assert reply.reply.kind == "response" and not reply.reply.streamed
+    assert "statusCode" in json.loads(reply.body)
+    assert "cannot stream" not in log and "buffered" not in log
+
+
 def test_a_handler_that_is_not_lambgates_is_an_init_error() -> None:
     async def run() -> RuntimeReply:
         api = RuntimeAPI()
@@ -198,6 +230,45 @@ def test_a_handler_that_is_not_lambgates_is_an_init_error() -> None:
     reply = asyncio.run(run())
     assert reply.error_type == "Runtime.ImportModuleError"
     assert "not lambgate's" in json.loads(reply.body)["errorMessage"]
+
+
+def test_an_app_that_stops_by_itself_when_its_stream_is_cut_is_logged_as_stopped() -> None:
+    """sse-starlette takes ``http.disconnect`` and returns normally: the cut is still logged."""
+    event = make_function_url_event(path="/slow-sse")
+    _, log = asyncio.run(_invoke(FASTAPI, event, cut_after_first_chunk=True))
+    assert "GET /slow-sse: the response stream was closed early; the app was stopped" in log
+
+
+def _sys_path_of_the_app() -> dict[str, Any]:
+    _, _, body = streamed(invoke(FASTAPI, make_function_url_event(path="/sys-path")))
+    document: dict[str, Any] = json.loads(body)
+    return document
+
+
+def test_the_layers_folders_follow_the_code_on_sys_path_as_in_lambdas_python_runtime(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Lambda's Python runtime puts LAMBDA_TASK_ROOT, then the layers'
+    /opt/python/lib/python3.X/site-packages, then /opt/python first on sys.path when the
+    function does not set PYTHONPATH
+    (https://docs.aws.amazon.com/lambda/latest/dg/packaging-layers.html#packaging-layers-paths)."""
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    seen = _sys_path_of_the_app()
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    site_packages = f"/opt/python/lib/python{version}/site-packages"
+    assert seen["path"][:3] == [str(ROOT), site_packages, "/opt/python"]
+    # The function's environment is as Lambda gives it: no PYTHONPATH of the wrapper's.
+    assert seen["PYTHONPATH"] is None
+
+
+def test_a_function_that_sets_pythonpath_keeps_it_and_gets_no_layer_folders(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    seen = _sys_path_of_the_app()
+    assert seen["path"][0] == str(ROOT) and str(tmp_path) in seen["path"]
+    assert not [entry for entry in seen["path"] if entry.startswith("/opt/")]
+    assert seen["PYTHONPATH"] == str(tmp_path)
 
 
 def test_the_wrapper_lambda_runs_is_executable() -> None:

@@ -995,6 +995,26 @@ def test_the_sam_build_recipe_lays_out_a_package_lambgate_imports_from(tmp_path:
     assert result["body"].startswith("Hello world!")
 
 
+def test_the_sam_build_recipe_keeps_the_streaming_wrapper_executable(tmp_path: Path) -> None:
+    """SAM zips the folder a Makefile target leaves with each file's own mode, and Lambda runs
+    AWS_LAMBDA_EXEC_WRAPPER as an executable
+    (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-modify.html): extracting the package
+    must keep the wrapper's execute bits (``python -m zipfile -e`` drops them)."""
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("")
+    artifacts = tmp_path / "FastApiFunction"
+    built = _make(
+        "build-FastApiFunction", ARTIFACTS_DIR=str(artifacts), REQUIREMENTS=str(requirements)
+    )
+    assert built.returncode == 0, built.stderr
+    wrapper = artifacts / "lambgate" / "streaming" / "exec-wrapper"
+    assert wrapper.stat().st_mode & 0o111 == 0o111
+    assert os.access(wrapper, os.X_OK)
+    # The other files keep the mode the zip recorded: not made executable wholesale.
+    module = artifacts / "lambgate" / "entry.py"
+    assert module.stat().st_mode & 0o111 == 0
+
+
 def test_make_package_writes_the_terraform_examples_zip(tmp_path: Path) -> None:
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("")

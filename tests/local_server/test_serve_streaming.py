@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -109,40 +110,57 @@ def test_an_error_after_the_first_chunk_cuts_the_response_short_and_says_why(
             received += chunk
     assert received == b"partial"
     log = running.log.wait_for("the client's response was cut short")
-    assert "failed after its stream began (Runtime.Unhandled)" in log
+    assert "failed after its stream began (RuntimeError)" in log
     running.log.wait_for("GET /boom: app raised after the stream began")
 
 
-def test_the_client_leaving_mid_stream_stops_the_app(serving: list[RunningEmulator]) -> None:
-    running, url = serve_streaming_app(serving)
-    with httpx.stream("GET", f"{url}/forever", timeout=TIMEOUT) as response:
-        ticks = 0
+def _leave_after(url: str, ticks: int) -> None:
+    with httpx.stream("GET", url, timeout=TIMEOUT) as response:
+        seen = 0
         for chunk in response.iter_raw():
-            ticks += chunk.count(b"tick")
-            if ticks >= 3:
+            seen += chunk.count(b"tick")
+            if seen >= ticks:
                 break
-    # The app got http.disconnect and stopped, long before its 30 s timeout.
-    log = running.log.wait_for("GET /forever: the client disconnected; the app was stopped")
-    assert "the client disconnected mid-stream" in log
-    assert "Task timed out" not in log
+
+
+def _report_duration_ms(log: str) -> float:
+    (duration,) = re.findall(r"REPORT RequestId: \S+\s+Duration: ([\d.]+) ms", log)
+    return float(duration)
+
+
+@pytest.mark.parametrize("app", [STREAMING_APP, FLASK_STREAMING_APP], ids=["fastapi", "flask"])
+def test_the_app_runs_to_its_end_after_the_client_leaves_as_on_aws(
+    serving: list[RunningEmulator], app: str
+) -> None:
+    """On AWS "streamed responses are not interrupted or stopped when the invoking client
+    connection is broken", and the whole run is billed
+    (https://docs.aws.amazon.com/lambda/latest/dg/configuration-response-streaming.html)."""
+    running, url = serve_streaming_app(serving, app=app)
+    mark = running.log.mark()
+    _leave_after(f"{url}/ticks/20", 3)
+    log = running.log.wait_for("sent all 20 ticks", after=mark)
+    assert "the client disconnected mid-stream; as on AWS, the function keeps running" in log
+    assert "configuration-response-streaming.html" in log
+    assert "the app was stopped" not in log
+    # The invocation lasted the app's 20 ticks (2 s), not the 3 the client read.
+    log = running.log.wait_for("REPORT RequestId", after=mark)
+    assert _report_duration_ms(log) >= 1900
     # The environment is free again, and serves the next request warm.
     mark = running.log.mark()
-    assert httpx.get(f"{url}/cookies", timeout=TIMEOUT).status_code == 201
-    assert "App warm" in running.log.wait_for("GET /cookies 201", after=mark)
+    assert httpx.get(f"{url}/ticks/1", timeout=TIMEOUT).text == "tick\n"
+    assert "App warm" in running.log.wait_for("GET /ticks/1 200", after=mark)
 
 
-def test_the_client_leaving_mid_stream_closes_a_flask_generator(
-    serving: list[RunningEmulator],
+def test_an_app_the_client_left_still_ends_at_its_deadline(
+    serving: list[RunningEmulator], tmp_path: Path
 ) -> None:
-    running, url = serve_streaming_app(serving, app=FLASK_STREAMING_APP)
-    with httpx.stream("GET", f"{url}/forever", timeout=TIMEOUT) as response:
-        ticks = 0
-        for chunk in response.iter_raw():
-            ticks += chunk.count(b"tick")
-            if ticks >= 2:
-                break
-    log = running.log.wait_for("GET /forever: the client disconnected; the app was stopped")
-    assert "Task timed out" not in log
+    """Left by its client, an endless stream runs until the function's timeout, as on AWS."""
+    running = serve(serving, template=write_template(tmp_path, timeout=2))
+    mark = running.log.mark()
+    _leave_after(f"{running.url('Streamer URL')}/forever", 3)
+    log = running.log.wait_for("GET /forever timed out", after=mark)
+    assert "the client disconnected mid-stream" in log
+    assert _report_duration_ms(running.log.wait_for("REPORT RequestId", after=mark)) >= 1500
 
 
 def test_an_app_that_does_not_stream_answers_through_the_stream(
@@ -213,7 +231,7 @@ def test_boto3_invoke_with_response_stream_yields_the_chunks_as_they_come(
     )
     events = list(failed["EventStream"])
     assert events[-1]["InvokeComplete"] == {
-        "ErrorCode": "Runtime.Unhandled",
+        "ErrorCode": "RuntimeError",
         "ErrorDetails": "the model went away",
     }
 
@@ -448,7 +466,7 @@ def test_lambgate_invoke_stream_says_the_error_that_ended_the_stream(tmp_path: P
     assert done.returncode == 1
     assert done.stdout.endswith(b"partial")
     assert (
-        b"lambgate invoke: the stream ended with an error: Runtime.Unhandled: the model went away"
+        b"lambgate invoke: the stream ended with an error: RuntimeError: the model went away"
         in done.stderr
     )
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 
@@ -95,6 +97,25 @@ async def forever() -> StreamingResponse:
     return StreamingResponse(body(), media_type="text/plain")
 
 
+@fastapi_app.get("/ticks/{count}")
+async def ticks(count: int) -> StreamingResponse:
+    """``count`` ticks 0.1 s apart, then a log line: how long the app ran shows in the log."""
+
+    async def body() -> AsyncIterator[bytes]:
+        for _ in range(count):
+            yield b"tick\n"
+            await asyncio.sleep(0.1)
+        logging.getLogger("app").warning("sent all %d ticks", count)
+
+    return StreamingResponse(body(), media_type="text/plain")
+
+
+@fastapi_app.get("/sys-path")
+async def sys_path() -> dict[str, object]:
+    """Where the app's imports are looked for, and the PYTHONPATH it sees."""
+    return {"path": sys.path, "PYTHONPATH": os.environ.get("PYTHONPATH")}
+
+
 @fastapi_app.get("/plain")
 async def plain() -> PlainTextResponse:
     return PlainTextResponse("not streamed", headers={"x-kind": "plain"})
@@ -127,3 +148,14 @@ def flask_forever() -> Response:
             time.sleep(0.05)
 
     return Response(ticks(), mimetype="text/plain")
+
+
+@flask_app.get("/ticks/<int:count>")
+def flask_ticks(count: int) -> Response:
+    def lines() -> Iterator[str]:
+        for _ in range(count):
+            yield "tick\n"
+            time.sleep(0.1)
+        logging.getLogger("app").warning("sent all %d ticks", count)
+
+    return Response(lines(), mimetype="text/plain")
