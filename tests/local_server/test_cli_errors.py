@@ -202,3 +202,23 @@ def test_an_event_file_that_is_not_there_or_not_json_is_one_line(tmp_path: Path)
         "column 1 (char 0)"
     )
     assert {missing.returncode, not_json.returncode} == {2}
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback() -> None:
+    """`lambgate event http | head -1`: the pipe closes under the printed event."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lambgate", "event", "http", "--body", "x" * 100_000],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.readline()
+    process.stdout.close()  # as head does once it has its line
+    try:
+        stderr = process.stderr.read().decode()
+        process.wait(timeout=COMMAND_TIMEOUT_S)
+    finally:
+        process.kill()
+        process.stderr.close()
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
